@@ -1,0 +1,481 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  buildBatchResponse,
+  decodeKafkaEvent,
+  encodeKafkaEvent,
+  estimateEventSize,
+  estimateRecordSize,
+  fromWireRecord,
+  lowestFailedOffsets,
+  parseBatchResponse,
+  parsePartitionKey,
+  partitionKey,
+  toWireRecord,
+} from '../../../src/event/codec';
+import type { KafkaBatch, SourceRecord } from '../../../src/event/types';
+import { EventDecodeError } from '../../../src/errors';
+
+const loadEvent = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(`../../../events/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const utf8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** Run `fn` and return the EventDecodeError it throws (fails the test otherwise). */
+function decodeError(fn: () => unknown): EventDecodeError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(EventDecodeError);
+    return err as EventDecodeError;
+  }
+  throw new Error('expected an EventDecodeError, nothing was thrown');
+}
+
+// Kafka topic names: [a-zA-Z0-9._-], so `-` inside names is the normal case, not an edge case.
+const topicArb = fc.stringMatching(/^[a-zA-Z0-9._-]{1,30}$/);
+const headerArb = fc.record({
+  key: fc.string({ unit: 'binary', maxLength: 12 }),
+  value: fc.uint8Array({ maxLength: 24 }),
+});
+const recordFieldsArb = fc.record({
+  offset: fc.bigInt({ min: 0n, max: BigInt(Number.MAX_SAFE_INTEGER) }),
+  timestamp: fc.oneof(fc.constant(-1), fc.maxSafeNat()),
+  timestampType: fc.constantFrom('CREATE_TIME' as const, 'LOG_APPEND_TIME' as const),
+  key: fc.option(fc.uint8Array({ maxLength: 40 }), { nil: null }),
+  value: fc.option(fc.uint8Array({ maxLength: 200 }), { nil: null }),
+  // Repeated keys come for free from the small key space plus duplication below.
+  headers: fc.array(headerArb, { maxLength: 4 }).chain((hs) =>
+    fc.boolean().map((dup) => (dup && hs[0] ? [...hs, { key: hs[0].key, value: new Uint8Array() }] : hs)),
+  ),
+});
+const partitionArb = fc
+  .tuple(topicArb, fc.integer({ min: 0, max: 2_147_483_647 }), fc.array(recordFieldsArb, { maxLength: 5 }))
+  .map(([topic, partition, records]) => ({
+    topic,
+    partition,
+    records: records.map((r): SourceRecord => ({ topic, partition, ...r })),
+  }));
+const batchArb: fc.Arbitrary<KafkaBatch> = fc
+  .record({
+    eventSource: fc.constantFrom('SelfManagedKafka' as const, 'aws:kafka' as const),
+    arn: fc.option(fc.constant('arn:aws:kafka:eu-west-1:123456789012:cluster/demo/abc-1'), { nil: undefined }),
+    bootstrapServers: fc.array(fc.stringMatching(/^[a-z0-9.-]{1,20}:[0-9]{2,5}$/), { minLength: 1, maxLength: 3 }),
+    partitions: fc.uniqueArray(partitionArb, { maxLength: 4, selector: (p) => partitionKey(p.topic, p.partition) }),
+  })
+  .map(({ arn, ...rest }) => (arn === undefined ? rest : { ...rest, eventSourceArn: arn }));
+
+describe('decodeKafkaEvent on the AWS documentation samples', () => {
+  it.each(['kafka-self-managed.json', 'kafka-msk.json'])('decodes %s to the documented values', (file) => {
+    // Prepare
+    const event = loadEvent(file);
+
+    // Act
+    const batch = decodeKafkaEvent(event);
+
+    // Assess
+    expect(batch.bootstrapServers).toEqual([
+      'b-2.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092',
+      'b-1.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092',
+    ]);
+    expect(batch.partitions).toHaveLength(1);
+    const [record] = batch.partitions[0]?.records ?? [];
+    expect(record?.offset).toBe(15n);
+    expect(record?.timestamp).toBe(1545084650987);
+    expect(Buffer.from(record?.value ?? []).toString('utf8')).toBe('Hello, this is a test.');
+    expect(record?.headers).toEqual([{ key: 'headerKey', value: utf8('headerValue') }]);
+    expect(batch.eventSourceArn).toBe(event.eventSourceArn);
+  });
+
+  it.each(['kafka-self-managed.json', 'kafka-msk.json'])('round-trips %s (the sample key re-encodes canonically)', (file) => {
+    // Prepare
+    const event = loadEvent(file);
+
+    // Act
+    const batch = decodeKafkaEvent(event);
+    const reEncoded = encodeKafkaEvent(batch);
+
+    // Assess: the documented key "…1234==" has non-zero padding bits; Java (and we) decode it anyway and
+    // re-encode it canonically, so only that one field differs.
+    expect(decodeKafkaEvent(clone(reEncoded))).toEqual(batch);
+    const expected = clone(event) as { records: Record<string, Array<Record<string, unknown>>> };
+    const first = expected.records['mytopic-0']?.[0];
+    if (first) first.key = 'abcDEFghiJKLmnoPQRstuVWXyz123w==';
+    expect(reEncoded).toEqual(expected);
+  });
+});
+
+describe('decodeKafkaEvent on edge cases', () => {
+  it('decodes null keys, tombstones, binary keys, empty values, non-ASCII and repeated headers', () => {
+    // Prepare
+    const event = loadEvent('kafka-edge-cases.json');
+
+    // Act
+    const batch = decodeKafkaEvent(event);
+
+    // Assess
+    expect(batch.partitions.map((p) => [p.topic, p.partition])).toEqual([
+      ['orders-eu-west', 0],
+      ['orders-eu-west', 11],
+    ]);
+    const [json, tombstone, binary] = batch.partitions[0]?.records ?? [];
+    expect(json?.key).toBeNull();
+    expect(JSON.parse(Buffer.from(json?.value ?? []).toString('utf8'))).toEqual({ orderId: 'A-1', amount: 12.5, status: 'NEW' });
+    expect(tombstone?.value).toBeNull();
+    expect(tombstone?.key).toEqual(utf8('order-2'));
+    expect(binary?.key).toEqual(new Uint8Array([0xff, 0x00, 0x80, 0x7f]));
+    expect(binary?.value).toEqual(new Uint8Array());
+    expect(binary?.timestampType).toBe('LOG_APPEND_TIME');
+    expect(binary?.headers).toEqual([
+      { key: 'träce', value: utf8('café ☃') },
+      { key: 'träce', value: utf8('second') },
+      { key: 'empty', value: new Uint8Array() },
+    ]);
+    expect(batch.partitions[1]?.records[0]?.offset).toBe(9007199254740991n);
+  });
+
+  it('re-encodes the edge-case event byte for byte', () => {
+    // Prepare
+    const event = loadEvent('kafka-edge-cases.json');
+
+    // Act
+    const reEncoded = encodeKafkaEvent(decodeKafkaEvent(event));
+
+    // Assess
+    expect(JSON.stringify(reEncoded)).toBe(JSON.stringify(event));
+  });
+
+  it('accepts offsets as decimal strings, beyond 2^53', () => {
+    // Prepare
+    const record = { topic: 't', partition: 0, offset: '18446744073709551615', timestamp: 1, timestampType: 'CREATE_TIME', headers: [] };
+
+    // Act
+    const decoded = fromWireRecord(record);
+
+    // Assess
+    expect(decoded.offset).toBe(18446744073709551615n);
+  });
+
+  it('reads missing or null headers as no headers and null/absent key and value as null', () => {
+    // Act
+    const decoded = fromWireRecord({ topic: 't', partition: 0, offset: 1, timestamp: 1, timestampType: 'CREATE_TIME', key: null, headers: null });
+
+    // Assess
+    expect(decoded.headers).toEqual([]);
+    expect(decoded.key).toBeNull();
+    expect(decoded.value).toBeNull();
+  });
+});
+
+describe('decodeKafkaEvent on malformed events', () => {
+  const base = (): Record<string, unknown> => loadEvent('kafka-edge-cases.json');
+  const setRecordField = (event: Record<string, unknown>, key: string, index: number, field: string, value: unknown): Record<string, unknown> => {
+    const records = event.records as Record<string, Array<Record<string, unknown>>>;
+    const rec = records[key]?.[index];
+    if (!rec) throw new Error('fixture changed');
+    if (value === undefined) delete rec[field];
+    else rec[field] = value;
+    return event;
+  };
+
+  const recordCases: Array<[string, string, unknown, RegExp]> = [
+    ['offset', 'a fraction', 1.5, /non-negative integer/],
+    ['offset', 'a negative number', -1, /non-negative integer/],
+    ['offset', 'a negative string', '-3', /non-negative integer/],
+    ['offset', 'a number beyond 2^53', 2 ** 60, /lost precision/],
+    ['offset', 'missing', undefined, /field is missing/],
+    ['timestamp', 'a string', '1718000000000', /epoch milliseconds/],
+    ['timestampType', 'an unknown type', 'NO_TIMESTAMP_TYPE', /"CREATE_TIME" or "LOG_APPEND_TIME"/],
+    ['key', 'not base64', 'not base64!', /standard base64/],
+    ['key', 'base64 without padding', 'b3JkZXItMg', /standard base64/],
+    ['value', 'a number', 42, /standard base64/],
+    ['headers', 'an object', { a: [1] }, /array of single-key objects/],
+    ['partition', 'a decimal string', '0', /an integer 0\.\./],
+  ];
+
+  it.each(recordCases)('names records["orders-eu-west-0"][2].%s when it is %s', (field, _what, value, expectation) => {
+    // Prepare
+    const event = setRecordField(base(), 'orders-eu-west-0', 2, field, value);
+
+    // Act
+    const err = decodeError(() => decodeKafkaEvent(event));
+
+    // Assess
+    expect(err.message).toContain(`records["orders-eu-west-0"][2].${field}`);
+    expect(err.message).toMatch(expectation);
+    expect(err.context.field).toBe(`records["orders-eu-west-0"][2].${field}`);
+    expect(err.context.recordIndex).toBe(2);
+    expect(err.retriable).toBe(false);
+  });
+
+  it('names the header and byte that is not a signed byte', () => {
+    // Prepare
+    const event = setRecordField(base(), 'orders-eu-west-0', 2, 'headers', [{ ok: [1] }, { bad: [1, 200] }]);
+
+    // Act
+    const err = decodeError(() => decodeKafkaEvent(event));
+
+    // Assess
+    expect(err.message).toContain('records["orders-eu-west-0"][2].headers[1]["bad"][1]');
+    expect(err.message).toContain('-128..127');
+    expect(err.message).toContain('got 200');
+  });
+
+  it('rejects a header object with two keys', () => {
+    // Prepare
+    const event = setRecordField(base(), 'orders-eu-west-0', 0, 'headers', [{ a: [1], b: [2] }]);
+
+    // Act / Assess
+    expect(decodeError(() => decodeKafkaEvent(event)).message).toContain('records["orders-eu-west-0"][0].headers[0]: expected an object with exactly one key');
+  });
+
+  it('rejects a record whose topic or partition disagrees with its records key', () => {
+    // Prepare
+    const event = setRecordField(base(), 'orders-eu-west-11', 0, 'partition', 1);
+
+    // Act
+    const err = decodeError(() => decodeKafkaEvent(event));
+
+    // Assess
+    expect(err.message).toContain('records["orders-eu-west-11"][0]');
+    expect(err.message).toContain('do not match');
+    expect(err.context.partition).toBe(1);
+  });
+
+  it.each([
+    ['no dash', 'orders'],
+    ['an empty topic', '-0'],
+    ['a non-numeric partition', 'orders-x'],
+    ['a leading zero', 'orders-01'],
+  ])('rejects a records key with %s', (_what, key) => {
+    // Prepare
+    const event = base();
+    event.records = { [key]: [] };
+
+    // Act / Assess
+    expect(decodeError(() => decodeKafkaEvent(event)).message).toContain(`records key ${JSON.stringify(key)}`);
+  });
+
+  it.each([
+    ['eventSource', 'aws:sqs', /eventSource: expected "SelfManagedKafka" or "aws:kafka"/],
+    ['bootstrapServers', ['a:1'], /bootstrapServers: expected a comma-separated/],
+    ['records', [], /records: expected an object/],
+    ['eventSourceArn', 'cluster/x', /eventSourceArn: expected an ARN/],
+  ])('rejects a bad top-level %s', (field, value, expectation) => {
+    // Prepare
+    const event = base();
+    event[field] = value;
+
+    // Act / Assess
+    expect(decodeError(() => decodeKafkaEvent(event)).message).toMatch(expectation);
+  });
+
+  it('rejects a non-object event and a non-array partition entry', () => {
+    expect(decodeError(() => decodeKafkaEvent('{}')).message).toContain('event: expected a Lambda Kafka event object');
+    const event = base();
+    event.records = { 'a-0': {} };
+    expect(decodeError(() => decodeKafkaEvent(event)).message).toContain('records["a-0"]: expected an array of records');
+  });
+});
+
+describe('encodeKafkaEvent', () => {
+  it('is inverted by decodeKafkaEvent for arbitrary batches, also through JSON', () => {
+    fc.assert(
+      fc.property(batchArb, (batch) => {
+        // Act
+        const direct = decodeKafkaEvent(encodeKafkaEvent(batch));
+        const viaJson = decodeKafkaEvent(JSON.parse(JSON.stringify(encodeKafkaEvent(batch))));
+
+        // Assess
+        expect(direct).toEqual(batch);
+        expect(viaJson).toEqual(batch);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('leaves out null keys and values, as Lambda does', () => {
+    // Prepare
+    const record: SourceRecord = {
+      topic: 't',
+      partition: 0,
+      offset: 1n,
+      timestamp: 5,
+      timestampType: 'CREATE_TIME',
+      key: null,
+      value: null,
+      headers: [],
+    };
+
+    // Act
+    const wire = toWireRecord(record);
+
+    // Assess
+    expect(Object.keys(wire)).toEqual(['topic', 'partition', 'offset', 'timestamp', 'timestampType', 'headers']);
+  });
+
+  it('emits header bytes as signed Java bytes', () => {
+    // Prepare
+    const record = fromWireRecord({ topic: 't', partition: 0, offset: 1, timestamp: 5, timestampType: 'CREATE_TIME', headers: [] });
+    record.headers = [{ key: 'h', value: new Uint8Array([0, 127, 128, 255]) }];
+
+    // Act / Assess
+    expect(toWireRecord(record).headers).toEqual([{ h: [0, 127, -128, -1] }]);
+  });
+
+  it('refuses an offset that a JSON number cannot carry exactly', () => {
+    // Prepare
+    const batch = decodeKafkaEvent(loadEvent('kafka-msk.json'));
+    const record = batch.partitions[0]?.records[0];
+    if (!record) throw new Error('fixture changed');
+    record.offset = BigInt(Number.MAX_SAFE_INTEGER) + 1n;
+
+    // Act
+    const err = decodeError(() => encodeKafkaEvent(batch));
+
+    // Assess
+    expect(err.message).toContain('9007199254740992');
+    expect(err.message).toContain('mytopic-0');
+    expect(err.context.rangeError).toBe(true);
+  });
+
+  it('refuses two entries for the same topic-partition', () => {
+    // Prepare
+    const batch = decodeKafkaEvent(loadEvent('kafka-msk.json'));
+    const p = batch.partitions[0];
+    if (!p) throw new Error('fixture changed');
+    batch.partitions.push({ ...p, records: [] });
+
+    // Act / Assess
+    expect(decodeError(() => encodeKafkaEvent(batch)).message).toContain('mytopic-0 appears twice');
+  });
+});
+
+describe('partition keys', () => {
+  it('split on the last dash, so topics may contain dashes', () => {
+    fc.assert(
+      fc.property(topicArb, fc.integer({ min: 0, max: 2_147_483_647 }), (topic, partition) => {
+        expect(parsePartitionKey(partitionKey(topic, partition))).toEqual({ topic, partition });
+      }),
+    );
+    expect(parsePartitionKey('a-b--7')).toEqual({ topic: 'a-b-', partition: 7 });
+  });
+
+  it('reject a partition beyond a Java int', () => {
+    expect(decodeError(() => parsePartitionKey('t-2147483648')).context.field).toBe('records["t-2147483648"]');
+  });
+});
+
+describe('event size estimation', () => {
+  it('equals the byte length of the serialised event for arbitrary batches', () => {
+    fc.assert(
+      fc.property(batchArb, (batch) => {
+        // Act
+        const estimate = estimateEventSize(batch);
+
+        // Assess
+        expect(estimate).toBe(Buffer.byteLength(JSON.stringify(encodeKafkaEvent(batch)), 'utf8'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('equals the byte length of each serialised record', () => {
+    // Prepare
+    const batch = decodeKafkaEvent(loadEvent('kafka-edge-cases.json'));
+
+    // Act / Assess
+    for (const p of batch.partitions) {
+      for (const r of p.records) expect(estimateRecordSize(r)).toBe(Buffer.byteLength(JSON.stringify(toWireRecord(r))));
+    }
+  });
+});
+
+describe('partial batch responses', () => {
+  const batch = decodeKafkaEvent(loadEvent('kafka-edge-cases.json'));
+
+  it('build the documented shape and parse back', () => {
+    // Prepare
+    const failures = [
+      { topic: 'orders-eu-west', partition: 0, offset: 2n },
+      { topic: 'orders-eu-west', partition: 11, offset: 9007199254740991n },
+    ];
+
+    // Act
+    const response = buildBatchResponse(failures);
+
+    // Assess
+    expect(response).toEqual({
+      batchItemFailures: [
+        { itemIdentifier: { partition: 'orders-eu-west-0', offset: 2 } },
+        { itemIdentifier: { partition: 'orders-eu-west-11', offset: 9007199254740991 } },
+      ],
+    });
+    expect(parseBatchResponse(clone(response), batch)).toEqual(failures);
+  });
+
+  it('write offsets beyond 2^53 as decimal strings', () => {
+    expect(buildBatchResponse([{ topic: 't', partition: 0, offset: 2n ** 60n }]).batchItemFailures[0]?.itemIdentifier.offset).toBe(
+      '1152921504606846976',
+    );
+  });
+
+  it.each([undefined, null, {}, 'done', { statusCode: 200 }])('treat %j as no batch response (complete success)', (response) => {
+    expect(parseBatchResponse(response)).toBeUndefined();
+  });
+
+  it.each([{ batchItemFailures: [] }, { batchItemFailures: null }])('treat %j as no failures', (response) => {
+    expect(parseBatchResponse(response)).toEqual([]);
+  });
+
+  it('accept an offset as a decimal string', () => {
+    expect(parseBatchResponse({ batchItemFailures: [{ itemIdentifier: { partition: 'a-b-3', offset: '7' } }] })).toEqual([
+      { topic: 'a-b', partition: 3, offset: 7n },
+    ]);
+  });
+
+  it.each([
+    ['a non-array list', { batchItemFailures: 'x' }, 'batchItemFailures'],
+    ['a null itemIdentifier', { batchItemFailures: [{ itemIdentifier: null }] }, 'batchItemFailures[0].itemIdentifier'],
+    ['an empty itemIdentifier string', { batchItemFailures: [{ itemIdentifier: '' }] }, 'batchItemFailures[0].itemIdentifier'],
+    ['a bad key name', { batchItemFailures: [{ itemIdentifier: { partition: 'a-0', offset: 1, seq: 2 } }] }, 'batchItemFailures[0].itemIdentifier'],
+    ['a missing partition', { batchItemFailures: [{ itemIdentifier: { offset: 1 } }] }, 'batchItemFailures[0].itemIdentifier.partition'],
+    ['a malformed partition', { batchItemFailures: [{ itemIdentifier: { partition: 'a', offset: 1 } }] }, 'batchItemFailures[0].itemIdentifier.partition'],
+    ['a fractional offset', { batchItemFailures: [{ itemIdentifier: { partition: 'a-0', offset: 1.5 } }] }, 'batchItemFailures[0].itemIdentifier.offset'],
+  ])('fail the whole batch on %s', (_what, response, field) => {
+    // Act
+    const err = decodeError(() => parseBatchResponse(response));
+
+    // Assess
+    expect(err.context.field).toBe(field);
+    expect(err.message).toContain('Lambda treats the whole batch as failed');
+  });
+
+  it('fail the whole batch on an identifier that names no record of the batch', () => {
+    // Prepare
+    const response = { batchItemFailures: [{ itemIdentifier: { partition: 'orders-eu-west-0', offset: 99 } }] };
+
+    // Act / Assess
+    expect(decodeError(() => parseBatchResponse(response, batch)).message).toContain('orders-eu-west-0@99');
+    expect(parseBatchResponse(response)).toHaveLength(1);
+  });
+
+  it('keep the lowest failed offset per partition', () => {
+    // Prepare
+    const failures = [
+      { topic: 'a', partition: 0, offset: 9n },
+      { topic: 'a', partition: 0, offset: 4n },
+      { topic: 'a', partition: 1, offset: 7n },
+    ];
+
+    // Act
+    const lowest = lowestFailedOffsets(failures);
+
+    // Assess
+    expect([...lowest.entries()]).toEqual([
+      ['a-0', { topic: 'a', partition: 0, offset: 4n }],
+      ['a-1', { topic: 'a', partition: 1, offset: 7n }],
+    ]);
+  });
+});
