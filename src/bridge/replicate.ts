@@ -1,0 +1,543 @@
+import type { Admin, Kafka, Message, Producer, Transaction } from 'kafkajs';
+import {
+  KBridgeError,
+  KafkaConnectionError,
+  ProducerFencedError,
+  TopicMismatchError,
+  TransactionError,
+  describeError,
+} from '../errors';
+import type { KafkaBatch, PartitionBatch, SourceRecord } from '../event/types';
+import { noDeadLetterSinkError, type DeadLetter, type DeadLetterSink } from './deadLetter';
+import {
+  DEFAULT_OFFSET_MAP_TOPIC,
+  buildRuns,
+  decodeCheckpointMetadata,
+  encodeCheckpointMetadata,
+  encodeOffsetMapEntry,
+  offsetMapKey,
+  type BridgeCheckpoint,
+  type OffsetMapEntry,
+  type Placement,
+} from './offsetMap';
+import { RECORD_BATCH_OVERHEAD, chunkBySize, estimateRecordSize, toTargetMessage } from './records';
+import { mapTopic, type TopicMapping } from './topicMapping';
+import { assertSamePartitionCount, describeTopic, ensureTopic, syncTopic, targetInfoFromShape, type TargetTopicInfo } from './topics';
+
+/** Settings of one bridge (parsed at the edge). */
+export interface BridgeSettings {
+  /** Names this bridge's transactional ids, checkpoint group and offset-map keys. `[A-Za-z0-9._-]`. */
+  bridgeId: string;
+  topicMapping: TopicMapping;
+  /** Add `kbridge.source.*` headers (cluster, topic, partition, offset) to every replicated record. */
+  provenanceHeaders: boolean;
+  offsetMapTopic?: string;
+  /** Source partitions replicated concurrently (each in its own transaction). Default 8. */
+  concurrency?: number;
+  /** Kafka transaction timeout; keep it above the Lambda timeout. Default 60 s. */
+  transactionTimeoutMs?: number;
+  /** Name used for the source in provenance headers and dead letters; default: the event's ARN or bootstrap list. */
+  sourceClusterName?: string;
+}
+
+export interface BridgeLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface BridgeDeps {
+  /** kafkajs client for the target cluster. */
+  target: Kafka;
+  /** Admin on the source: lets the bridge create missing target topics with the source's shape and check partition counts. */
+  sourceAdmin?: Admin;
+  deadLetter?: DeadLetterSink;
+  logger?: BridgeLogger;
+  now?: () => number;
+}
+
+export interface PartitionResult {
+  sourceTopic: string;
+  sourcePartition: number;
+  targetTopic: string;
+  status: 'committed' | 'skipped' | 'failed';
+  replicated: number;
+  skippedDuplicate: number;
+  deadLettered: number;
+  /** Next source offset after this batch, when known. */
+  nextSourceOffset?: string;
+  /** First source offset that is not on the target yet (for a partial batch response). */
+  firstUnreplicatedOffset?: string;
+  entry?: OffsetMapEntry;
+  error?: KBridgeError;
+}
+
+export interface BridgeResult {
+  partitions: PartitionResult[];
+  replicated: number;
+  skippedDuplicate: number;
+  deadLettered: number;
+  failed: PartitionResult[];
+}
+
+/** The consumer group on the target whose committed offsets are the bridge's checkpoints. */
+export function bridgeGroupId(bridgeId: string): string {
+  return `kbridge-bridge-${bridgeId}`;
+}
+
+/** The transactional id of one source topic-partition: stable, so a new instance fences the old one. */
+export function transactionalIdFor(bridgeId: string, sourceTopic: string, partition: number): string {
+  return `kbridge-${bridgeId}-${sourceTopic}-${partition}`;
+}
+
+const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+const FENCED_CODES = new Set([47, 90]);
+/** Broker errors that reject specific records, not the connection or transaction. */
+const RECORD_REJECTED_TYPES = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP', 'RECORD_LIST_TOO_LARGE']);
+
+function findInChain(err: unknown, pred: (e: { type?: unknown; code?: unknown; name?: unknown }) => boolean): { type?: unknown; message?: unknown } | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 8 && cur && typeof cur === 'object'; depth++) {
+    const e = cur as { type?: unknown; code?: unknown; name?: unknown; cause?: unknown; originalError?: unknown };
+    if (pred(e)) return e as { type?: unknown; message?: unknown };
+    cur = e.originalError ?? e.cause;
+  }
+  return undefined;
+}
+
+function isFenced(err: unknown): boolean {
+  return (
+    findInChain(err, (e) => (typeof e.type === 'string' && FENCED_TYPES.has(e.type)) || (typeof e.code === 'number' && FENCED_CODES.has(e.code))) !==
+    undefined
+  );
+}
+
+function recordRejection(err: unknown): string | undefined {
+  const e = findInChain(err, (x) => typeof x.type === 'string' && RECORD_REJECTED_TYPES.has(x.type));
+  return e ? `${String(e.type)}: ${String(e.message)}` : undefined;
+}
+
+/** Thrown inside one attempt when the broker rejected a chunk for a record-specific reason. */
+class ChunkRejected extends Error {
+  public constructor(
+    public readonly offsets: bigint[],
+    public readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+interface PreparedRecord {
+  record: SourceRecord;
+  message: Message;
+  size: number;
+}
+
+/**
+ * The bridge: replicates Lambda Kafka batches into the target exactly once, writing the offset map.
+ * One instance per Lambda container (producers, admin and checkpoints are cached across invocations).
+ *
+ * Per source partition and batch, one Kafka transaction holds: the records (same partition number, key,
+ * value, headers, CreateTime), the offset-map entry, dead letters (Kafka DLQ), and a TxnOffsetCommit of the
+ * next source offset to the bridge group. Redelivered records (source offset < committed checkpoint) are
+ * skipped. The checkpoint is read once per batch with one OffsetFetch, after the producer's InitProducerId
+ * has completed any transaction left open by an earlier instance, and is cached after our own commits.
+ *
+ * @example
+ * ```ts
+ * const bridge = new Bridge({ bridgeId: 'dr', topicMapping: { kind: 'identity' }, provenanceHeaders: false }, { target: kafka });
+ * const result = await bridge.replicateBatch(decodeKafkaEvent(event));
+ * ```
+ */
+export class Bridge {
+  private readonly producers = new Map<string, Promise<Producer>>();
+  private readonly checkpoints = new Map<string, BridgeCheckpoint>();
+  private readonly targetTopics = new Map<string, Promise<TargetTopicInfo>>();
+  private admin: Promise<Admin> | undefined;
+  private infraReady: Promise<{ offsetMapPartitions: number }> | undefined;
+  private readonly offsetMapTopic: string;
+  private readonly groupId: string;
+
+  public constructor(
+    private readonly settings: BridgeSettings,
+    private readonly deps: BridgeDeps,
+  ) {
+    this.offsetMapTopic = settings.offsetMapTopic ?? DEFAULT_OFFSET_MAP_TOPIC;
+    this.groupId = bridgeGroupId(settings.bridgeId);
+  }
+
+  /** Replicate every partition of the batch; partitions succeed or fail independently. */
+  public async replicateBatch(batch: KafkaBatch): Promise<BridgeResult> {
+    const sourceCluster = this.settings.sourceClusterName ?? batch.eventSourceArn ?? batch.bootstrapServers.join(',');
+    const results = await mapWithConcurrency(batch.partitions, this.settings.concurrency ?? 8, (pb) =>
+      this.replicatePartition(pb, sourceCluster),
+    );
+    return {
+      partitions: results,
+      replicated: results.reduce((n, r) => n + r.replicated, 0),
+      skippedDuplicate: results.reduce((n, r) => n + r.skippedDuplicate, 0),
+      deadLettered: results.reduce((n, r) => n + r.deadLettered, 0),
+      failed: results.filter((r) => r.status === 'failed'),
+    };
+  }
+
+  /** Disconnect every cached producer and the admin client. */
+  public async close(): Promise<void> {
+    const producers = [...this.producers.values()];
+    this.producers.clear();
+    await Promise.allSettled(producers.map(async (p) => (await p).disconnect()));
+    if (this.admin) {
+      const admin = this.admin;
+      this.admin = undefined;
+      await admin.then((a) => a.disconnect()).catch(() => undefined);
+    }
+  }
+
+  private async replicatePartition(pb: PartitionBatch, sourceCluster: string): Promise<PartitionResult> {
+    let targetTopic = pb.topic;
+    const base = { sourceTopic: pb.topic, sourcePartition: pb.partition };
+    const brokerRejected = new Map<bigint, string>();
+    const sendAlone = new Set<bigint>();
+    try {
+      targetTopic = mapTopic(this.settings.topicMapping, pb.topic);
+      if (pb.records.length === 0) {
+        return { ...base, targetTopic, status: 'skipped', replicated: 0, skippedDuplicate: 0, deadLettered: 0 };
+      }
+      const info = await this.targetTopicInfo(pb.topic, targetTopic);
+      if (pb.partition >= info.partitions) {
+        assertSamePartitionCount(pb.topic, pb.partition + 1, targetTopic, info.partitions);
+      }
+      const infra = await this.ensureInfrastructure();
+      // Each broker rejection isolates (then dead-letters) records, so this terminates within n+2 attempts.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.attempt(pb, sourceCluster, targetTopic, info, infra.offsetMapPartitions, brokerRejected, sendAlone);
+        } catch (err) {
+          await this.forget(pb.topic, pb.partition, targetTopic);
+          if (!(err instanceof ChunkRejected) || attempt > pb.records.length + 1) throw err;
+          if (err.offsets.length === 1) brokerRejected.set(err.offsets[0] as bigint, err.detail);
+          else for (const o of err.offsets) sendAlone.add(o);
+          this.deps.logger?.warn('Target rejected records; isolating them', { topic: targetTopic, partition: pb.partition, detail: err.detail });
+        }
+      }
+    } catch (err) {
+      const error = this.toBridgeError(err, pb, targetTopic);
+      this.deps.logger?.warn('Partition batch failed', { ...error.toJSON() });
+      return {
+        ...base,
+        targetTopic,
+        status: 'failed',
+        replicated: 0,
+        skippedDuplicate: 0,
+        deadLettered: 0,
+        firstUnreplicatedOffset: this.firstUnreplicated(pb, targetTopic)?.toString(),
+        error,
+      };
+    }
+  }
+
+  private firstUnreplicated(pb: PartitionBatch, targetTopic: string): bigint | undefined {
+    const cp = this.checkpoints.get(checkpointKey(targetTopic, pb.partition));
+    const rec = pb.records.find((r) => cp === undefined || r.offset >= cp.nextSourceOffset);
+    return rec?.offset ?? pb.records[0]?.offset;
+  }
+
+  private async attempt(
+    pb: PartitionBatch,
+    sourceCluster: string,
+    targetTopic: string,
+    info: TargetTopicInfo,
+    offsetMapPartitions: number,
+    brokerRejected: ReadonlyMap<bigint, string>,
+    sendAlone: ReadonlySet<bigint>,
+  ): Promise<PartitionResult> {
+    const producer = await this.producerFor(transactionalIdFor(this.settings.bridgeId, pb.topic, pb.partition));
+    // Beginning the first transaction runs InitProducerId, which fences older instances and waits for any
+    // transaction they left half-committed: only after it is the checkpoint we read final.
+    const txn = await producer.transaction();
+    let done = false;
+    try {
+      const checkpoint = await this.checkpoint(targetTopic, pb.partition);
+      const fresh = checkpoint ? pb.records.filter((r) => r.offset >= checkpoint.nextSourceOffset) : pb.records;
+      const skippedDuplicate = pb.records.length - fresh.length;
+      const result = { sourceTopic: pb.topic, sourcePartition: pb.partition, targetTopic, skippedDuplicate };
+      if (fresh.length === 0) {
+        done = true;
+        await txn.abort();
+        return { ...result, status: 'skipped', replicated: 0, deadLettered: 0, nextSourceOffset: checkpoint?.nextSourceOffset.toString() };
+      }
+
+      const letters: DeadLetter[] = [];
+      const good: PreparedRecord[] = [];
+      const provenance = this.settings.provenanceHeaders ? { cluster: sourceCluster } : undefined;
+      for (const record of fresh) {
+        const message = toTargetMessage(record, { provenance });
+        const size = estimateRecordSize(message);
+        const letter = (reason: DeadLetter['reason'], detail: string): void => {
+          letters.push({ record, sourceCluster, targetTopic, reason, detail });
+        };
+        const rejected = brokerRejected.get(record.offset);
+        if (rejected !== undefined) letter('rejected-by-broker', rejected);
+        else if (size + RECORD_BATCH_OVERHEAD > info.maxMessageBytes) {
+          letter('record-too-large', `record needs about ${size + RECORD_BATCH_OVERHEAD} bytes; ${targetTopic} accepts ${info.maxMessageBytes} (max.message.bytes)`);
+        } else if (info.compacted && message.key === null) {
+          letter('null-key-on-compacted-topic', `${targetTopic} is compacted and rejects records without a key`);
+        } else good.push({ record, message, size });
+      }
+      if (letters.length > 0 && !this.deps.deadLetter) throw noDeadLetterSinkError(letters);
+
+      const placements: Placement[] = [];
+      for (const chunk of chunkRecords(good, sendAlone, info.maxMessageBytes)) {
+        let metadata;
+        try {
+          metadata = await txn.send({ topic: targetTopic, acks: -1, messages: chunk.map((c) => c.message) });
+        } catch (err) {
+          const rejection = recordRejection(err);
+          if (rejection !== undefined && !isFenced(err)) throw new ChunkRejected(chunk.map((c) => c.record.offset), rejection);
+          throw err;
+        }
+        const baseOffset = metadata.find((m) => m.partition === pb.partition && m.topicName === targetTopic)?.baseOffset;
+        if (baseOffset === undefined) {
+          throw new TransactionError(`Produce response for ${targetTopic}-${pb.partition} carried no base offset`, { topic: targetTopic, partition: pb.partition });
+        }
+        chunk.forEach((c, i) => placements.push({ sourceOffset: c.record.offset, targetOffset: BigInt(baseOffset) + BigInt(i) }));
+      }
+      if (letters.length > 0) await this.deps.deadLetter?.deliver(letters, txn);
+
+      const first = fresh[0] as SourceRecord;
+      const last = fresh[fresh.length - 1] as SourceRecord;
+      const entry: OffsetMapEntry = {
+        bridgeId: this.settings.bridgeId,
+        sourceTopic: pb.topic,
+        sourcePartition: pb.partition,
+        targetTopic,
+        targetPartition: pb.partition,
+        firstSourceOffset: first.offset,
+        lastSourceOffset: last.offset,
+        runs: buildRuns(placements),
+        deadLettered: letters.map((l) => ({ offset: l.record.offset, reason: l.reason })),
+        writtenAt: (this.deps.now ?? Date.now)(),
+      };
+      const key = offsetMapKey(this.settings.bridgeId, pb.topic, pb.partition, first.offset);
+      await txn.send({
+        topic: this.offsetMapTopic,
+        acks: -1,
+        messages: [{ key, value: encodeOffsetMapEntry(entry), partition: hashPartition(`${this.settings.bridgeId}/${pb.topic}/${pb.partition}`, offsetMapPartitions) }],
+      });
+      const lastPlacement = placements[placements.length - 1];
+      const next: BridgeCheckpoint = {
+        nextSourceOffset: last.offset + 1n,
+        nextTargetOffset: lastPlacement ? lastPlacement.targetOffset + 1n : checkpoint?.nextTargetOffset,
+      };
+      await txn.sendOffsets({
+        consumerGroupId: this.groupId,
+        topics: [
+          {
+            topic: targetTopic,
+            partitions: [
+              // kafkajs passes `metadata` through to TxnOffsetCommit (it is not in its type definitions).
+              { partition: pb.partition, offset: next.nextSourceOffset.toString(), metadata: encodeCheckpointMetadata(next.nextTargetOffset) } as {
+                partition: number;
+                offset: string;
+              },
+            ],
+          },
+        ],
+      });
+      done = true;
+      await txn.commit();
+      this.checkpoints.set(checkpointKey(targetTopic, pb.partition), next);
+      return {
+        ...result,
+        status: 'committed',
+        replicated: placements.length,
+        deadLettered: letters.length,
+        nextSourceOffset: next.nextSourceOffset.toString(),
+        entry,
+      };
+    } catch (err) {
+      if (!done) await safeAbort(txn);
+      throw err;
+    }
+  }
+
+  private async checkpoint(targetTopic: string, partition: number): Promise<BridgeCheckpoint | undefined> {
+    const key = checkpointKey(targetTopic, partition);
+    const cached = this.checkpoints.get(key);
+    if (cached) return cached;
+    const admin = await this.adminClient();
+    const fetched = await admin.fetchOffsets({ groupId: this.groupId, topics: [targetTopic] });
+    const p = fetched.find((t) => t.topic === targetTopic)?.partitions.find((x) => x.partition === partition);
+    if (!p || p.offset === '-1' || p.offset === '') return undefined;
+    const checkpoint = { nextSourceOffset: BigInt(p.offset), nextTargetOffset: decodeCheckpointMetadata(p.metadata) };
+    this.checkpoints.set(key, checkpoint);
+    return checkpoint;
+  }
+
+  private async forget(sourceTopic: string, partition: number, targetTopic: string): Promise<void> {
+    this.checkpoints.delete(checkpointKey(targetTopic, partition));
+    const id = transactionalIdFor(this.settings.bridgeId, sourceTopic, partition);
+    const producer = this.producers.get(id);
+    this.producers.delete(id);
+    if (producer) await producer.then((p) => p.disconnect()).catch(() => undefined);
+  }
+
+  private producerFor(transactionalId: string): Promise<Producer> {
+    let p = this.producers.get(transactionalId);
+    if (!p) {
+      const producer = this.deps.target.producer({
+        transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: this.settings.transactionTimeoutMs ?? 60_000,
+        allowAutoTopicCreation: false,
+      });
+      p = producer.connect().then(() => producer);
+      p.catch(() => this.producers.delete(transactionalId));
+      this.producers.set(transactionalId, p);
+    }
+    return p;
+  }
+
+  private adminClient(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.deps.target.admin();
+      const p = admin.connect().then(() => admin);
+      p.catch(() => {
+        this.admin = undefined;
+      });
+      this.admin = p;
+    }
+    return this.admin;
+  }
+
+  private targetTopicInfo(sourceTopic: string, targetTopic: string): Promise<TargetTopicInfo> {
+    let p = this.targetTopics.get(targetTopic);
+    if (!p) {
+      p = this.loadTargetTopicInfo(sourceTopic, targetTopic);
+      p.catch(() => this.targetTopics.delete(targetTopic));
+      this.targetTopics.set(targetTopic, p);
+    }
+    return p;
+  }
+
+  private async loadTargetTopicInfo(sourceTopic: string, targetTopic: string): Promise<TargetTopicInfo> {
+    const admin = await this.adminClient();
+    if (this.deps.sourceAdmin) {
+      await syncTopic({ source: this.deps.sourceAdmin, target: admin, sourceTopic, targetTopic });
+    }
+    const shape = await describeTopic(admin, targetTopic);
+    if (!shape) {
+      throw new TopicMismatchError(
+        `Target topic "${targetTopic}" does not exist and the bridge has no source connection to copy its shape from; ` +
+          `set SOURCE_BOOTSTRAP_SERVERS or run "kbridge topics sync --topics ${sourceTopic}"`,
+        { topic: targetTopic, sourceTopic, cluster: 'target' },
+      );
+    }
+    return targetInfoFromShape(shape);
+  }
+
+  private ensureInfrastructure(): Promise<{ offsetMapPartitions: number }> {
+    if (!this.infraReady) {
+      this.infraReady = (async () => {
+        const admin = await this.adminClient();
+        const map = await ensureTopic(admin, this.offsetMapTopic, {
+          numPartitions: 1,
+          // Distinct keys per batch: compaction keeps every entry; retention must never delete them.
+          configs: { 'cleanup.policy': 'compact', 'retention.ms': '-1', 'min.compaction.lag.ms': '0' },
+        });
+        const dlqTopic = this.deps.deadLetter?.kind === 'kafka' ? this.deps.deadLetter.topic : undefined;
+        if (dlqTopic) await ensureTopic(admin, dlqTopic, { numPartitions: 1, configs: { 'max.message.bytes': '2097152' } });
+        return { offsetMapPartitions: map.partitions };
+      })();
+      this.infraReady.catch(() => {
+        this.infraReady = undefined;
+      });
+    }
+    return this.infraReady;
+  }
+
+  private toBridgeError(err: unknown, pb: PartitionBatch, targetTopic: string): KBridgeError {
+    const where = { topic: pb.topic, partition: pb.partition, offset: pb.records[0]?.offset.toString(), targetTopic };
+    if (isFenced(err)) {
+      return new ProducerFencedError(
+        `Another bridge instance took over ${transactionalIdFor(this.settings.bridgeId, pb.topic, pb.partition)}; this batch was not committed here`,
+        { ...where, cause: err },
+      );
+    }
+    if (err instanceof KBridgeError) return err;
+    const name = (err as { name?: string } | undefined)?.name ?? '';
+    if (name === 'KafkaJSConnectionError' || name === 'KafkaJSRequestTimeoutError' || name === 'KafkaJSNumberOfRetriesExceeded') {
+      return new KafkaConnectionError(`Target cluster unavailable while replicating ${pb.topic}-${pb.partition}: ${describeError(err)}`, {
+        ...where,
+        cluster: 'target',
+        cause: err,
+      });
+    }
+    return new TransactionError(`Transaction for ${pb.topic}-${pb.partition} failed: ${describeError(err)}`, { ...where, cause: err });
+  }
+}
+
+/**
+ * Convenience wrapper: replicate one decoded batch with a (container-cached) {@link Bridge}.
+ *
+ * @example
+ * ```ts
+ * const result = await replicateBatch(batch, bridge);
+ * ```
+ */
+export function replicateBatch(batch: KafkaBatch, bridge: Bridge): Promise<BridgeResult> {
+  return bridge.replicateBatch(batch);
+}
+
+function checkpointKey(targetTopic: string, partition: number): string {
+  return `${targetTopic}\u0000${partition}`;
+}
+
+async function safeAbort(txn: Transaction): Promise<void> {
+  try {
+    if (txn.isActive()) await txn.abort();
+  } catch {
+    // The producer is dropped after a failure anyway; the coordinator aborts on the next InitProducerId.
+  }
+}
+
+/** Records in order, chunked under the size limit, with records that must go alone in their own chunk. */
+function chunkRecords(good: readonly PreparedRecord[], sendAlone: ReadonlySet<bigint>, maxMessageBytes: number): PreparedRecord[][] {
+  const chunks: PreparedRecord[][] = [];
+  let run: PreparedRecord[] = [];
+  const flush = (): void => {
+    if (run.length > 0) chunks.push(...chunkBySize(run, (r) => r.size, maxMessageBytes));
+    run = [];
+  };
+  for (const r of good) {
+    if (sendAlone.has(r.record.offset)) {
+      flush();
+      chunks.push([r]);
+    } else run.push(r);
+  }
+  flush();
+  return chunks;
+}
+
+/** FNV-1a: stable partition of the offset-map topic for one source partition (its entries stay together). */
+export function hashPartition(key: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % Math.max(1, partitions);
+}
+
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

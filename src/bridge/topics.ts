@@ -1,0 +1,206 @@
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { TopicMismatchError } from '../errors';
+
+/** Topic configs copied from source to target when the bridge (or `kbridge topics sync`) creates a target topic. */
+export const MIRRORED_TOPIC_CONFIGS = [
+  'cleanup.policy',
+  'retention.ms',
+  'retention.bytes',
+  'min.compaction.lag.ms',
+  'max.compaction.lag.ms',
+  'delete.retention.ms',
+  'max.message.bytes',
+  'min.insync.replicas',
+  'message.timestamp.type',
+  'segment.ms',
+  'segment.bytes',
+  'compression.type',
+] as const;
+
+/** Broker default for `max.message.bytes` (Kafka 3.x/4.x `message.max.bytes`). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+export interface TopicShape {
+  topic: string;
+  partitions: number;
+  replicationFactor: number;
+  /** Every effective config value. */
+  configs: Record<string, string>;
+  /** Only the configs set on the topic itself (not broker defaults). */
+  explicitConfigs: Record<string, string>;
+}
+
+/** What the bridge needs to know about a target topic before writing. */
+export interface TargetTopicInfo {
+  topic: string;
+  partitions: number;
+  maxMessageBytes: number;
+  compacted: boolean;
+}
+
+function isUnknownTopic(err: unknown): boolean {
+  const e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined;
+  if (!e) return false;
+  if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+  return isUnknownTopic(e.originalError) || isUnknownTopic(e.cause);
+}
+
+/**
+ * Partition count, replication factor and configs of a topic, or `undefined` if it does not exist.
+ *
+ * @example
+ * ```ts
+ * const shape = await describeTopic(admin, 'orders'); // { partitions: 8, configs: { 'cleanup.policy': 'delete', ... } }
+ * ```
+ */
+export async function describeTopic(admin: Admin, topic: string): Promise<TopicShape | undefined> {
+  let meta;
+  try {
+    meta = await admin.fetchTopicMetadata({ topics: [topic] });
+  } catch (err) {
+    if (isUnknownTopic(err)) return undefined;
+    throw err;
+  }
+  const t = meta.topics.find((x) => x.name === topic);
+  if (!t || t.partitions.length === 0) return undefined;
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+  });
+  const configs: Record<string, string> = {};
+  const explicitConfigs: Record<string, string> = {};
+  for (const entry of described.resources[0]?.configEntries ?? []) {
+    if (entry.configValue === null || entry.configValue === undefined) continue;
+    configs[entry.configName] = entry.configValue;
+    // configSource 1 = DYNAMIC_TOPIC_CONFIG (set on the topic itself)
+    const source = (entry as { configSource?: number }).configSource;
+    if (source === 1 || (source === undefined && !entry.isDefault)) explicitConfigs[entry.configName] = entry.configValue;
+  }
+  return {
+    topic,
+    partitions: t.partitions.length,
+    replicationFactor: t.partitions[0]?.replicas.length ?? 0,
+    configs,
+    explicitConfigs,
+  };
+}
+
+export function targetInfoFromShape(shape: TopicShape): TargetTopicInfo {
+  const max = Number(shape.configs['max.message.bytes'] ?? DEFAULT_MAX_MESSAGE_BYTES);
+  return {
+    topic: shape.topic,
+    partitions: shape.partitions,
+    maxMessageBytes: Number.isFinite(max) && max > 0 ? max : DEFAULT_MAX_MESSAGE_BYTES,
+    compacted: (shape.configs['cleanup.policy'] ?? 'delete').split(',').includes('compact'),
+  };
+}
+
+export interface SyncTopicResult {
+  sourceTopic: string;
+  targetTopic: string;
+  action: 'created' | 'exists';
+  partitions: number;
+  configs: Record<string, string>;
+}
+
+/**
+ * Make the target topic match the source topic's shape: create it with the source's partition count and
+ * mirrored configs if missing; if it exists with another partition count, throw {@link TopicMismatchError}
+ * (naming the topic and both counts) so nothing is written to the wrong partitions.
+ * `min.insync.replicas` is copied only when the target has enough brokers to honour it.
+ *
+ * @example
+ * ```ts
+ * await syncTopic({ source: sourceAdmin, target: targetAdmin, sourceTopic: 'orders', targetTopic: 'dr.orders' });
+ * ```
+ */
+export async function syncTopic(options: {
+  source: Admin;
+  target: Admin;
+  sourceTopic: string;
+  targetTopic: string;
+  replicationFactor?: number;
+}): Promise<SyncTopicResult> {
+  const source = await describeTopic(options.source, options.sourceTopic);
+  if (!source) {
+    throw new TopicMismatchError(`Source topic "${options.sourceTopic}" does not exist`, { topic: options.sourceTopic, cluster: 'source' });
+  }
+  const existing = await describeTopic(options.target, options.targetTopic);
+  if (existing) {
+    assertSamePartitionCount(options.sourceTopic, source.partitions, options.targetTopic, existing.partitions);
+    return { sourceTopic: options.sourceTopic, targetTopic: options.targetTopic, action: 'exists', partitions: existing.partitions, configs: {} };
+  }
+  const brokers = (await options.target.describeCluster()).brokers.length;
+  const configs: Record<string, string> = {};
+  for (const name of MIRRORED_TOPIC_CONFIGS) {
+    const value = source.explicitConfigs[name];
+    if (value === undefined) continue;
+    if (name === 'min.insync.replicas' && Number(value) > Math.min(brokers, options.replicationFactor ?? brokers)) continue;
+    configs[name] = value;
+  }
+  await options.target.createTopics({
+    waitForLeaders: true,
+    topics: [
+      {
+        topic: options.targetTopic,
+        numPartitions: source.partitions,
+        replicationFactor: options.replicationFactor ?? -1,
+        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+      },
+    ],
+  });
+  // Another bridge instance may have created it at the same time: check what is there now.
+  const created = await describeTopic(options.target, options.targetTopic);
+  if (!created) throw new TopicMismatchError(`Target topic "${options.targetTopic}" was not created`, { topic: options.targetTopic, cluster: 'target' });
+  assertSamePartitionCount(options.sourceTopic, source.partitions, options.targetTopic, created.partitions);
+  return { sourceTopic: options.sourceTopic, targetTopic: options.targetTopic, action: 'created', partitions: created.partitions, configs };
+}
+
+/**
+ * Throw {@link TopicMismatchError} when the partition counts differ.
+ *
+ * @example
+ * ```ts
+ * assertSamePartitionCount('orders', 8, 'dr.orders', 8); // ok
+ * ```
+ */
+export function assertSamePartitionCount(sourceTopic: string, sourcePartitions: number, targetTopic: string, targetPartitions: number): void {
+  if (sourcePartitions !== targetPartitions) {
+    throw new TopicMismatchError(
+      `Target topic "${targetTopic}" has ${targetPartitions} partition(s) but source topic "${sourceTopic}" has ${sourcePartitions}; ` +
+        'the bridge keeps partition numbers, so they must match (recreate the target topic, or use key-based repartitioning)',
+      { topic: targetTopic, sourceTopic, sourcePartitions, targetPartitions },
+    );
+  }
+}
+
+/**
+ * Create a topic if missing (offset map, dead-letter topic). `TOPIC_ALREADY_EXISTS` from a concurrent
+ * creator is fine.
+ *
+ * @example
+ * ```ts
+ * await ensureTopic(admin, '__kbridge_offset_map', { numPartitions: 1, configs: { 'cleanup.policy': 'compact' } });
+ * ```
+ */
+export async function ensureTopic(
+  admin: Admin,
+  topic: string,
+  options: { numPartitions?: number; configs?: Record<string, string> } = {},
+): Promise<TopicShape> {
+  const existing = await describeTopic(admin, topic);
+  if (existing) return existing;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      {
+        topic,
+        numPartitions: options.numPartitions ?? 1,
+        configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value })),
+      },
+    ],
+  });
+  const created = await describeTopic(admin, topic);
+  if (!created) throw new TopicMismatchError(`Topic "${topic}" could not be created`, { topic });
+  return created;
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { RECORD_BATCH_OVERHEAD, chunkBySize, estimateRecordSize, toKafkajsHeaders, toTargetMessage } from '../../../src/bridge/records';
+import type { SourceRecord } from '../../../src/event/types';
+
+const record = (overrides: Partial<SourceRecord> = {}): SourceRecord => ({
+  topic: 'orders',
+  partition: 3,
+  offset: 41n,
+  timestamp: 1_718_000_000_123,
+  timestampType: 'CREATE_TIME',
+  key: new Uint8Array([0xff, 0x00]),
+  value: new TextEncoder().encode('hello'),
+  headers: [
+    { key: 'a', value: new Uint8Array([1]) },
+    { key: 'b', value: new Uint8Array([2]) },
+    { key: 'a', value: new Uint8Array([3]) },
+  ],
+  ...overrides,
+});
+
+describe('toTargetMessage', () => {
+  it('keeps key bytes, value, timestamp, partition and repeated headers', () => {
+    // Act
+    const m = toTargetMessage(record());
+
+    // Assess
+    expect(m.partition).toBe(3);
+    expect(m.timestamp).toBe('1718000000123');
+    expect(Buffer.from(m.key as Buffer)).toEqual(Buffer.from([0xff, 0x00]));
+    expect((m.value as Buffer).toString()).toBe('hello');
+    expect(m.headers?.a).toEqual([Buffer.from([1]), Buffer.from([3])]);
+    expect(m.headers?.b).toEqual(Buffer.from([2]));
+  });
+
+  it('adds provenance headers only when asked', () => {
+    expect(toTargetMessage(record()).headers?.['kbridge.source.offset']).toBeUndefined();
+    expect(toTargetMessage(record(), { provenance: { cluster: 'onprem' } }).headers).toMatchObject({
+      'kbridge.source.cluster': 'onprem',
+      'kbridge.source.topic': 'orders',
+      'kbridge.source.partition': '3',
+      'kbridge.source.offset': '41',
+    });
+  });
+
+  it('keeps null keys and values null, and a header named __proto__ as a header', () => {
+    const m = toTargetMessage(record({ key: null, value: null, headers: [{ key: '__proto__', value: new Uint8Array([9]) }] }));
+    expect(m.key).toBeNull();
+    expect(m.value).toBeNull();
+    expect(Object.keys(toKafkajsHeaders([{ key: '__proto__', value: new Uint8Array([9]) }]))).toEqual(['__proto__']);
+  });
+});
+
+describe('chunkBySize', () => {
+  it('keeps order and keeps every chunk under the limit', () => {
+    // Prepare
+    const sizes = [400, 400, 400, 100, 900, 50];
+
+    // Act
+    const chunks = chunkBySize(sizes, (s) => s, 1000);
+
+    // Assess
+    expect(chunks.flat()).toEqual(sizes);
+    for (const c of chunks) expect(c.reduce((a, b) => a + b, RECORD_BATCH_OVERHEAD)).toBeLessThanOrEqual(1000);
+    expect(estimateRecordSize(toTargetMessage(record()))).toBeGreaterThan(2 + 5 + 3 * 2);
+  });
+});
