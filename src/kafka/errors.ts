@@ -1,0 +1,140 @@
+import {
+  KafkaAuthError,
+  KafkaConnectionError,
+  KafkaRequestError,
+  KBridgeError,
+  describeError,
+  type ErrorContext,
+} from '../errors';
+
+/** Where a Kafka error happened, for the message and the error's context fields. */
+export interface KafkaErrorContext extends ErrorContext {
+  /** Cluster name ("source", "target") or bootstrap string. */
+  cluster: string;
+  /** Auth mechanism in use, e.g. "SCRAM-SHA-512", "mTLS", "AWS_MSK_IAM", "none". */
+  mechanism?: string;
+  /** What we were doing, e.g. "connect admin", "send". */
+  operation?: string;
+}
+
+interface KafkaJsLikeError {
+  name: string;
+  message: string;
+  retriable?: boolean;
+  type?: string;
+  code?: number | string;
+  broker?: string;
+  cause?: unknown;
+  originalError?: unknown;
+  errors?: unknown[];
+}
+
+/** Protocol error types that mean "the broker rejected who we are", not "the request failed". */
+const AUTH_PROTOCOL_TYPES = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE']);
+
+/** TLS verification failures: retrying reaches the same certificate, so they are not retriable. */
+const TLS_PERMANENT_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const CONNECTION_NAMES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSBrokerNotFound',
+]);
+
+function isKafkaJsError(err: unknown): err is KafkaJsLikeError {
+  // By name, not instanceof: a bundle may hold more than one copy of kafkajs.
+  return err instanceof Error && err.name.startsWith('KafkaJS');
+}
+
+/** The error chain kafkajs builds: retries-exceeded → cause → … ; aggregate errors fan out. */
+function chainOf(err: unknown): KafkaJsLikeError[] {
+  const out: KafkaJsLikeError[] = [];
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length > 0 && out.length < 20) {
+    const next = queue.shift();
+    if (!(next instanceof Error) || seen.has(next)) continue;
+    seen.add(next);
+    out.push(next as unknown as KafkaJsLikeError);
+    const e = next as unknown as KafkaJsLikeError;
+    queue.push(e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : []));
+  }
+  return out;
+}
+
+function where(context: KafkaErrorContext): string {
+  const op = context.operation ? ` during ${context.operation}` : '';
+  return `Kafka cluster "${context.cluster}"${op}`;
+}
+
+/**
+ * Map any error thrown by kafkajs into the project's taxonomy:
+ * - SASL authentication failure → {@link KafkaAuthError} (names the cluster and mechanism; kafkajs never puts
+ *   the password in its messages and neither do we);
+ * - refused/closed connections, TLS failures and request timeouts → {@link KafkaConnectionError}
+ *   (retriable, except certificate verification failures);
+ * - other protocol errors → {@link KafkaRequestError} with `retriable` taken from kafkajs (and `type`/`code` kept).
+ *
+ * Our own errors pass through unchanged; anything else becomes a non-retriable KafkaRequestError with `cause`.
+ *
+ * @example
+ * ```ts
+ * try { await admin.connect(); } catch (err) { throw toKBridgeError(err, { cluster: 'target', mechanism: 'SCRAM-SHA-512' }); }
+ * ```
+ */
+export function toKBridgeError(err: unknown, context: KafkaErrorContext): KBridgeError {
+  if (err instanceof KBridgeError) return err;
+  const { mechanism, operation, ...fields } = context;
+  const base = { ...fields, ...(mechanism ? { mechanism } : {}), ...(operation ? { operation } : {}), cause: err };
+  const chain = chainOf(err);
+
+  const auth = chain.find((e) => e.name === 'KafkaJSSASLAuthenticationError' || (e.type !== undefined && AUTH_PROTOCOL_TYPES.has(e.type)));
+  if (auth) {
+    return new KafkaAuthError(
+      `${where(context)} rejected ${mechanism ?? 'SASL'} authentication: ${auth.message}. Check the credentials in the secret and the mechanism the listener expects`,
+      base,
+    );
+  }
+
+  const connection = chain.find((e) => CONNECTION_NAMES.has(e.name));
+  if (connection) {
+    const code = typeof connection.code === 'string' ? connection.code : undefined;
+    const tlsPermanent = code !== undefined && TLS_PERMANENT_CODES.has(code);
+    const brokers = chain.map((e) => e.broker).filter((b): b is string => typeof b === 'string');
+    const broker = brokers[0];
+    return new KafkaConnectionError(`${where(context)} is unreachable${broker ? ` (broker ${broker})` : ''}: ${connection.message}`, {
+      ...base,
+      ...(broker ? { broker } : {}),
+      ...(code ? { code } : {}),
+      retriable: !tlsPermanent,
+    });
+  }
+
+  if (isKafkaJsError(err)) {
+    const protocol = chain.find((e) => e.type !== undefined) ?? chain[chain.length - 1] ?? err;
+    const retriable = protocol.retriable ?? err.retriable ?? false;
+    return new KafkaRequestError(`${where(context)}: ${protocol.type ? `${protocol.type}: ` : ''}${protocol.message}`, {
+      ...base,
+      retriable,
+      ...(protocol.type ? { type: protocol.type } : {}),
+      ...(protocol.code !== undefined ? { code: protocol.code } : {}),
+    });
+  }
+
+  return new KafkaRequestError(`${where(context)}: ${describeError(err)}`, { ...base, retriable: false });
+}
+
+/** True when `err` came from kafkajs (so mapping it is ours to do); programmer errors are left alone. */
+export function isKafkaClientError(err: unknown): boolean {
+  return isKafkaJsError(err);
+}

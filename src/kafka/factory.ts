@@ -1,0 +1,204 @@
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, type KafkaConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
+import { ConfigError } from '../errors';
+import { createMskIamTokenProvider, type AwsCredentialsProvider } from './iam';
+import { createJsonLineLogger, createKafkaLogCreator, toKafkaLogLevel, type KafkaLogLevelName, type StructuredLogger } from './logging';
+import { parseClientCertificateSecret, parseRootCaSecret, parseSaslSecret, readJsonSecret, type SecretReader } from './secrets';
+import type { KafkaAuth, KafkaConnectionConfig, SaslMechanism } from './types';
+
+export interface CreateKafkaDeps {
+  /** Needed when the config references secrets (SASL, mTLS, root CA by ARN). */
+  secrets?: SecretReader;
+  /** Where kafkajs logs go; default: JSON lines on stderr. */
+  logger?: StructuredLogger;
+  /** kafkajs log level; default `warn` (quiet unless something is wrong). */
+  logLevel?: KafkaLogLevelName;
+  /** kafkajs retry policy (e.g. `{ retries: 0 }` to fail fast in checks and tests). */
+  retry?: RetryOptions;
+  /** IAM only: credentials to sign with; default the AWS default provider chain. */
+  awsCredentials?: AwsCredentialsProvider;
+}
+
+/** What a {@link Kafka} built by {@link createKafka} connects to, for error messages and logs. */
+export interface KafkaConnectionInfo {
+  cluster: string;
+  mechanism: string;
+  bootstrapServers: string[];
+  tls: boolean;
+}
+
+const connectionInfo = new WeakMap<Kafka, KafkaConnectionInfo>();
+
+const SASL_LABEL: Record<SaslMechanism, string> = {
+  'scram-sha-256': 'SCRAM-SHA-256',
+  'scram-sha-512': 'SCRAM-SHA-512',
+  plain: 'PLAIN',
+};
+
+/** Human label of an auth mode, as used in messages: "SCRAM-SHA-512", "mTLS", "AWS_MSK_IAM", "none". */
+export function mechanismLabel(auth: KafkaAuth): string {
+  switch (auth.type) {
+    case 'none':
+      return 'none';
+    case 'sasl':
+    case 'sasl-inline':
+      return SASL_LABEL[auth.mechanism];
+    case 'mtls':
+      return 'mTLS';
+    case 'iam':
+      return 'AWS_MSK_IAM';
+  }
+}
+
+/**
+ * Build the kafkajs client options for a connection config, reading any referenced secrets (Lambda's
+ * Kafka-trigger formats) through `deps.secrets`. Exported so the TLS/SASL option shape can be checked
+ * without a broker; use {@link createKafka} to get a client.
+ *
+ * @example
+ * ```ts
+ * const options = await buildKafkaConfig({ name: 'target', bootstrapServers: ['b-1:9096'], tls: { enabled: true },
+ *   auth: { type: 'sasl', mechanism: 'scram-sha-512', secretArn } }, { secrets });
+ * ```
+ */
+export async function buildKafkaConfig(config: KafkaConnectionConfig, deps: CreateKafkaDeps = {}): Promise<KafkaConfig> {
+  if (config.bootstrapServers.length === 0) {
+    throw new ConfigError(`Kafka cluster "${config.name}": bootstrapServers is empty; expected at least one "host:port"`, {
+      field: 'bootstrapServers',
+      cluster: config.name,
+    });
+  }
+  const { auth } = config;
+  const ssl = await buildTls(config, deps);
+  const sasl = await buildSasl(config, deps);
+  const options: KafkaConfig = {
+    clientId: config.clientId ?? `kbridge-${config.name}`,
+    brokers: [...config.bootstrapServers],
+    logLevel: toKafkaLogLevel(deps.logLevel ?? 'warn'),
+    logCreator: createKafkaLogCreator(deps.logger ?? createJsonLineLogger({ component: 'kafkajs' }), {
+      cluster: config.name,
+      redact: secretValuesOf(auth, sasl, ssl),
+    }),
+  };
+  if (ssl !== undefined) options.ssl = ssl;
+  if (sasl !== undefined) options.sasl = sasl;
+  if (config.connectionTimeoutMs !== undefined) options.connectionTimeout = config.connectionTimeoutMs;
+  if (config.requestTimeoutMs !== undefined) options.requestTimeout = config.requestTimeoutMs;
+  if (deps.retry !== undefined) options.retry = deps.retry;
+  return options;
+}
+
+/**
+ * THE factory for kafkajs clients: plaintext, TLS (custom root CA from a `{"certificate"}` secret or inline PEM),
+ * SASL/SCRAM-SHA-256/512 and SASL/PLAIN (`{"username","password"}` secret or inline), mTLS
+ * (`{"certificate","privateKey","privateKeyPassword"?}` secret), and MSK IAM (SASL/OAUTHBEARER).
+ * Secrets are read once, here; kafkajs logs go to `deps.logger` at WARN+ with secret values scrubbed.
+ * Bad config → {@link ConfigError}; bad or missing secret → {@link SecretError} (never the value).
+ *
+ * @example
+ * ```ts
+ * const kafka = await createKafka(parseKafkaConnectionEnv('TARGET', process.env), { secrets: createAwsSecretReader() });
+ * await withAdmin(kafka, (admin) => admin.listTopics());
+ * ```
+ */
+export async function createKafka(config: KafkaConnectionConfig, deps: CreateKafkaDeps = {}): Promise<Kafka> {
+  const options = await buildKafkaConfig(config, deps);
+  const kafka = new Kafka(options);
+  connectionInfo.set(kafka, {
+    cluster: config.name,
+    mechanism: mechanismLabel(config.auth),
+    bootstrapServers: [...config.bootstrapServers],
+    tls: options.ssl !== undefined && options.ssl !== false,
+  });
+  return kafka;
+}
+
+/** The connection a client from {@link createKafka} was built for (a bare `Kafka` gets a generic answer). */
+export function describeKafka(kafka: Kafka): KafkaConnectionInfo {
+  return connectionInfo.get(kafka) ?? { cluster: 'kafka', mechanism: 'unknown', bootstrapServers: [], tls: false };
+}
+
+async function buildTls(config: KafkaConnectionConfig, deps: CreateKafkaDeps): Promise<KafkaConfig['ssl']> {
+  const { auth, name } = config;
+  const tls = config.tls;
+  // MSK's mTLS and IAM listeners are TLS-only; an explicit "no TLS" with them is a contradiction, not a choice.
+  const requiresTls = auth.type === 'mtls' || auth.type === 'iam';
+  if (requiresTls && tls?.enabled === false) {
+    throw new ConfigError(`Kafka cluster "${name}": auth "${auth.type}" needs TLS, but tls.enabled is false`, { field: 'tls.enabled', cluster: name });
+  }
+  const hasCa = tls?.rootCaSecretArn !== undefined || tls?.rootCaPem !== undefined;
+  if (hasCa && tls?.enabled === false) {
+    throw new ConfigError(`Kafka cluster "${name}": a root CA is configured but tls.enabled is false`, { field: 'tls.enabled', cluster: name });
+  }
+  if (tls?.rootCaSecretArn !== undefined && tls.rootCaPem !== undefined) {
+    throw new ConfigError(`Kafka cluster "${name}": give the root CA either as rootCaSecretArn or as rootCaPem, not both`, {
+      field: 'tls.rootCaSecretArn',
+      cluster: name,
+    });
+  }
+  if (!(tls?.enabled || requiresTls || hasCa)) return undefined;
+
+  const options: ConnectionOptions = {};
+  if (tls?.rootCaSecretArn !== undefined) {
+    const secrets = requireSecrets(deps, name, 'tls.rootCaSecretArn');
+    options.ca = [parseRootCaSecret(await readJsonSecret(secrets, tls.rootCaSecretArn, 'server root CA'), tls.rootCaSecretArn).certificate];
+  } else if (tls?.rootCaPem !== undefined) {
+    options.ca = [parseRootCaSecret({ certificate: tls.rootCaPem }, 'tls.rootCaPem').certificate];
+  }
+  if (auth.type === 'mtls') {
+    const secrets = requireSecrets(deps, name, 'auth.secretArn');
+    const cert = parseClientCertificateSecret(await readJsonSecret(secrets, auth.secretArn, 'mTLS client certificate'), auth.secretArn);
+    options.cert = cert.certificate;
+    options.key = cert.privateKey;
+    if (cert.privateKeyPassword !== undefined) options.passphrase = cert.privateKeyPassword;
+  }
+  if (tls?.rejectUnauthorized === false) options.rejectUnauthorized = false;
+  return Object.keys(options).length === 0 ? true : options;
+}
+
+async function buildSasl(config: KafkaConnectionConfig, deps: CreateKafkaDeps): Promise<SASLOptions | undefined> {
+  const { auth, name } = config;
+  switch (auth.type) {
+    case 'none':
+    case 'mtls':
+      return undefined;
+    case 'sasl-inline':
+      return { mechanism: auth.mechanism, username: auth.username, password: auth.password } as SASLOptions;
+    case 'sasl': {
+      const secrets = requireSecrets(deps, name, 'auth.secretArn');
+      const { username, password } = parseSaslSecret(await readJsonSecret(secrets, auth.secretArn, 'SASL credentials'), auth.secretArn);
+      return { mechanism: auth.mechanism, username, password } as SASLOptions;
+    }
+    case 'iam': {
+      if (!auth.region) {
+        throw new ConfigError(`Kafka cluster "${name}": auth "iam" needs a region (the MSK cluster's AWS region)`, { field: 'auth.region', cluster: name });
+      }
+      return {
+        mechanism: 'oauthbearer',
+        oauthBearerProvider: createMskIamTokenProvider({
+          region: auth.region,
+          cluster: name,
+          ...(deps.awsCredentials ? { credentials: deps.awsCredentials } : {}),
+        }),
+      };
+    }
+  }
+}
+
+function requireSecrets(deps: CreateKafkaDeps, cluster: string, field: string): SecretReader {
+  if (!deps.secrets) {
+    throw new ConfigError(`Kafka cluster "${cluster}": ${field} references a secret, but no SecretReader was given to createKafka`, {
+      field,
+      cluster,
+    });
+  }
+  return deps.secrets;
+}
+
+function secretValuesOf(auth: KafkaAuth, sasl: SASLOptions | undefined, ssl: KafkaConfig['ssl']): string[] {
+  const values: string[] = [];
+  if (typeof ssl === 'object' && typeof ssl.passphrase === 'string') values.push(ssl.passphrase);
+  if (auth.type === 'sasl-inline') values.push(auth.password);
+  if (sasl && 'password' in sasl && typeof sasl.password === 'string') values.push(sasl.password);
+  return values;
+}

@@ -1,0 +1,133 @@
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { KafkaAuthError, KafkaConnectionError, KafkaRequestError, TopicMismatchError } from '../../../src/errors';
+import { toKBridgeError } from '../../../src/kafka/errors';
+
+// kafkajs' error classes are only on its CommonJS default export (a spread Node cannot see as named exports).
+const {
+  KafkaJSSASLAuthenticationError,
+  KafkaJSConnectionError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  KafkaJSRequestTimeoutError,
+  KafkaJSError,
+} = kafkajs as unknown as Record<
+  | 'KafkaJSSASLAuthenticationError'
+  | 'KafkaJSConnectionError'
+  | 'KafkaJSNumberOfRetriesExceeded'
+  | 'KafkaJSProtocolError'
+  | 'KafkaJSRequestTimeoutError'
+  | 'KafkaJSError',
+  new (...args: unknown[]) => Error
+>;
+
+const context = { cluster: 'target', mechanism: 'SCRAM-SHA-512', operation: 'connect admin' };
+
+describe('toKBridgeError', () => {
+  it('maps a SASL failure to KafkaAuthError naming cluster and mechanism', () => {
+    // Prepare
+    const err = new KafkaJSSASLAuthenticationError(
+      'SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512',
+    );
+
+    // Act
+    const mapped = toKBridgeError(err, context);
+
+    // Assess
+    expect(mapped).toBeInstanceOf(KafkaAuthError);
+    expect(mapped.retriable).toBe(false);
+    expect(mapped.message).toMatch(/^Kafka cluster "target" during connect admin rejected SCRAM-SHA-512 authentication: SASL SCRAM SHA512/);
+    expect(mapped.context).toMatchObject({ cluster: 'target', mechanism: 'SCRAM-SHA-512' });
+    expect(mapped.cause).toBe(err);
+  });
+
+  it('maps a SASL_AUTHENTICATION_FAILED protocol error to KafkaAuthError', () => {
+    // Prepare
+    const err = new KafkaJSProtocolError({ message: 'auth failed', type: 'SASL_AUTHENTICATION_FAILED', code: 58, retriable: false });
+
+    // Act
+    const mapped = toKBridgeError(err, context);
+
+    // Assess
+    expect(mapped).toBeInstanceOf(KafkaAuthError);
+  });
+
+  it('maps refused connections behind retries-exceeded to a retriable KafkaConnectionError', () => {
+    // Prepare
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1', { broker: '127.0.0.1:1', code: 'ECONNREFUSED' });
+    const err = new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 0, retryTime: 10 });
+
+    // Act
+    const mapped = toKBridgeError(err, context);
+
+    // Assess
+    expect(mapped).toBeInstanceOf(KafkaConnectionError);
+    expect(mapped.retriable).toBe(true);
+    expect(mapped.message).toBe(
+      'Kafka cluster "target" during connect admin is unreachable (broker 127.0.0.1:1): Connection error: connect ECONNREFUSED 127.0.0.1:1',
+    );
+    expect(mapped.context).toMatchObject({ broker: '127.0.0.1:1', code: 'ECONNREFUSED' });
+  });
+
+  it('maps request timeouts to KafkaConnectionError', () => {
+    // Act
+    const mapped = toKBridgeError(new KafkaJSRequestTimeoutError('Request Metadata(key: 3, version: 6) timed out', { broker: 'b:9092' }), context);
+
+    // Assess
+    expect(mapped).toBeInstanceOf(KafkaConnectionError);
+    expect(mapped.retriable).toBe(true);
+  });
+
+  it('makes a certificate verification failure non-retriable', () => {
+    // Act
+    const mapped = toKBridgeError(
+      new KafkaJSConnectionError('Connection error: self-signed certificate', { broker: 'b:9094', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+      context,
+    );
+
+    // Assess
+    expect(mapped).toBeInstanceOf(KafkaConnectionError);
+    expect(mapped.retriable).toBe(false);
+  });
+
+  it('maps other protocol errors to KafkaRequestError keeping type, code and retriability', () => {
+    // Prepare
+    const retriable = new KafkaJSProtocolError({ message: 'not leader', type: 'NOT_LEADER_FOR_PARTITION', code: 6, retriable: true });
+    const fatal = new KafkaJSProtocolError({ message: 'denied', type: 'TOPIC_AUTHORIZATION_FAILED', code: 29, retriable: false });
+
+    // Act
+    const a = toKBridgeError(retriable, { cluster: 'source' });
+    const b = toKBridgeError(fatal, { cluster: 'source' });
+
+    // Assess
+    expect(a).toBeInstanceOf(KafkaRequestError);
+    expect(a.retriable).toBe(true);
+    expect(a.context).toMatchObject({ type: 'NOT_LEADER_FOR_PARTITION', code: 6 });
+    expect(a.message).toBe('Kafka cluster "source": NOT_LEADER_FOR_PARTITION: not leader');
+    expect(b.retriable).toBe(false);
+  });
+
+  it('keeps a generic kafkajs error retriable when kafkajs says so', () => {
+    // Act
+    const mapped = toKBridgeError(new KafkaJSError('something transient'), { cluster: 'source' });
+
+    // Assess
+    expect(mapped).toBeInstanceOf(KafkaRequestError);
+    expect(mapped.retriable).toBe(true);
+  });
+
+  it('passes our own errors through and never retries programmer errors', () => {
+    // Prepare
+    const ours = new TopicMismatchError('no topic');
+
+    // Act
+    const same = toKBridgeError(ours, context);
+    const typeError = toKBridgeError(new TypeError('x is undefined'), context);
+
+    // Assess
+    expect(same).toBe(ours);
+    expect(typeError).toBeInstanceOf(KafkaRequestError);
+    expect(typeError.retriable).toBe(false);
+    expect(typeError.message).toContain('TypeError: x is undefined');
+  });
+});
