@@ -1,0 +1,654 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { AwsClientConfig } from '../../adapters/aws/clientConfig';
+import { describeError, KBridgeError, WaitTimeoutError } from '../../errors';
+import { encodeKafkaEvent, LAMBDA_PAYLOAD_LIMIT_BYTES, lowestFailedOffsets, parseBatchResponse } from '../../event/codec';
+import { compileFilterCriteria } from '../../event/filter';
+import type { KafkaBatch, RecordHeader, SourceRecord } from '../../event/types';
+import { createKafka, type CreateKafkaDeps } from '../../kafka/factory';
+import { createJsonLineLogger, type StructuredLogger } from '../../kafka/logging';
+import type { EsmMappingConfig } from './config';
+import { createFailureSender, type FailureSender, type KafkaFailureRecord } from './failureDestination';
+import { loadHandler, type LambdaHandler } from './handlerLoader';
+import { createLambdaContext, localFunctionArn, newLogStreamName } from './lambdaContext';
+import {
+  commitFrontier,
+  enqueueFetched,
+  newPartitionState,
+  planBatch,
+  settleBatch,
+  type InvocationOutcome,
+  type PartitionState,
+  type PlannedPart,
+} from './partitionQueues';
+
+/** Lambda's `State` of an event source mapping, restricted to what the emulator goes through. */
+export const MappingStates = {
+  Enabling: 'Enabling',
+  Enabled: 'Enabled',
+  Disabling: 'Disabling',
+  Disabled: 'Disabled',
+} as const;
+export type MappingState = (typeof MappingStates)[keyof typeof MappingStates];
+
+/** One line per invocation in the structured log, and what `onInvocation` receives. */
+export interface InvocationReport {
+  mapping: string;
+  functionName: string;
+  awsRequestId: string;
+  /** `"topic-N": count` for every partition in the event. */
+  partitions: Record<string, number>;
+  records: number;
+  bytes: number;
+  durationMs: number;
+  outcome: 'success' | 'error' | 'timeout' | 'partial-failure' | 'abandoned';
+  error?: string;
+  /** `"topic-N": next offset` committed after this invocation. */
+  committed: Record<string, string>;
+  discarded: number;
+}
+
+/** Runtime knobs that are not part of the mapping config (tests, the CLI, benchmarks). */
+export interface EsmRuntimeOptions {
+  logger?: StructuredLogger;
+  /** Passed to `createKafka` (secrets for SASL/mTLS by ARN, kafkajs log level). */
+  kafkaDeps?: CreateKafkaDeps;
+  /** For the SQS on-failure destination. */
+  aws?: AwsClientConfig;
+  /** Use this function instead of loading `config.handler` (in-process tests). */
+  handler?: LambdaHandler;
+  /** Consumer group timings; defaults are kafkajs's. Tests lower them. */
+  consumer?: { sessionTimeout?: number; heartbeatInterval?: number; rebalanceTimeout?: number; maxWaitTimeInMs?: number };
+  /** Backoff between retries of a failed batch: `initialMs * 2^(n-1)`, at most `maxMs`. Default 1 s .. 30 s. */
+  retryBackoff?: { initialMs: number; maxMs: number };
+  /** Pause fetching a partition when this many records wait in its queue. Default max(2 × batchSize, 1000). */
+  maxQueuedPerPartition?: number;
+  onInvocation?: (report: InvocationReport) => void;
+  /** Give up waiting for the first group join after this long. Default 60 s. */
+  joinTimeoutMs?: number;
+}
+
+/** What `GET /mappings` and `status()` report. */
+export interface MappingStatus {
+  id: string;
+  functionName: string;
+  topic: string;
+  consumerGroupId: string;
+  eventSource: 'SelfManagedKafka' | 'aws:kafka';
+  state: MappingState;
+  batchSize: number;
+  invocations: number;
+  recordsDelivered: number;
+  lastProcessingResult: 'OK' | 'PROBLEM: Function call failed' | 'No records processed';
+}
+
+const DEFAULT_BACKOFF = { initialMs: 1000, maxMs: 30_000 };
+
+/**
+ * One Kafka event source mapping, run locally with Lambda's semantics:
+ * - one consumer group (`consumerGroupId`); `startingPosition` applies only when the group has no
+ *   committed offset for a partition (existing commits win, as in Lambda);
+ * - kafkajs `eachBatch` (autoCommit and auto-resolve off) only fills per-partition queues; one dispatcher
+ *   builds Lambda events from them (up to `batchSize` records and 6 MB, waiting up to the batching window)
+ *   and invokes the handler — one invocation at a time per mapping, so a partition is never processed
+ *   concurrently and stays in order. An event may span partitions, as Lambda's poller's do;
+ * - offsets are committed (`commitOffsets`) only after the handler succeeded; a thrown error or timeout
+ *   retries the whole batch after a backoff, a partial batch response commits up to the lowest failed
+ *   offset per partition and redelivers from there; after `maximumRetryAttempts` the failed range goes to
+ *   the on-failure destination and is skipped;
+ * - filtered-out records are committed, not delivered.
+ *
+ * Redelivery comes from the in-memory queue, not from a kafkajs `seek`: the fetcher resolves what it hands
+ * over, so kafkajs never refetches behind our back, and records fetched twice after a rebalance (kafkajs
+ * restarts from the committed offset) are recognised by offset and dropped.
+ *
+ * @example
+ * ```ts
+ * const mapping = new EsmMapping(config, { logger });
+ * await mapping.start();
+ * await mapping.disable(); // Lambda's Enabled=false: in-flight batch finishes, consumer leaves the group
+ * await mapping.stop();
+ * ```
+ */
+export class EsmMapping {
+  public readonly config: EsmMappingConfig;
+  private readonly options: EsmRuntimeOptions;
+  private readonly logger: StructuredLogger;
+  private readonly filter: (record: SourceRecord) => boolean;
+  private readonly logStreamName = newLogStreamName();
+  private handler: LambdaHandler | undefined;
+  private failureSender: FailureSender | undefined;
+  private kafka: Kafka | undefined;
+  private consumer: Consumer | undefined;
+  private partitions = new Map<string, PartitionState>();
+  private pausedKeys = new Set<string>();
+  private stateValue: MappingState = MappingStates.Disabled;
+  private running = false;
+  private loopDone: Promise<void> | undefined;
+  private inFlight: Promise<void> | undefined;
+  private abandonInFlight = false;
+  private wakeUp: (() => void) | undefined;
+  private turn = 0;
+  private transition: Promise<void> = Promise.resolve();
+  private joined: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+  private invocations = 0;
+  private recordsDelivered = 0;
+  private lastResult: MappingStatus['lastProcessingResult'] = 'No records processed';
+
+  public constructor(config: EsmMappingConfig, options: EsmRuntimeOptions = {}) {
+    this.config = config;
+    this.options = options;
+    this.logger = options.logger ?? createJsonLineLogger({ component: 'esm' });
+    this.filter = config.filterPatterns.length > 0 ? compileFilterCriteria(config.filterPatterns) : () => true;
+    if (options.handler) this.handler = options.handler;
+  }
+
+  public get id(): string {
+    return this.config.id;
+  }
+
+  public get state(): MappingState {
+    return this.stateValue;
+  }
+
+  public status(): MappingStatus {
+    return {
+      id: this.config.id,
+      functionName: this.config.functionName,
+      topic: this.config.topic,
+      consumerGroupId: this.config.consumerGroupId,
+      eventSource: this.config.eventSource,
+      state: this.stateValue,
+      batchSize: this.config.batchSize,
+      invocations: this.invocations,
+      recordsDelivered: this.recordsDelivered,
+      lastProcessingResult: this.lastResult,
+    };
+  }
+
+  /** Load the handler and, when the mapping is `enabled`, start consuming. Rejects if the handler cannot be loaded. */
+  public async start(): Promise<void> {
+    this.handler ??= await loadHandler(this.config.handlerModule, this.config.handlerExport);
+    if (this.config.enabled) await this.enable();
+  }
+
+  /** Lambda's `Enabled: true`: Enabling → Enabled once the consumer joined its group. */
+  public enable(): Promise<void> {
+    return this.serialize(async () => {
+      if (this.stateValue === MappingStates.Enabled) return;
+      this.stateValue = MappingStates.Enabling;
+      try {
+        await this.startConsumer();
+        this.stateValue = MappingStates.Enabled;
+      } catch (err) {
+        await this.stopConsumer(0).catch(() => undefined);
+        this.stateValue = MappingStates.Disabled;
+        throw err;
+      }
+    });
+  }
+
+  /** Lambda's `Enabled: false`: stop polling, let the in-flight batch finish (and commit), leave the group. */
+  public disable(): Promise<void> {
+    return this.serialize(async () => {
+      if (this.stateValue === MappingStates.Disabled) return;
+      this.stateValue = MappingStates.Disabling;
+      await this.stopConsumer(Number.POSITIVE_INFINITY);
+      this.stateValue = MappingStates.Disabled;
+    });
+  }
+
+  /**
+   * Shut down: the in-flight batch gets `graceMs` to finish (then it is committed); past that it is
+   * abandoned uncommitted and will be redelivered on the next run.
+   */
+  public stop(graceMs = 0): Promise<void> {
+    return this.serialize(async () => {
+      if (this.stateValue !== MappingStates.Disabled) {
+        this.stateValue = MappingStates.Disabling;
+        await this.stopConsumer(graceMs);
+        this.stateValue = MappingStates.Disabled;
+      }
+      this.failureSender?.close();
+      this.failureSender = undefined;
+    });
+  }
+
+  private serialize(step: () => Promise<void>): Promise<void> {
+    const next = this.transition.then(step, step);
+    this.transition = next.catch(() => undefined);
+    return next;
+  }
+
+  private async startConsumer(): Promise<void> {
+    const { config } = this;
+    this.kafka = await createKafka(
+      { name: `esm:${config.id}`, clientId: `kbridge-esm-${config.id}`, bootstrapServers: config.bootstrapServers, auth: config.auth },
+      { logger: this.logger, ...this.options.kafkaDeps },
+    );
+    await this.applyStartingPosition(this.kafka);
+    const tuning = this.options.consumer ?? {};
+    const consumer = this.kafka.consumer({
+      groupId: config.consumerGroupId,
+      allowAutoTopicCreation: false,
+      ...(tuning.sessionTimeout !== undefined ? { sessionTimeout: tuning.sessionTimeout } : {}),
+      ...(tuning.heartbeatInterval !== undefined ? { heartbeatInterval: tuning.heartbeatInterval } : {}),
+      ...(tuning.rebalanceTimeout !== undefined ? { rebalanceTimeout: tuning.rebalanceTimeout } : {}),
+      ...(tuning.maxWaitTimeInMs !== undefined ? { maxWaitTimeInMs: tuning.maxWaitTimeInMs } : {}),
+    });
+    this.consumer = consumer;
+    this.partitions = new Map();
+    this.pausedKeys = new Set();
+    const joined = new Promise<void>((resolve, reject) => (this.joined = { resolve, reject }));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onGroupJoin(payload.memberAssignment));
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => this.onBatchProcessed(payload));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.logger.error('Kafka consumer crashed', { mapping: config.id, error: describeError(payload.error), restart: payload.restart });
+      if (!payload.restart) this.joined?.reject(payload.error);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: config.topic, fromBeginning: config.startingPosition !== 'LATEST' });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onFetched(payload),
+    });
+    const timeoutMs = this.options.joinTimeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      joined,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new WaitTimeoutError(`Mapping ${config.id} did not join consumer group ${config.consumerGroupId} within ${timeoutMs} ms`, { group: config.consumerGroupId })), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    this.running = true;
+    this.abandonInFlight = false;
+    this.loopDone = this.dispatchLoop();
+  }
+
+  private async stopConsumer(graceMs: number): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    if (this.inFlight) {
+      const finished = await waitAtMost(this.inFlight, graceMs);
+      if (!finished) {
+        this.abandonInFlight = true;
+        this.logger.warn('Abandoning the in-flight batch without committing; it will be redelivered', { mapping: this.config.id, graceMs });
+      }
+    }
+    if (this.loopDone && !this.abandonInFlight) await this.loopDone;
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    this.kafka = undefined;
+    this.partitions = new Map();
+    this.joined = undefined;
+    if (consumer) await consumer.disconnect();
+  }
+
+  private async applyStartingPosition(kafka: Kafka): Promise<void> {
+    const { config } = this;
+    if (config.startingPosition !== 'AT_TIMESTAMP' || config.startingPositionTimestampMs === undefined) return;
+    const admin: Admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: config.consumerGroupId, topics: [config.topic] });
+      const fresh = new Set((committed?.partitions ?? []).filter((p) => p.offset === '-1').map((p) => p.partition));
+      if (fresh.size === 0) return;
+      // Existing commits win over startingPosition, as in Lambda: only partitions without one are positioned.
+      const byTime = await admin.fetchTopicOffsetsByTimestamp(config.topic, config.startingPositionTimestampMs);
+      const partitions = byTime.filter((p) => fresh.has(p.partition)).map((p) => ({ partition: p.partition, offset: p.offset }));
+      await admin.setOffsets({ groupId: config.consumerGroupId, topic: config.topic, partitions });
+      this.logger.info('Positioned group at timestamp', { mapping: config.id, group: config.consumerGroupId, timestamp: config.startingPositionTimestampMs, partitions });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private onGroupJoin(assignment: Record<string, number[]>): void {
+    const assigned = new Set((assignment[this.config.topic] ?? []).map((p) => `${this.config.topic}-${p}`));
+    // Revoked partitions belong to another member now: their queued records are its to deliver.
+    for (const key of [...this.partitions.keys()]) {
+      if (!assigned.has(key)) {
+        this.partitions.delete(key);
+        this.pausedKeys.delete(key);
+      }
+    }
+    this.logger.info('Mapping joined its consumer group', { mapping: this.config.id, group: this.config.consumerGroupId, partitions: [...assigned] });
+    this.joined?.resolve();
+  }
+
+  private stateFor(topic: string, partition: number): PartitionState {
+    const key = `${topic}-${partition}`;
+    let state = this.partitions.get(key);
+    if (!state) {
+      state = newPartitionState(topic, partition);
+      this.partitions.set(key, state);
+    }
+    return state;
+  }
+
+  private async onFetched({ batch, resolveOffset, isStale, isRunning }: EachBatchPayload): Promise<void> {
+    if (!this.running || !isRunning() || isStale()) return;
+    const state = this.stateFor(batch.topic, batch.partition);
+    const records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
+    enqueueFetched(state, records, BigInt(batch.lastOffset()), this.filter, Date.now());
+    resolveOffset(batch.lastOffset());
+    const limit = this.options.maxQueuedPerPartition ?? Math.max(2 * this.config.batchSize, 1000);
+    if (state.queue.length >= limit && !this.pausedKeys.has(state.key)) {
+      this.pausedKeys.add(state.key);
+      this.consumer?.pause([{ topic: state.topic, partitions: [state.partition] }]);
+    }
+    this.wakeUp?.();
+  }
+
+  private onBatchProcessed(payload: { topic: string; partition: number; batchSize: number; lastOffset: string }): void {
+    // Batches of only control records (transaction markers) or aborted records never reach eachBatch;
+    // kafkajs resolves them itself. Move our frontier too, or the group would lag one marker behind forever.
+    if (payload.batchSize !== 0 || !this.running) return;
+    const state = this.partitions.get(`${payload.topic}-${payload.partition}`);
+    if (!state || state.fetchedUpTo === undefined) return;
+    const next = BigInt(payload.lastOffset) + 1n;
+    if (next > state.fetchedUpTo) {
+      state.fetchedUpTo = next;
+      this.wakeUp?.();
+    }
+  }
+
+  private async dispatchLoop(): Promise<void> {
+    const { config } = this;
+    const limits = {
+      batchSize: config.batchSize,
+      maxPayloadBytes: LAMBDA_PAYLOAD_LIMIT_BYTES,
+      batchingWindowMs: config.maximumBatchingWindowSeconds * 1000,
+      envelope: { eventSource: config.eventSource, bootstrapServers: config.bootstrapServers, ...(config.eventSourceArn ? { eventSourceArn: config.eventSourceArn } : {}) },
+    };
+    while (this.running) {
+      try {
+        await this.commitIdlePartitions();
+        const plan = planBatch([...this.partitions.values()], limits, Date.now(), this.turn++);
+        if (plan.kind === 'wait') {
+          await this.sleep(plan.untilMs === undefined ? 1000 : Math.max(1, plan.untilMs - Date.now()));
+          continue;
+        }
+        this.inFlight = this.invoke(plan.parts, plan.bytes);
+        await this.inFlight;
+      } catch (err) {
+        this.logger.error('Dispatch step failed; retrying', { mapping: config.id, error: describeError(err) });
+        await this.sleep(500);
+      } finally {
+        this.inFlight = undefined;
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  /** Partitions with nothing to deliver still get their frontier committed (filtered-out records, markers). */
+  private async commitIdlePartitions(): Promise<void> {
+    const commits = [...this.partitions.values()].filter((s) => s.queue.length === 0).map((s) => ({ state: s, commit: commitFrontier(s) }));
+    await this.commit(commits.filter((c): c is { state: PartitionState; commit: bigint } => c.commit !== undefined));
+  }
+
+  private async commit(entries: Array<{ state: PartitionState; commit: bigint }>): Promise<Record<string, string>> {
+    const live = entries.filter((e) => this.partitions.get(e.state.key) === e.state);
+    if (live.length === 0 || !this.consumer) return {};
+    try {
+      await this.consumer.commitOffsets(live.map((e) => ({ topic: e.state.topic, partition: e.state.partition, offset: e.commit.toString() })));
+    } catch (err) {
+      // Typically a rebalance: the partition's new owner redelivers from the last commit (at-least-once).
+      this.logger.warn('Offset commit failed; records since the last commit will be redelivered', { mapping: this.config.id, error: describeError(err) });
+      return {};
+    }
+    const committed: Record<string, string> = {};
+    for (const e of live) {
+      e.state.committed = e.commit;
+      committed[e.state.key] = e.commit.toString();
+      if (this.pausedKeys.has(e.state.key) && e.state.queue.length < (this.options.maxQueuedPerPartition ?? Math.max(2 * this.config.batchSize, 1000)) / 2) {
+        this.pausedKeys.delete(e.state.key);
+        this.consumer.resume([{ topic: e.state.topic, partitions: [e.state.partition] }]);
+      }
+    }
+    return committed;
+  }
+
+  private async invoke(parts: PlannedPart[], bytes: number): Promise<void> {
+    const { config } = this;
+    const handler = this.handler as LambdaHandler;
+    const batch: KafkaBatch = {
+      eventSource: config.eventSource,
+      ...(config.eventSourceArn ? { eventSourceArn: config.eventSourceArn } : {}),
+      bootstrapServers: config.bootstrapServers,
+      partitions: parts.map((p) => ({ topic: p.state.topic, partition: p.state.partition, records: p.records })),
+    };
+    const event = encodeKafkaEvent(batch);
+    const startedAt = Date.now();
+    const context = createLambdaContext({
+      functionName: config.functionName,
+      region: config.region,
+      memorySize: config.memorySize,
+      timeoutSeconds: config.timeoutSeconds,
+      startedAt,
+      logStreamName: this.logStreamName,
+    });
+    const recordCount = parts.reduce((n, p) => n + p.records.length, 0);
+    const result = await withEnvironment(config.environment, () => callHandler(handler, event, context, config.timeoutSeconds));
+    const durationMs = Date.now() - startedAt;
+    this.invocations++;
+    const partitionsReport = Object.fromEntries(parts.map((p) => [p.state.key, p.records.length]));
+    if (this.abandonInFlight) {
+      this.report({ mapping: config.id, functionName: config.functionName, awsRequestId: context.awsRequestId, partitions: partitionsReport, records: recordCount, bytes, durationMs, outcome: 'abandoned', committed: {}, discarded: 0 });
+      return;
+    }
+    let outcome: InvocationOutcome;
+    let label: InvocationReport['outcome'];
+    let error: unknown;
+    if (!result.ok) {
+      outcome = { kind: 'error', error: result.error };
+      label = result.timedOut ? 'timeout' : 'error';
+      error = result.error;
+    } else {
+      try {
+        const failures = parseBatchResponse(result.value, batch);
+        if (failures === undefined || failures.length === 0) {
+          outcome = { kind: 'success' };
+          label = 'success';
+        } else {
+          const lowest = lowestFailedOffsets(failures);
+          outcome = { kind: 'partial', failedFrom: new Map([...lowest].map(([k, f]) => [k, f.offset])) };
+          label = 'partial-failure';
+        }
+      } catch (err) {
+        // An invalid partial-batch response fails the whole batch, as in Lambda.
+        outcome = { kind: 'error', error: err };
+        label = 'error';
+        error = err;
+      }
+    }
+    const backoff = this.options.retryBackoff ?? DEFAULT_BACKOFF;
+    const settled = settleBatch(parts, outcome, {
+      maximumRetryAttempts: config.maximumRetryAttempts,
+      backoffMs: (n) => Math.min(backoff.initialMs * 2 ** (n - 1), backoff.maxMs),
+      now: Date.now(),
+    });
+    let discarded = 0;
+    for (const s of settled) {
+      if (s.discarded.length === 0) continue;
+      discarded += s.discarded.length;
+      await this.sendToFailureDestination(s.state, s.discarded, context.awsRequestId, error ?? new Error('partial batch failure'), label === 'partial-failure');
+    }
+    const committed = await this.commit(settled.filter((s): s is typeof s & { commit: bigint } => s.commit !== undefined));
+    if (label === 'success' || label === 'partial-failure') this.recordsDelivered += recordCount;
+    this.lastResult = label === 'success' ? 'OK' : 'PROBLEM: Function call failed';
+    this.report({
+      mapping: config.id,
+      functionName: config.functionName,
+      awsRequestId: context.awsRequestId,
+      partitions: partitionsReport,
+      records: recordCount,
+      bytes,
+      durationMs,
+      outcome: label,
+      ...(error !== undefined ? { error: describeError(error) } : {}),
+      committed,
+      discarded,
+    });
+  }
+
+  private report(report: InvocationReport): void {
+    const level = report.outcome === 'success' ? 'info' : 'warn';
+    this.logger[level]('invocation', { ...report });
+    this.options.onInvocation?.(report);
+  }
+
+  private async sendToFailureDestination(state: PartitionState, records: SourceRecord[], requestId: string, error: unknown, handled: boolean): Promise<void> {
+    const { config } = this;
+    const first = records[0] as SourceRecord;
+    const last = records[records.length - 1] as SourceRecord;
+    const range = { mapping: config.id, topic: state.topic, partition: state.partition, firstOffset: first.offset.toString(), lastOffset: last.offset.toString() };
+    if (!config.onFailure) {
+      this.logger.error('Retries exhausted and no on-failure destination: records skipped', { ...range, error: describeError(error) });
+      return;
+    }
+    this.failureSender ??= createFailureSender(config.onFailure, this.options.aws ?? { client: { region: config.region }, s3: { region: config.region } });
+    const record: KafkaFailureRecord = {
+      requestContext: {
+        requestId,
+        functionArn: localFunctionArn(config.region, config.functionName),
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: config.maximumRetryAttempts + 1,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: handled ? 'Handled' : 'Unhandled' },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      KafkaBatchInfo: {
+        batchSize: records.length,
+        ...(config.eventSourceArn ? { eventSourceArn: config.eventSourceArn } : {}),
+        bootstrapServers: config.bootstrapServers.join(','),
+        topic: state.topic,
+        partition: state.partition,
+        firstOffset: range.firstOffset,
+        lastOffset: range.lastOffset,
+        error: describeError(error),
+      },
+    };
+    // Lambda does not skip a batch it could not record: retry the destination until it takes it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.failureSender.send(record);
+        this.logger.warn('Retries exhausted: failure record sent to the on-failure destination, records skipped', range);
+        return;
+      } catch (err) {
+        if (!(err instanceof KBridgeError) || !err.retriable || !this.running) throw err;
+        this.logger.error('On-failure destination unavailable; retrying', { ...range, attempt, error: describeError(err) });
+        await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 10_000)));
+      }
+    }
+  }
+}
+
+/** A kafkajs message as a byte-exact {@link SourceRecord}. */
+export function toSourceRecord(topic: string, partition: number, message: KafkaMessage): SourceRecord {
+  const headers: RecordHeader[] = [];
+  for (const [key, raw] of Object.entries(message.headers ?? {})) {
+    // kafkajs folds repeated header keys into an array (first-occurrence order of keys is kept).
+    for (const value of Array.isArray(raw) ? raw : [raw]) {
+      if (value === undefined) continue;
+      headers.push({ key, value: typeof value === 'string' ? new Uint8Array(Buffer.from(value)) : new Uint8Array(value) });
+    }
+  }
+  const batchContext = (message as KafkaMessage & { batchContext?: { timestampType?: number } }).batchContext;
+  return {
+    topic,
+    partition,
+    offset: BigInt(message.offset),
+    timestamp: Number(message.timestamp),
+    timestampType: batchContext?.timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
+    key: message.key === null ? null : new Uint8Array(message.key),
+    value: message.value === null ? null : new Uint8Array(message.value),
+    headers,
+  };
+}
+
+type HandlerResult = { ok: true; value: unknown } | { ok: false; error: unknown; timedOut: boolean };
+
+/**
+ * Invoke a handler as Lambda's Node.js runtime does: async (returned promise) or callback style, with
+ * the function timeout enforced. A timed-out handler keeps running in this process (nothing can stop it),
+ * but its result is ignored and the batch counts as failed.
+ */
+export function callHandler(handler: LambdaHandler, event: unknown, context: unknown, timeoutSeconds: number): Promise<HandlerResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (result: HandlerResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const timer = setTimeout(
+      () => finish({ ok: false, error: new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`), timedOut: true }),
+      timeoutSeconds * 1000,
+    );
+    try {
+      const callback = (err?: unknown, value?: unknown): void =>
+        err !== undefined && err !== null ? finish({ ok: false, error: err, timedOut: false }) : finish({ ok: true, value });
+      const returned = handler(event, context, callback);
+      if (returned !== null && typeof returned === 'object' && typeof (returned as Promise<unknown>).then === 'function') {
+        (returned as Promise<unknown>).then(
+          (value) => finish({ ok: true, value }),
+          (error: unknown) => finish({ ok: false, error, timedOut: false }),
+        );
+      } else if (handler.length < 3) {
+        finish({ ok: true, value: returned });
+      }
+    } catch (error) {
+      finish({ ok: false, error, timedOut: false });
+    }
+  });
+}
+
+/**
+ * Apply a function's `environment` to `process.env` for the duration of `fn`. Handlers share one
+ * process: two mappings with conflicting variables invoked at the same time would see each other's
+ * values, so the emulator documents it rather than pretending isolation.
+ */
+async function withEnvironment<T>(environment: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const keys = Object.keys(environment);
+  if (keys.length === 0) return fn();
+  const saved = keys.map((k) => [k, process.env[k]] as const);
+  Object.assign(process.env, environment);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms === Number.POSITIVE_INFINITY) {
+    await promise.catch(() => undefined);
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const done = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return done;
+}
