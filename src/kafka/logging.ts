@@ -83,8 +83,11 @@ export function createKafkaLogCreator(
       if (typeof message === 'string' && message.startsWith('KafkaJS v2.0.0 switched default partitioner')) return;
       const fields = { kafka: { cluster, namespace, ...(scrub(extra, 0) as Record<string, unknown>) } };
       const text = scrub(String(message), 0) as string;
-      if (level === KafkaLogLevel.ERROR) logger.error(text, fields);
-      else if (level === KafkaLogLevel.WARN) logger.warn(text, fields);
+      // kafkajs' Connection logs every error response at ERROR, though it retries the retriable ones and
+      // throws what finally fails; as WARN they stay visible without paging anyone on a leader move.
+      const benign = namespace === 'Connection' && text.startsWith('Response ');
+      if (level === KafkaLogLevel.ERROR && !benign) logger.error(text, fields);
+      else if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) logger.warn(text, fields);
       else if (level === KafkaLogLevel.INFO) logger.info(text, fields);
       else logger.debug(text, fields);
     };

@@ -58,6 +58,18 @@ describe('createKafkaLogCreator', () => {
     });
   });
 
+  it('logs error responses kafkajs retries itself as WARN, not ERROR', () => {
+    // Prepare
+    const logger = recordingLogger();
+    const log = createKafkaLogCreator(logger, { cluster: 'target' })(logLevel.WARN);
+
+    // Act
+    log(entry(logLevel.ERROR, 'Response Metadata(key: 3, version: 6)', { error: 'There is no leader for this topic-partition' }));
+
+    // Assess
+    expect(logger.lines.map((l) => l.level)).toEqual(['warn']);
+  });
+
   it("drops kafkajs' one-off partitioner notice", () => {
     // Prepare
     const logger = recordingLogger();
