@@ -1,0 +1,70 @@
+import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { KafkaBatch } from '../event/types';
+import { entriesPerRecord, type SinkAdapter } from './deliver';
+import { shapeRecord, utf8Length, type ShapeOptions } from './shape';
+import type { BatchLimits } from './types';
+
+/**
+ * EventBridge PutEvents limits: 10 entries; the total entry size must stay under 1 MB — raised from
+ * 256 KiB in January 2026 (PutEvents API reference). Set `MAX_ENTRY_BYTES`/`MAX_REQUEST_BYTES` to
+ * 262144 for a bus or Region that still has the old limit.
+ */
+export const EventBridgeLimits: BatchLimits = { maxEntries: 10, maxRequestBytes: 1_048_575, maxEntryBytes: 1_048_575 };
+
+export interface EventBridgeSinkOptions extends ShapeOptions {
+  eventBusName: string;
+  source: string;
+  detailType: string;
+  limits: BatchLimits;
+}
+
+/**
+ * An entry's size as EventBridge counts it ("Calculating PutEvents event entry size"):
+ * 14 bytes for `Time`, plus the UTF-8 bytes of Source, DetailType, Detail and each Resource.
+ */
+export function putEventsEntrySize(entry: PutEventsRequestEntry): number {
+  let size = entry.Time ? 14 : 0;
+  size += utf8Length(entry.Source ?? '') + utf8Length(entry.DetailType ?? '') + utf8Length(entry.Detail ?? '');
+  for (const resource of entry.Resources ?? []) size += utf8Length(resource);
+  return size;
+}
+
+const RetriableEventBridgeCodes = new Set(['InternalFailure', 'InternalException', 'ThrottlingException']);
+
+/**
+ * The EventBridge sink adapter: one event per record, `Detail` = the JSON envelope (coordinates, key,
+ * value in the chosen shape, headers), `Time` = the Kafka timestamp.
+ *
+ * @example
+ * ```ts
+ * createEventBridgeAdapter({ eventBusName: 'default', source: 'kafka.orders', detailType: 'Kafka Record', payloadFormat: 'json', keyFormat: 'text', limits: EventBridgeLimits }, eb);
+ * ```
+ */
+export function createEventBridgeAdapter(options: EventBridgeSinkOptions, client: EventBridgeClient): SinkAdapter<PutEventsRequestEntry> {
+  return {
+    kind: 'eventbridge',
+    limits: options.limits,
+    prepare: (batch: KafkaBatch) =>
+      entriesPerRecord(batch, (record) => {
+        const shaped = shapeRecord(record, options);
+        if (!shaped.ok) return shaped.reason;
+        const payload: PutEventsRequestEntry = {
+          EventBusName: options.eventBusName,
+          Source: options.source,
+          DetailType: options.detailType,
+          Detail: JSON.stringify(shaped.value),
+          Time: new Date(record.timestamp),
+        };
+        return { payload, bytes: putEventsEntrySize(payload) };
+      }),
+    send: async (entries) => {
+      const response = await client.send(new PutEventsCommand({ Entries: entries.map((e) => e.payload) }));
+      return entries.map((_, i) => {
+        const result = response.Entries?.[i];
+        if (result?.EventId && !result.ErrorCode) return { ok: true } as const;
+        const code = result?.ErrorCode ?? 'MissingResult';
+        return { ok: false, retriable: RetriableEventBridgeCodes.has(code) || result === undefined, reason: `${code}: ${result?.ErrorMessage ?? ''}`.trim() };
+      });
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { partitionKey } from '../event/codec';
+import type { KafkaBatch, SourceRecord } from '../event/types';
+import { entriesPerRecord, type SinkAdapter } from './deliver';
+import { decodeUtf8, shapeRecord, utf8Length, type ShapeOptions } from './shape';
+import type { BatchLimits } from './types';
+
+/**
+ * Kinesis PutRecords limits: 500 records per request. Per record (data + partition key) the stream's
+ * `MaxRecordSizeInKiB` applies: 1 MiB by default, up to 10 MiB if raised; per request the documented
+ * limit is now 10 MiB (was 5 MiB, which moto still enforces). Defaults stay at 1 MiB / 5 MiB, which
+ * every stream accepts; raise them with `MAX_ENTRY_BYTES`/`MAX_REQUEST_BYTES`.
+ */
+export const KinesisLimits: BatchLimits = { maxEntries: 500, maxRequestBytes: 5 * 1_048_576, maxEntryBytes: 1_048_576 };
+
+export interface KinesisSinkOptions extends ShapeOptions {
+  /** StreamARN or StreamName; the ARN wins when both are set. */
+  streamArn?: string;
+  streamName?: string;
+  limits: BatchLimits;
+}
+
+/**
+ * The partition key of one record: the Kafka key as text when it is valid UTF-8 of 1–256 characters
+ * (Kinesis' limit), else the key's SHA-256 in hex — same key, same shard, either way. A null or empty
+ * key falls back to `topic-partition`, so a keyless partition keeps its order on one shard.
+ *
+ * @example
+ * ```ts
+ * kinesisPartitionKey({ topic: 'orders', partition: 3, key: null }); // 'orders-3'
+ * ```
+ */
+export function kinesisPartitionKey(record: Pick<SourceRecord, 'topic' | 'partition' | 'key'>): string {
+  if (record.key === null || record.key.byteLength === 0) return partitionKey(record.topic, record.partition);
+  const text = decodeUtf8(record.key);
+  if (text !== undefined && [...text].length <= 256) return text;
+  return createHash('sha256').update(record.key).digest('hex');
+}
+
+// Throttling and internal errors clear up; KMS key problems do not.
+const PermanentKinesisCodes = new Set(['KMSAccessDeniedException', 'KMSDisabledException', 'KMSInvalidStateException', 'KMSNotFoundException', 'KMSOptInRequired']);
+
+/**
+ * The Kinesis sink adapter: one record per Kafka record, data = the JSON envelope line (coordinates,
+ * key, value, headers — Kinesis records have no attributes), partition key from the Kafka key.
+ * Records that fail with a per-record `ErrorCode` are retried alone.
+ *
+ * @example
+ * ```ts
+ * createKinesisAdapter({ streamName: 'orders', payloadFormat: 'json', keyFormat: 'text', limits: KinesisLimits }, kinesis);
+ * ```
+ */
+export function createKinesisAdapter(options: KinesisSinkOptions, client: KinesisClient): SinkAdapter<PutRecordsRequestEntry> {
+  const encoder = new TextEncoder();
+  return {
+    kind: 'kinesis',
+    limits: options.limits,
+    prepare: (batch: KafkaBatch) =>
+      entriesPerRecord(batch, (record) => {
+        const shaped = shapeRecord(record, options);
+        if (!shaped.ok) return shaped.reason;
+        const data = encoder.encode(JSON.stringify(shaped.value));
+        const partitionKey = kinesisPartitionKey(record);
+        return { payload: { Data: data, PartitionKey: partitionKey }, bytes: data.byteLength + utf8Length(partitionKey) };
+      }),
+    send: async (entries) => {
+      const response = await client.send(
+        new PutRecordsCommand({
+          ...(options.streamArn ? { StreamARN: options.streamArn } : { StreamName: options.streamName }),
+          Records: entries.map((e) => e.payload),
+        }),
+      );
+      return entries.map((_, i) => {
+        const result = response.Records?.[i];
+        if (result?.SequenceNumber && !result.ErrorCode) return { ok: true } as const;
+        const code = result?.ErrorCode ?? 'MissingResult';
+        return { ok: false, retriable: !PermanentKinesisCodes.has(code), reason: `${code}: ${result?.ErrorMessage ?? ''}`.trim() };
+      });
+    },
+  };
+}

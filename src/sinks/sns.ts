@@ -1,0 +1,53 @@
+import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { KafkaBatch } from '../event/types';
+import type { SinkAdapter } from './deliver';
+import { batchEntryId, buildMessages, outcomesFromBatchResult, type Message, type MessageOptions } from './messages';
+import type { BatchLimits } from './types';
+
+/**
+ * SNS PublishBatch limits: 10 messages; by default 256 KiB (262,144 bytes) per message and per request,
+ * body and attributes included. A topic's `MaximumMessageSize` may raise that to 1 MiB; then set
+ * `MAX_ENTRY_BYTES`/`MAX_REQUEST_BYTES` to match (PublishBatch API reference).
+ */
+export const SnsLimits: BatchLimits = { maxEntries: 10, maxRequestBytes: 262_144, maxEntryBytes: 262_144 };
+
+export interface SnsSinkOptions extends MessageOptions {
+  topicArn: string;
+  limits: BatchLimits;
+}
+
+/** FIFO topics end in `.fifo`. */
+export function isFifoTopicArn(topicArn: string): boolean {
+  return topicArn.endsWith('.fifo');
+}
+
+/**
+ * The SNS sink adapter: the same messages as SQS, published with PublishBatch.
+ *
+ * @example
+ * ```ts
+ * const adapter = createSnsAdapter({ topicArn, fifo: isFifoTopicArn(topicArn), messageGroup: 'partition', payloadFormat: 'text', limits: SnsLimits }, sns);
+ * ```
+ */
+export function createSnsAdapter(options: SnsSinkOptions, client: SNSClient): SinkAdapter<Message> {
+  return {
+    kind: 'sns',
+    limits: options.limits,
+    prepare: (batch: KafkaBatch) => buildMessages(batch, options),
+    send: async (entries) => {
+      const response = await client.send(
+        new PublishBatchCommand({
+          TopicArn: options.topicArn,
+          PublishBatchRequestEntries: entries.map(({ payload }, i) => ({
+            Id: batchEntryId(i),
+            Message: payload.body,
+            MessageAttributes: payload.attributes,
+            ...(payload.groupId ? { MessageGroupId: payload.groupId } : {}),
+            ...(payload.deduplicationId ? { MessageDeduplicationId: payload.deduplicationId } : {}),
+          })),
+        }),
+      );
+      return outcomesFromBatchResult(entries.length, response.Failed, response.Successful);
+    },
+  };
+}
