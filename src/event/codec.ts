@@ -212,6 +212,8 @@ export function fromWireRecord(raw: unknown, at?: RecordLocation): SourceRecord 
  * Decode and validate a whole Lambda Kafka event. Partitions keep the order of `records`' keys as
  * given, records keep their order. A malformed event throws {@link EventDecodeError} whose message and
  * `field` name the record (`records["orders-3"][2].offset`) and say what was expected.
+ * Fields this model does not know (on the event or a record) are ignored, not refused: Lambda adds
+ * fields over time (e.g. schema-registry metadata), and decoding must keep working when it does.
  *
  * @example
  * ```ts
@@ -385,7 +387,10 @@ export function parseBatchResponse(response: unknown, batch?: KafkaBatch): Batch
     const where = `batchItemFailures[${i}]`;
     if (!isPlainObject(item)) throw fail(where, 'an object { itemIdentifier: { partition, offset } }', item);
     const id = item.itemIdentifier;
-    if (!isPlainObject(id)) throw fail(`${where}.itemIdentifier`, 'an object { partition: "topic-N", offset }', id);
+    if (!isPlainObject(id)) {
+      // Kinesis/SQS use a string identifier, and some middlewares emit "topic-N-offset"; Kafka needs the object.
+      throw fail(`${where}.itemIdentifier`, 'an object { partition: "topic-N", offset } (Kafka does not take a string identifier)', id);
+    }
     const badKeys = Object.keys(id).filter((k) => k !== 'partition' && k !== 'offset');
     if (badKeys.length > 0) throw fail(`${where}.itemIdentifier`, 'only the keys "partition" and "offset"', `keys ${badKeys.join(', ')}`);
     if (typeof id.partition !== 'string' || id.partition === '') throw fail(`${where}.itemIdentifier.partition`, 'a "topic-N" string', id.partition);

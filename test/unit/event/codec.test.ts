@@ -482,3 +482,20 @@ describe('partial batch responses', () => {
     ]);
   });
 });
+
+describe('forward compatibility', () => {
+  it('ignores fields it does not know on the event and on records', () => {
+    // Prepare
+    const event = loadEvent('kafka-msk.json') as { records: Record<string, Array<Record<string, unknown>>> } & Record<string, unknown>;
+    event.someNewField = { a: 1 };
+    const first = event.records['mytopic-0']?.[0];
+    if (first) first.valueSchemaMetadata = { dataFormat: 'JSON', schemaId: '123' };
+
+    // Act
+    const batch = decodeKafkaEvent(event);
+
+    // Assess
+    expect(batch.partitions[0]?.records[0]?.offset).toBe(15n);
+    expect(Object.keys(batch.partitions[0]?.records[0] ?? {})).not.toContain('valueSchemaMetadata');
+  });
+});
