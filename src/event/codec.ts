@@ -521,3 +521,50 @@ export function estimateEventSize(batch: KafkaBatch): number {
   });
   return n;
 }
+
+/**
+ * Running byte count of an event being assembled record by record, so a poller can stop before
+ * {@link LAMBDA_PAYLOAD_LIMIT_BYTES} without serialising. The count equals
+ * `JSON.stringify(encodeKafkaEvent(batch))`'s byte length for the records added, in any order.
+ *
+ * @example
+ * ```ts
+ * const size = new EventSizeCounter({ eventSource: 'SelfManagedKafka', bootstrapServers: ['b:9092'] });
+ * for (const rec of polled) {
+ *   if (size.bytesWith(rec) > LAMBDA_PAYLOAD_LIMIT_BYTES) break;
+ *   size.add(rec);
+ * }
+ * ```
+ */
+export class EventSizeCounter {
+  private total: number;
+  private readonly seen = new Set<string>();
+
+  public constructor(envelope: Pick<KafkaBatch, 'eventSource' | 'eventSourceArn' | 'bootstrapServers'>) {
+    this.total = estimateEnvelopeSize(envelope);
+  }
+
+  /** Bytes of the event so far. */
+  public get bytes(): number {
+    return this.total;
+  }
+
+  /** Bytes the event would have with `record` added (the record is not added). */
+  public bytesWith(record: SourceRecord): number {
+    return this.total + this.increment(record);
+  }
+
+  /** Add `record`; returns the new total. */
+  public add(record: SourceRecord): number {
+    this.total += this.increment(record);
+    this.seen.add(partitionKey(record.topic, record.partition));
+    return this.total;
+  }
+
+  private increment(record: SourceRecord): number {
+    const key = partitionKey(record.topic, record.partition);
+    // A record joining its partition's array costs a comma; opening a partition costs its key entry.
+    const entry = this.seen.has(key) ? 1 : estimatePartitionEntryOverhead(record.topic, record.partition, 1, this.seen.size === 0);
+    return entry + estimateRecordSize(record);
+  }
+}

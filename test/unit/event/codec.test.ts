@@ -5,6 +5,7 @@ import {
   buildBatchResponse,
   decodeKafkaEvent,
   encodeKafkaEvent,
+  EventSizeCounter,
   estimateEventSize,
   estimateRecordSize,
   fromWireRecord,
@@ -381,6 +382,27 @@ describe('event size estimation', () => {
         expect(estimate).toBe(Buffer.byteLength(JSON.stringify(encodeKafkaEvent(batch)), 'utf8'));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('counts an event assembled record by record, in any order, like the serialised event', () => {
+    fc.assert(
+      fc.property(batchArb, fc.func(fc.integer()), (batch, shuffleKey) => {
+        // Prepare
+        const records = batch.partitions.flatMap((p) => p.records).sort((a, b) => shuffleKey(a) - shuffleKey(b));
+        const counter = new EventSizeCounter(batch);
+        const withEmptyPartitionsDropped = { ...batch, partitions: batch.partitions.filter((p) => p.records.length > 0) };
+
+        // Act
+        for (const r of records) {
+          const predicted = counter.bytesWith(r);
+          expect(counter.add(r)).toBe(predicted);
+        }
+
+        // Assess
+        expect(counter.bytes).toBe(Buffer.byteLength(JSON.stringify(encodeKafkaEvent(withEmptyPartitionsDropped)), 'utf8'));
+      }),
+      { numRuns: 200 },
     );
   });
 
