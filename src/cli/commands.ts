@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerLocal } from './commands/local';
 import { register as registerEsm } from './commands/esm';
 
 /**
@@ -6,6 +7,7 @@ import { register as registerEsm } from './commands/esm';
  * Modules are imported lazily inside the action where possible so `kbridge --help` stays fast.
  */
 export function registerCommands(program: Command): void {
+  registerLocal(program);
   registerEsm(program);
   // commands register here
 }
