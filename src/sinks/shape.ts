@@ -128,10 +128,11 @@ export function shapeRecord(record: SourceRecord, options: ShapeOptions): ShapeR
 
 /**
  * The message body for services whose body is the payload itself (SQS, SNS): base64/text as is,
- * json re-serialized compactly. `undefined` for a null or empty value (those services reject empty bodies).
+ * json re-serialized compactly. `undefined` for a tombstone or an empty value (those services reject empty
+ * bodies, and a JSON `null` body would be mistaken for a record whose value is the text `null`).
  */
 export function serializeValue(value: unknown, format: PayloadFormat): string | undefined {
-  if (value === null) return format === 'json' ? 'null' : undefined;
+  if (value === null) return undefined;
   const body = format === 'json' ? JSON.stringify(value) : (value as string);
   return body === '' ? undefined : body;
 }

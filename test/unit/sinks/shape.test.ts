@@ -56,7 +56,7 @@ describe('serializeValue', () => {
   it('returns undefined for bodies SQS/SNS cannot carry (null or empty) and compact JSON otherwise', () => {
     expect(serializeValue(null, 'text')).toBeUndefined();
     expect(serializeValue('', 'base64')).toBeUndefined();
-    expect(serializeValue(null, 'json')).toBe('null');
+    expect(serializeValue(null, 'json')).toBeUndefined();
     expect(serializeValue({ a: 1 }, 'json')).toBe('{"a":1}');
   });
 });
