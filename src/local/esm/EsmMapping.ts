@@ -173,6 +173,8 @@ export class EsmMapping {
 
   /** Lambda's `Enabled: true`: Enabling → Enabled once the consumer joined its group. */
   public enable(): Promise<void> {
+    // The state flips at once, as UpdateEventSourceMapping answers with "Enabling".
+    if (this.stateValue === MappingStates.Disabled) this.stateValue = MappingStates.Enabling;
     return this.serialize(async () => {
       if (this.stateValue === MappingStates.Enabled) return;
       this.stateValue = MappingStates.Enabling;
@@ -189,6 +191,7 @@ export class EsmMapping {
 
   /** Lambda's `Enabled: false`: stop polling, let the in-flight batch finish (and commit), leave the group. */
   public disable(): Promise<void> {
+    if (this.stateValue === MappingStates.Enabled) this.stateValue = MappingStates.Disabling;
     return this.serialize(async () => {
       if (this.stateValue === MappingStates.Disabled) return;
       this.stateValue = MappingStates.Disabling;
