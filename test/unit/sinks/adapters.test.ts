@@ -138,7 +138,13 @@ describe('DynamoDB adapter', () => {
     const adapter = createDynamoDbAdapter({ tableName: 't', partitionKeyAttribute: 'pk', itemKey: { kind: 'kafka-key' }, payloadFormat: 'json', keyFormat: 'text', limits: DynamoDbLimits }, ddb);
     // Act
     const deadLettered: string[] = [];
-    const deadLetter = { send: async (rejects: Array<{ reason: string }>) => rejects.map((r) => (deadLettered.push(r.reason), { ok: true }) as const) };
+    const deadLetter = {
+      send: async (rejects: Array<{ reason: string }>) =>
+        rejects.map((r): { ok: true } => {
+          deadLettered.push(r.reason);
+          return { ok: true };
+        }),
+    };
     const result = await deliverBatch(loadBatch('sink-dynamodb.json'), adapter, { retry, deadLetter });
     // Assess
     const requests = ddb.calls.map((c) => ((c.RequestItems as Record<string, WriteRequest[]>).t ?? []).map((w) => (w.PutRequest ? `put ${w.PutRequest.Item?.pk?.S}` : `delete ${w.DeleteRequest?.Key?.pk?.S}`)));
