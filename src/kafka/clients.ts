@@ -1,5 +1,6 @@
-import type { Admin, Kafka, Producer, ProducerConfig } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka, Producer, ProducerConfig } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
+import { WaitTimeoutError } from '../errors';
 import { describeKafka } from './factory';
 import { isKafkaClientError, toKBridgeError } from './errors';
 
@@ -51,4 +52,44 @@ export function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Pr
  */
 export function withProducer<T>(kafka: Kafka, fn: (producer: Producer) => Promise<T>, config: ProducerConfig = {}): Promise<T> {
   return withClient(kafka, 'producer', kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config }), fn);
+}
+
+/** Metadata answers that only mean "the new topic has not reached this broker's metadata cache yet". */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Create topics and wait until every partition has a leader. Use instead of kafkajs'
+ * `createTopics({ waitForLeaders: true })`, which gives up with UNKNOWN_TOPIC_OR_PARTITION when a KRaft
+ * broker's metadata cache has not caught up with the controller yet (it only retries LEADER_NOT_AVAILABLE).
+ * Resolves `false` when every topic already existed (like kafkajs); a wait past `timeoutMs` is a
+ * {@link WaitTimeoutError}.
+ *
+ * @example
+ * ```ts
+ * await withAdmin(kafka, (admin) => createTopicsAndWait(admin, [{ topic, numPartitions: 3 }]));
+ * ```
+ */
+export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<boolean> {
+  const created = await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no metadata yet';
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: names });
+      const pending = metadata.filter((t) => {
+        const wanted = topics.find((c) => c.topic === t.name)?.numPartitions ?? 1;
+        return t.partitions.length < Math.max(wanted, 1) || t.partitions.some((p) => p.leader < 0);
+      });
+      if (pending.length === 0) return created;
+      last = `no leader yet for ${pending.map((t) => t.name).join(', ')}`;
+    } catch (err) {
+      if (!NOT_YET.has((err as { type?: string }).type ?? '')) throw err;
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) {
+      throw new WaitTimeoutError(`Topics ${names.join(', ')} have no partition leaders after ${timeoutMs} ms (${last})`, { topic: names[0] });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

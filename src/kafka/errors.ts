@@ -43,6 +43,13 @@ const TLS_PERMANENT_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/**
+ * TLS alerts a broker sends when it refuses our client certificate (no certificate, unknown CA, bad one):
+ * the mTLS counterpart of a SASL failure. Node names them `ERR_SSL_<version>_ALERT_<alert>`.
+ */
+const CLIENT_CERT_REJECTED = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|ACCESS_DENIED)$/;
+const CLIENT_CERT_REJECTED_TEXT = /alert (bad certificate|certificate required|unknown ca|certificate unknown|certificate revoked|certificate expired|access denied)/i;
+
 const CONNECTION_NAMES = new Set([
   'KafkaJSConnectionError',
   'KafkaJSConnectionClosedError',
@@ -109,10 +116,17 @@ export function toKBridgeError(err: unknown, context: KafkaErrorContext): KBridg
   const connection = chain.find((e) => CONNECTION_NAMES.has(e.name));
   if (connection) {
     const code = typeof connection.code === 'string' ? connection.code : undefined;
+    const message = connection.message.trim();
+    if ((code !== undefined && CLIENT_CERT_REJECTED.test(code)) || CLIENT_CERT_REJECTED_TEXT.test(message)) {
+      return new KafkaAuthError(
+        `${where(context)} rejected the TLS client certificate${mechanism ? ` (${mechanism})` : ''}: ${message}. Check that the certificate in the secret is signed by a CA the broker trusts and that the listener expects it`,
+        { ...base, ...(code ? { code } : {}) },
+      );
+    }
     const tlsPermanent = code !== undefined && TLS_PERMANENT_CODES.has(code);
     const brokers = chain.map((e) => e.broker).filter((b): b is string => typeof b === 'string');
     const broker = brokers[0];
-    return new KafkaConnectionError(`${where(context)} is unreachable${broker ? ` (broker ${broker})` : ''}: ${connection.message}`, {
+    return new KafkaConnectionError(`${where(context)} is unreachable${broker ? ` (broker ${broker})` : ''}: ${message}`, {
       ...base,
       ...(broker ? { broker } : {}),
       ...(code ? { code } : {}),

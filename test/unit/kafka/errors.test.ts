@@ -90,6 +90,22 @@ describe('toKBridgeError', () => {
     expect(mapped.retriable).toBe(false);
   });
 
+  it('maps a broker refusing the client certificate to KafkaAuthError (the mTLS auth failure)', () => {
+    // Act
+    const mapped = toKBridgeError(
+      new KafkaJSConnectionError('Connection error: SSL routines:ssl3_read_bytes:sslv3 alert bad certificate\n', {
+        broker: 'b:9094',
+        code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+      }),
+      { cluster: 'target', mechanism: 'mTLS', operation: 'connect admin' },
+    );
+
+    // Assess
+    expect(mapped).toBeInstanceOf(KafkaAuthError);
+    expect(mapped.retriable).toBe(false);
+    expect(mapped.message).toMatch(/^Kafka cluster "target" during connect admin rejected the TLS client certificate \(mTLS\): Connection error: .*alert bad certificate\. Check/);
+  });
+
   it('maps other protocol errors to KafkaRequestError keeping type, code and retriability', () => {
     // Prepare
     const retriable = new KafkaJSProtocolError({ message: 'not leader', type: 'NOT_LEADER_FOR_PARTITION', code: 6, retriable: true });

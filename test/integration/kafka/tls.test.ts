@@ -1,0 +1,116 @@
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createAwsSecretReader } from '../../../src/adapters/aws/secrets';
+import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
+import { KafkaAuthError, KafkaConnectionError } from '../../../src/errors';
+import { createKafka, createTopicsAndWait, withAdmin, withProducer } from '../../../src/kafka';
+import { uniqueName, waitFor } from '../../support/helpers';
+import { startTlsBroker, type TlsBroker } from './tlsBroker';
+
+// TLS with a private root CA and mTLS with an encrypted client key, against a real broker started for
+// this file (the shared clusters have no SSL listener), with the CA and the client certificate stored in
+// moto Secrets Manager in exactly Lambda's formats.
+const clusters = inject('clusters');
+const aws = inject('aws');
+const awsConfig = resolveAwsClientConfig({ ...process.env, AWS_ENDPOINT_URL: aws.endpoint, AWS_REGION: aws.region });
+const secretsManager = new SecretsManagerClient(awsConfig.client);
+const secrets = createAwsSecretReader({ clientConfig: awsConfig });
+
+let broker: TlsBroker;
+let rootCaSecretArn: string;
+let clientCertSecretArn: string;
+
+async function storeSecret(value: object): Promise<string> {
+  const out = await secretsManager.send(new CreateSecretCommand({ Name: uniqueName('kbridge-it-tls'), SecretString: JSON.stringify(value) }));
+  return out.ARN as string;
+}
+
+beforeAll(async () => {
+  broker = await startTlsBroker(clusters.kafkaVersion);
+  rootCaSecretArn = await storeSecret({ certificate: broker.caPem });
+  clientCertSecretArn = await storeSecret({
+    certificate: broker.clientCertPem + broker.caPem,
+    privateKey: broker.clientKeyEncryptedPem,
+    privateKeyPassword: broker.clientKeyPassword,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await broker?.stop();
+  secretsManager.destroy();
+});
+
+describe('TLS connections', () => {
+  it('connects over TLS trusting the root CA from a SERVER_ROOT_CA_CERTIFICATE secret', async () => {
+    // Prepare
+    const kafka = await createKafka(
+      { name: 'tls', bootstrapServers: [broker.ssl], tls: { enabled: true, rootCaSecretArn }, auth: { type: 'none' } },
+      { secrets },
+    );
+    const topic = uniqueName('it-tls');
+
+    // Act
+    await withAdmin(kafka, (admin) => createTopicsAndWait(admin, [{ topic }]));
+    const topics = await withAdmin(kafka, (admin) => admin.listTopics());
+
+    // Assess
+    expect(topics).toContain(topic);
+  });
+
+  it('refuses a broker whose certificate is not signed by a trusted CA, as a non-retriable KafkaConnectionError', async () => {
+    // Prepare
+    const kafka = await createKafka(
+      { name: 'tls', bootstrapServers: [broker.ssl], tls: { enabled: true }, auth: { type: 'none' }, connectionTimeoutMs: 3_000 },
+      { logLevel: 'nothing', retry: { retries: 0 } },
+    );
+
+    // Act
+    const err = await withAdmin(kafka, (admin) => admin.listTopics()).catch((e: unknown) => e);
+
+    // Assess
+    expect(err).toBeInstanceOf(KafkaConnectionError);
+    expect((err as KafkaConnectionError).retriable).toBe(false);
+    expect((err as KafkaConnectionError).message).toContain('Kafka cluster "tls" during connect admin is unreachable');
+  });
+
+  it('produces and consumes over mTLS with an encrypted key from a CLIENT_CERTIFICATE_TLS_AUTH secret', async () => {
+    // Prepare
+    const kafka = await createKafka(
+      { name: 'mtls', bootstrapServers: [broker.mtls], tls: { enabled: true, rootCaSecretArn }, auth: { type: 'mtls', secretArn: clientCertSecretArn } },
+      { secrets },
+    );
+    const topic = uniqueName('it-mtls');
+    await withAdmin(kafka, (admin) => createTopicsAndWait(admin, [{ topic }]));
+
+    // Act
+    await withProducer(kafka, (producer) => producer.send({ topic, messages: [{ key: 'k', value: 'over mTLS' }] }));
+    const consumer = kafka.consumer({ groupId: uniqueName('it-mtls-group'), maxWaitTimeInMs: 200 });
+    const seen: string[] = [];
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
+      await waitFor('the record over mTLS', () => seen.length >= 1, { timeoutMs: 30_000 });
+    } finally {
+      await consumer.disconnect();
+    }
+
+    // Assess
+    expect(seen).toEqual(['over mTLS']);
+  });
+
+  it('reports the mTLS listener refusing a client without a certificate as KafkaAuthError', async () => {
+    // Prepare
+    const kafka = await createKafka(
+      { name: 'mtls', bootstrapServers: [broker.mtls], tls: { enabled: true, rootCaSecretArn }, auth: { type: 'none' }, connectionTimeoutMs: 3_000 },
+      { secrets, logLevel: 'nothing', retry: { retries: 0 } },
+    );
+
+    // Act
+    const err = await withAdmin(kafka, (admin) => admin.listTopics()).catch((e: unknown) => e);
+
+    // Assess
+    expect(err).toBeInstanceOf(KafkaAuthError);
+    expect((err as KafkaAuthError).message).toContain('Kafka cluster "mtls" during connect admin rejected the TLS client certificate');
+  });
+});
