@@ -1,12 +1,12 @@
 import type { Admin, Kafka, Message, Producer, Transaction } from 'kafkajs';
 import {
   KBridgeError,
-  KafkaConnectionError,
   ProducerFencedError,
   TopicMismatchError,
   TransactionError,
   describeError,
 } from '../errors';
+import { isKafkaClientError, toKBridgeError } from '../kafka/errors';
 import type { KafkaBatch, PartitionBatch, SourceRecord } from '../event/types';
 import { noDeadLetterSinkError, type DeadLetter, type DeadLetterSink } from './deadLetter';
 import {
@@ -36,6 +36,8 @@ export interface BridgeSettings {
   concurrency?: number;
   /** Kafka transaction timeout; keep it above the Lambda timeout. Default 60 s. */
   transactionTimeoutMs?: number;
+  /** Quick in-process retries of a partition batch after a retriable error, before reporting it failed. Default 3. */
+  transientRetries?: number;
   /** Name used for the source in provenance headers and dead letters; default: the event's ARN or bootstrap list. */
   sourceClusterName?: string;
 }
@@ -208,12 +210,23 @@ export class Bridge {
       }
       const infra = await this.ensureInfrastructure();
       // Each broker rejection isolates (then dead-letters) records, so this terminates within n+2 attempts.
+      // Transient errors (coordinator moved, broker restarting) get a few quick retries here: each attempt
+      // starts with a fresh producer and re-reads the checkpoint, so a retry never duplicates.
+      let transientRetries = 0;
       for (let attempt = 0; ; attempt++) {
         try {
           return await this.attempt(pb, sourceCluster, targetTopic, info, infra.offsetMapPartitions, brokerRejected, sendAlone);
         } catch (err) {
           await this.forget(pb.topic, pb.partition, targetTopic);
-          if (!(err instanceof ChunkRejected) || attempt > pb.records.length + 1) throw err;
+          if (!(err instanceof ChunkRejected)) {
+            const mapped = this.toBridgeError(err, pb, targetTopic);
+            if (!mapped.retriable || transientRetries >= (this.settings.transientRetries ?? 3)) throw mapped;
+            transientRetries++;
+            this.deps.logger?.warn('Transient failure; retrying the partition batch', { ...mapped.toJSON(), retry: transientRetries });
+            await new Promise((r) => setTimeout(r, 200 * 2 ** transientRetries));
+            continue;
+          }
+          if (attempt > pb.records.length + 1) throw err;
           if (err.offsets.length === 1) brokerRejected.set(err.offsets[0] as bigint, err.detail);
           else for (const o of err.offsets) sendAlone.add(o);
           this.deps.logger?.warn('Target rejected records; isolating them', { topic: targetTopic, partition: pb.partition, detail: err.detail });
@@ -465,13 +478,8 @@ export class Bridge {
       );
     }
     if (err instanceof KBridgeError) return err;
-    const name = (err as { name?: string } | undefined)?.name ?? '';
-    if (name === 'KafkaJSConnectionError' || name === 'KafkaJSRequestTimeoutError' || name === 'KafkaJSNumberOfRetriesExceeded') {
-      return new KafkaConnectionError(`Target cluster unavailable while replicating ${pb.topic}-${pb.partition}: ${describeError(err)}`, {
-        ...where,
-        cluster: 'target',
-        cause: err,
-      });
+    if (isKafkaClientError(err)) {
+      return toKBridgeError(err, { cluster: 'target', operation: `replicate ${pb.topic}-${pb.partition}`, ...where });
     }
     return new TransactionError(`Transaction for ${pb.topic}-${pb.partition} failed: ${describeError(err)}`, { ...where, cause: err });
   }

@@ -1,0 +1,132 @@
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { inject } from 'vitest';
+import type { KafkaBatch, SourceRecord } from '../../../src/event/types';
+import { readRanges } from '../../../src/bridge/read';
+
+/** kafkajs clients for the shared local clusters (PLAINTEXT listeners). */
+export function localKafka(which: 'source' | 'target'): Kafka {
+  const clusters = inject('clusters');
+  return new Kafka({
+    clientId: `kbridge-test-${which}`,
+    brokers: clusters[which].bootstrapServers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+  });
+}
+
+export interface SampleRecord {
+  partition: number;
+  key: string | null;
+  value: string | Buffer | null;
+  headers?: Record<string, string | string[]>;
+  timestamp?: number;
+}
+
+/** Produce sample records (keys `k-<p>-<i>`, a header, explicit CreateTime) so every field can be compared. */
+export function sampleRecords(partitions: number, perPartition: number, baseTimestamp = Date.now() - 60_000): SampleRecord[] {
+  const out: SampleRecord[] = [];
+  for (let p = 0; p < partitions; p++) {
+    for (let i = 0; i < perPartition; i++) {
+      out.push({
+        partition: p,
+        key: `k-${p}-${i}`,
+        value: `v-${p}-${i}-${'x'.repeat(i % 7)}`,
+        headers: { trace: `t-${p}-${i}`, multi: ['a', 'b'] },
+        timestamp: baseTimestamp + p * 1000 + i,
+      });
+    }
+  }
+  return out;
+}
+
+export async function produce(kafka: Kafka, topic: string, records: SampleRecord[]): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: records.map((r) => ({
+        partition: r.partition,
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        timestamp: r.timestamp === undefined ? undefined : String(r.timestamp),
+      })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Everything committed in `[0, end)` of each partition, as decoded source records. */
+export async function readAll(
+  kafka: Kafka,
+  topic: string,
+  ends: Map<number, bigint>,
+  options: { readUncommitted?: boolean } = {},
+): Promise<Map<number, SourceRecord[]>> {
+  const out = new Map<number, SourceRecord[]>([...ends.keys()].map((p) => [p, []]));
+  await readRanges(
+    kafka,
+    topic,
+    new Map([...ends].map(([p, to]) => [p, { from: 0n, to }])),
+    (p, m) => out.get(p)?.push(toSourceRecord(topic, p, m)),
+    { readUncommitted: options.readUncommitted, timeoutMs: 30_000 },
+  );
+  return out;
+}
+
+export function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
+  const headers: SourceRecord['headers'] = [];
+  for (const [key, value] of Object.entries(m.headers ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (v !== undefined) headers.push({ key, value: new Uint8Array(Buffer.from(v)) });
+    }
+  }
+  return {
+    topic,
+    partition,
+    offset: BigInt(m.offset),
+    timestamp: Number(m.timestamp),
+    timestampType: 'CREATE_TIME',
+    key: m.key === null ? null : new Uint8Array(m.key),
+    value: m.value === null ? null : new Uint8Array(m.value),
+    headers,
+  };
+}
+
+/** A decoded Lambda batch of the given records, grouped per partition in offset order. */
+export function batchOf(records: SourceRecord[], bootstrapServers = inject('clusters').source.bootstrapServers): KafkaBatch {
+  const byPartition = new Map<string, SourceRecord[]>();
+  for (const r of records) {
+    const key = `${r.topic}\u0000${r.partition}`;
+    byPartition.set(key, [...(byPartition.get(key) ?? []), r]);
+  }
+  return {
+    eventSource: 'SelfManagedKafka',
+    bootstrapServers: bootstrapServers.split(','),
+    partitions: [...byPartition.values()].map((rs) => ({
+      topic: (rs[0] as SourceRecord).topic,
+      partition: (rs[0] as SourceRecord).partition,
+      records: [...rs].sort((a, b) => (a.offset < b.offset ? -1 : 1)),
+    })),
+  };
+}
+
+/** A comparable view of a record (bytes as base64/strings, headers in kafkajs order). */
+export function view(r: SourceRecord): Record<string, unknown> {
+  return {
+    partition: r.partition,
+    key: r.key === null ? null : Buffer.from(r.key).toString('base64'),
+    value: r.value === null ? null : Buffer.from(r.value).toString('base64'),
+    timestamp: r.timestamp,
+    headers: r.headers.filter((h) => !h.key.startsWith('kbridge.')).map((h) => `${h.key}=${Buffer.from(h.value).toString('base64')}`),
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    clusters: import('../../../src/local/types').LocalClustersInfo;
+  }
+}
