@@ -4,6 +4,8 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+// Already installed with every AWS SDK v3 client (not yet declared in package.json).
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsClientConfig } from '../adapters/aws/clientConfig';
 import type { KafkaBatch } from '../event/types';
 import type { SinkConfig } from './config';
@@ -55,7 +57,12 @@ export function createSink(config: SinkConfig, aws: AwsClientConfig, clients: Si
       case 'eventbridge':
         return createEventBridgeAdapter(config, make(clients.eventBridge, () => new EventBridgeClient(aws.client))) as SinkAdapter<unknown>;
       case 'kinesis':
-        return createKinesisAdapter(config, make(clients.kinesis, () => new KinesisClient(aws.client))) as SinkAdapter<unknown>;
+        // Kinesis' default handler speaks HTTP/2 (for SubscribeToShard); PutRecords works over HTTP/1.1,
+        // which a local endpoint such as moto requires.
+        return createKinesisAdapter(
+          config,
+          make(clients.kinesis, () => new KinesisClient({ ...aws.client, ...(aws.client.endpoint ? { requestHandler: new NodeHttpHandler() } : {}) })),
+        ) as SinkAdapter<unknown>;
       case 's3':
         return createS3Adapter(config, make(clients.s3, () => new S3Client(aws.s3))) as SinkAdapter<unknown>;
       case 'dynamodb':
