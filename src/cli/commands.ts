@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerLocal } from './commands/local';
 import { register as registerEsm } from './commands/esm';
+import { register as registerLag } from './commands/lag';
 
 /**
  * Each command lives in its own module under `src/cli/commands/` and exports `register(program)`.
@@ -9,5 +10,6 @@ import { register as registerEsm } from './commands/esm';
 export function registerCommands(program: Command): void {
   registerLocal(program);
   registerEsm(program);
+  registerLag(program);
   // commands register here
 }
