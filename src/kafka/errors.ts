@@ -119,7 +119,7 @@ export function toKBridgeError(err: unknown, context: KafkaErrorContext): KBridg
     const message = connection.message.trim();
     if ((code !== undefined && CLIENT_CERT_REJECTED.test(code)) || CLIENT_CERT_REJECTED_TEXT.test(message)) {
       return new KafkaAuthError(
-        `${where(context)} rejected the TLS client certificate${mechanism ? ` (${mechanism})` : ''}: ${message}. Check that the certificate in the secret is signed by a CA the broker trusts and that the listener expects it`,
+        `${where(context)} rejected the TLS client${mechanism === 'none' ? ' (no client certificate is configured)' : ' certificate'}: ${message}. Check that the certificate in the secret is signed by a CA the broker trusts and that the listener expects it`,
         { ...base, ...(code ? { code } : {}) },
       );
     }

@@ -99,6 +99,54 @@ describe('TLS connections', () => {
     expect(seen).toEqual(['over mTLS']);
   });
 
+  it('authenticates with SCRAM-SHA-256 over TLS (SASL_SSL, as on MSK) with credentials and root CA from secrets', async () => {
+    // Prepare
+    const secretArn = await storeSecret(broker.scram256);
+    const kafka = await createKafka(
+      {
+        name: 'sasl-ssl',
+        bootstrapServers: [broker.saslSsl],
+        tls: { enabled: true, rootCaSecretArn },
+        auth: { type: 'sasl', mechanism: 'scram-sha-256', secretArn },
+      },
+      { secrets },
+    );
+
+    // Act
+    const topics = await withAdmin(kafka, (admin) => admin.listTopics());
+
+    // Assess
+    expect(Array.isArray(topics)).toBe(true);
+  });
+
+  it('authenticates with SASL/PLAIN over TLS and rejects a wrong PLAIN password as KafkaAuthError', async () => {
+    // Prepare
+    const good = await createKafka(
+      { name: 'sasl-ssl', bootstrapServers: [broker.saslSsl], tls: { enabled: true, rootCaSecretArn }, auth: { type: 'sasl', mechanism: 'plain', secretArn: await storeSecret(broker.plain) } },
+      { secrets },
+    );
+    const wrongPassword = 'Pl41n-Wr0ng-c4n4ry';
+    const bad = await createKafka(
+      {
+        name: 'sasl-ssl',
+        bootstrapServers: [broker.saslSsl],
+        tls: { enabled: true, rootCaSecretArn },
+        auth: { type: 'sasl', mechanism: 'plain', secretArn: await storeSecret({ username: broker.plain.username, password: wrongPassword }) },
+      },
+      { secrets, logLevel: 'nothing', retry: { retries: 0 } },
+    );
+
+    // Act
+    const topics = await withAdmin(good, (admin) => admin.listTopics());
+    const err = await withAdmin(bad, (admin) => admin.listTopics()).catch((e: unknown) => e);
+
+    // Assess
+    expect(Array.isArray(topics)).toBe(true);
+    expect(err).toBeInstanceOf(KafkaAuthError);
+    expect((err as KafkaAuthError).message).toMatch(/^Kafka cluster "sasl-ssl" during connect admin rejected PLAIN authentication/);
+    expect(JSON.stringify((err as KafkaAuthError).toJSON())).not.toContain(wrongPassword);
+  });
+
   it('reports the mTLS listener refusing a client without a certificate as KafkaAuthError', async () => {
     // Prepare
     const kafka = await createKafka(
@@ -111,6 +159,6 @@ describe('TLS connections', () => {
 
     // Assess
     expect(err).toBeInstanceOf(KafkaAuthError);
-    expect((err as KafkaAuthError).message).toContain('Kafka cluster "mtls" during connect admin rejected the TLS client certificate');
+    expect((err as KafkaAuthError).message).toContain('Kafka cluster "mtls" during connect admin rejected the TLS client (no client certificate is configured)');
   });
 });

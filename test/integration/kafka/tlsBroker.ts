@@ -13,14 +13,18 @@ import { waitFor } from '../../support/helpers';
 /**
  * A throwaway single-node KRaft broker for the TLS tests only (the shared clusters have no SSL listener):
  * a PKI made with `openssl` at test time (CA, broker certificate for 127.0.0.1, client certificate with
- * an encrypted PKCS#8 key), an `SSL` listener (server authentication) and an `MTLS` listener that
- * requires a client certificate. Uses the Kafka jars `kbridge local up` already cached.
+ * an encrypted PKCS#8 key), an `SSL` listener (server authentication), an `MTLS` listener that
+ * requires a client certificate, and a `SASL_SSL` listener with SCRAM-SHA-256 and PLAIN users. Uses the Kafka jars `kbridge local up` already cached.
  */
 export interface TlsBroker {
   /** SSL listener, server-authenticated only. */
   ssl: string;
   /** SSL listener that requires a client certificate signed by the CA. */
   mtls: string;
+  /** SASL_SSL listener (SCRAM-SHA-256, SCRAM-SHA-512, PLAIN): the shape of MSK's SASL/SCRAM listener. */
+  saslSsl: string;
+  scram256: { username: string; password: string };
+  plain: { username: string; password: string };
   caPem: string;
   clientCertPem: string;
   clientKeyEncryptedPem: string;
@@ -51,6 +55,8 @@ export async function startTlsBroker(kafkaVersion: string): Promise<TlsBroker> {
   const settings = resolveLocalSettings(process.env);
   const dir = await mkdtemp(join(tmpdir(), 'kbridge-tls-'));
   const clientKeyPassword = randomBytes(8).toString('hex');
+  const scram256 = { username: 'kb-scram256', password: randomBytes(12).toString('hex') };
+  const plain = { username: 'kb-plain', password: randomBytes(12).toString('hex') };
 
   await openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=kbridge-it-ca']);
   await writeFile(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
@@ -64,15 +70,19 @@ export async function startTlsBroker(kafkaVersion: string): Promise<TlsBroker> {
     ['ca.pem', 'broker.pem', 'broker.key', 'client.pem', 'client-encrypted.key'].map(read),
   ) as [string, string, string, string, string];
 
-  const [plain, ssl, mtls, controller] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [plaintext, ssl, mtls, saslSsl, controller] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const h = '127.0.0.1';
   const properties = [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@${h}:${controller}`,
-    `listeners=PLAINTEXT://${h}:${plain},SSL://${h}:${ssl},MTLS://${h}:${mtls},CONTROLLER://${h}:${controller}`,
-    `advertised.listeners=PLAINTEXT://${h}:${plain},SSL://${h}:${ssl},MTLS://${h}:${mtls}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,CONTROLLER:PLAINTEXT',
+    `listeners=PLAINTEXT://${h}:${plaintext},SSL://${h}:${ssl},MTLS://${h}:${mtls},SASL_SSL://${h}:${saslSsl},CONTROLLER://${h}:${controller}`,
+    `advertised.listeners=PLAINTEXT://${h}:${plaintext},SSL://${h}:${ssl},MTLS://${h}:${mtls},SASL_SSL://${h}:${saslSsl}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+    'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${plain.username}="${plain.password}";`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'ssl.keystore.type=PEM',
@@ -99,7 +109,7 @@ export async function startTlsBroker(kafkaVersion: string): Promise<TlsBroker> {
   await writeFile(propertiesFile, properties);
   await writeFile(logConfigFile, loggingConfig(kafkaVersion, 'WARN', 'stdout'));
 
-  const format = await runKafkaTool(settings.cacheDir, kafkaVersion, 'kafka.tools.StorageTool', ['format', '-t', randomBytes(16).toString('base64url'), '-c', propertiesFile]);
+  const format = await runKafkaTool(settings.cacheDir, kafkaVersion, 'kafka.tools.StorageTool', ['format', '-t', randomBytes(16).toString('base64url'), '-c', propertiesFile, '--add-scram', `SCRAM-SHA-256=[name=${scram256.username},password=${scram256.password}]`]);
   if (format.code !== 0) throw new Error(`formatting the TLS broker failed: ${lastLines(format.output, 10)}`);
 
   let output = '';
@@ -119,7 +129,7 @@ export async function startTlsBroker(kafkaVersion: string): Promise<TlsBroker> {
     await rm(dir, { recursive: true, force: true });
   };
 
-  const probe = new Kafka({ brokers: [`${h}:${plain}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  const probe = new Kafka({ brokers: [`${h}:${plaintext}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the TLS broker exited (${code})`))));
   exited.catch(() => undefined);
   try {
@@ -142,5 +152,5 @@ export async function startTlsBroker(kafkaVersion: string): Promise<TlsBroker> {
     await probe.disconnect().catch(() => undefined);
   }
 
-  return { ssl: `${h}:${ssl}`, mtls: `${h}:${mtls}`, caPem, clientCertPem, clientKeyEncryptedPem, clientKeyPassword, stop };
+  return { ssl: `${h}:${ssl}`, mtls: `${h}:${mtls}`, saslSsl: `${h}:${saslSsl}`, scram256, plain, caPem, clientCertPem, clientKeyEncryptedPem, clientKeyPassword, stop };
 }

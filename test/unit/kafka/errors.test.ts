@@ -103,7 +103,7 @@ describe('toKBridgeError', () => {
     // Assess
     expect(mapped).toBeInstanceOf(KafkaAuthError);
     expect(mapped.retriable).toBe(false);
-    expect(mapped.message).toMatch(/^Kafka cluster "target" during connect admin rejected the TLS client certificate \(mTLS\): Connection error: .*alert bad certificate\. Check/);
+    expect(mapped.message).toMatch(/^Kafka cluster "target" during connect admin rejected the TLS client certificate: Connection error: .*alert bad certificate\. Check/);
   });
 
   it('maps other protocol errors to KafkaRequestError keeping type, code and retriability', () => {
