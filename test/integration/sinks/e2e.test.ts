@@ -142,3 +142,33 @@ describe('sinks end to end through the ESM emulator and real Kafka', () => {
     expect((await deadLetters(sqs, dlqUrl)).map((d) => [d.topic, d.offset, d.reason])).toEqual([[topic, '1', 'value is not valid JSON']]);
   });
 });
+
+describe('partial-batch failure and redelivery through the ESM emulator', () => {
+  it('s3: a failing destination is retried from the earliest failed offset; once it recovers, objects hold each record once', async () => {
+    // Prepare: the bucket does not exist yet, so every PutObject fails with NoSuchBucket
+    const topic = await createTopic(kafka, 1, 'e2e-s3-redeliver');
+    const bucket = uniqueName('e2e-late-bucket');
+    const s3 = new S3Client(aws().s3);
+    cleanup.push(async () => s3.destroy());
+    const lambda = sinkLambda('s3', { BUCKET: bucket, PAYLOAD_FORMAT: 'text', MAX_ATTEMPTS: '1' }, cleanup);
+    await produce(kafka, topic, [0, 1, 2].map((n) => ({ partition: 0, key: `k${n}`, value: `v${n}` })));
+    const reports: InvocationReport[] = [];
+    const responses: unknown[] = [];
+    // Act
+    await startMapping(
+      mappingConfig(topic, { functionName: 'sink-s3' }),
+      { handler: async (event) => { const r = await lambda.sinkHandler(event); responses.push(r); return r; }, logger: quietLogger, consumer: fastConsumer, retryBackoff: { initialMs: 50, maxMs: 200 }, onInvocation: (r) => reports.push(r) },
+      cleanup,
+    );
+    await waitFor('a partial-batch failure', () => reports.some((r) => r.outcome === 'partial-failure'), { timeoutMs: 60_000 });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await waitFor('the emulator to commit past the batch', () => reports.some((r) => r.committed[`${topic}-0`] === '3'), { timeoutMs: 60_000 });
+    // Assess
+    expect(responses[0]).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: `${topic}-0`, offset: 0 } }] });
+    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const lines = (await Promise.all(Contents.map(async (c) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: c.Key }))).Body?.transformToString())))
+      .flatMap((b) => (b ?? '').trimEnd().split('\n'))
+      .map((l) => JSON.parse(l) as { offset: string; value: string });
+    expect(lines.map((l) => [l.offset, l.value])).toEqual([['0', 'v0'], ['1', 'v1'], ['2', 'v2']]);
+  });
+});
