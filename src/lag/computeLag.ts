@@ -163,7 +163,7 @@ export async function selectGroups(reader: Pick<LagReader, 'listGroups'>, select
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 /**
- * Measure lag for a set of groups on one cluster: one DescribeGroups per coordinator, one OffsetFetch per
+ * Measure lag for a set of groups on one cluster (`timeLag: false` skips the record fetches; time lags are then null): one DescribeGroups per coordinator, one OffsetFetch per
  * group (all in parallel), three ListOffsets per leader for all topics together, and one Fetch per leader
  * (per round) for the next record of every lagging partition.
  *
@@ -181,7 +181,7 @@ const key = (topic: string, partition: number): string => `${topic}\u0000${parti
 export async function computeLag(
   reader: LagReader,
   selection: GroupSelection,
-  options: { now?: () => number } = {},
+  options: { now?: () => number; timeLag?: boolean } = {},
 ): Promise<LagSnapshot> {
   const now = options.now ?? Date.now;
   const started = now();
@@ -275,7 +275,7 @@ export async function computeLag(
       if (!requests.has(k)) requests.set(k, { topic: r.topic, partition: r.partition, offset: r.position.position, endOffset: r.offsets.lastStableOffset });
     }
   }
-  const nextRecords = requests.size > 0 ? await reader.fetchNextRecords([...requests.values()]) : [];
+  const nextRecords = requests.size > 0 && options.timeLag !== false ? await reader.fetchNextRecords([...requests.values()]) : [];
   const nextByKey = new Map(nextRecords.map((n) => [`${key(n.topic, n.partition)}\u0000${n.fromOffset}`, n]));
   const atMs = now();
 
