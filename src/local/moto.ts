@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalEnvironmentError } from '../errors';
 import { lastLines, runCommand } from './clusters/kafkaDist';
-import { isOurProcess, readPid, sleep, stopProcess, withLock } from './clusters/processes';
+import { isOurProcess, isPortFree, readPid, sleep, stopProcess, withLock } from './clusters/processes';
 import { MOTO_VERSION, type LocalSettings } from './clusters/settings';
 import type { LocalAwsInfo } from './types';
 
@@ -106,10 +106,13 @@ export interface MotoResult {
   started: boolean;
 }
 
-/** True when a moto server answers on `endpoint` (its management API replies to GET /moto-api/data.json). */
-export async function motoAnswers(endpoint: string, timeoutMs = 2_000): Promise<boolean> {
+/**
+ * True when a moto server answers on `endpoint`. GET /moto-api/ (the dashboard page) is moto-specific and
+ * cheap; /moto-api/data.json serialises every resource and takes seconds once tests have created many.
+ */
+export async function motoAnswers(endpoint: string, timeoutMs = 5_000): Promise<boolean> {
   try {
-    const res = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
     return res.ok;
   } catch {
@@ -131,6 +134,15 @@ export async function startMoto(settings: LocalSettings, progress: (line: string
   const endpoint = `http://127.0.0.1:${settings.motoPort}`;
   const aws: LocalAwsInfo = { endpoint, region: LOCAL_AWS_REGION };
   if (await motoAnswers(endpoint)) return { aws, started: false };
+  if (!(await isPortFree(settings.motoPort))) {
+    // Something listens but did not answer in time: a moto busy serving a test run, or a stranger.
+    if (await waitForMoto(endpoint, 30_000)) return { aws, started: false };
+    throw new LocalEnvironmentError(
+      `Port ${settings.motoPort} is taken by a process that does not answer as moto (GET ${endpoint}/moto-api/); ` +
+        'stop it or choose another port with KBRIDGE_MOTO_PORT',
+      { port: settings.motoPort, field: 'KBRIDGE_MOTO_PORT' },
+    );
+  }
   await ensureMotoInstalled(settings, progress);
   const paths = motoPaths(settings);
   await mkdir(paths.dir, { recursive: true });
@@ -185,6 +197,15 @@ export async function motoStatus(settings: LocalSettings): Promise<{ state: 'run
   const running = await motoAnswers(endpoint);
   const pid = readPid(motoPaths(settings).pid);
   return { state: running ? 'running' : 'stopped', endpoint, ...(running && pid !== undefined ? { pid } : {}) };
+}
+
+async function waitForMoto(endpoint: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await motoAnswers(endpoint)) return true;
+    await sleep(500);
+  }
+  return false;
 }
 
 function tailFile(file: string): string {

@@ -209,7 +209,7 @@ export function loggingConfig(version: string, rootLevel: 'INFO' | 'WARN', targe
       'status = warn',
       'appender.console.type = Console',
       'appender.console.name = CONSOLE',
-      `appender.console.target = SYSTEM_${target.toUpperCase()}`,
+      `appender.console.target = ${target === 'stdout' ? 'SYSTEM_OUT' : 'SYSTEM_ERR'}`,
       'appender.console.layout.type = PatternLayout',
       'appender.console.layout.pattern = [%d] %p %m (%c)%n',
       `rootLogger.level = ${rootLevel}`,

@@ -169,7 +169,7 @@ describe('Kafka distribution', () => {
     expect(ids).toContain('log4j-core');
     expect(ids).toContain('log4j-slf4j-impl');
     expect(ids).not.toContain('reload4j');
-    expect(config).toContain('appender.console.target = SYSTEM_STDERR');
+    expect(config).toContain('appender.console.target = SYSTEM_ERR');
     expect(loggingSystemProperties('4.1.1', '/x')).toEqual(['-Dlog4j2.configurationFile=/x']);
     expect(loggingSystemProperties('3.9.2', '/x')).toEqual(['-Dlog4j.configuration=file:/x']);
   });

@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalEnvironmentError } from '../../../src/errors';
+import { localDown, localStatus, restartBroker, startBroker } from '../../../src/local/clusters/clusters';
+import { resolveLocalSettings, type LocalSettings } from '../../../src/local/clusters/settings';
+import { uniqueName, waitFor } from '../../support/helpers';
+
+// These tests start their own broker in a separate state dir on separate ports: restarting or breaking the
+// shared clusters would disturb every other test file running at the same time.
+describe('one broker in a private state dir', () => {
+  let home: string;
+  let settings: LocalSettings;
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'kbridge-lifecycle-'));
+    settings = resolveLocalSettings({ ...process.env, KBRIDGE_HOME: home, KBRIDGE_SOURCE_PORT: '39192', KBRIDGE_TARGET_PORT: '39292' });
+  });
+
+  afterAll(async () => {
+    await localDown(settings);
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('restartBroker keeps the data and serves it again under a new pid', async () => {
+    // Prepare
+    const info = await startBroker(settings, 'target');
+    const before = await localStatus(settings);
+    const topic = uniqueName('restart');
+    const kafka = new Kafka({ brokers: [info.bootstrapServers], logLevel: logLevel.NOTHING, clientId: topic });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'before-restart' }] });
+    await producer.disconnect();
+
+    // Act
+    await restartBroker(settings, 'target');
+
+    // Assess
+    const after = await localStatus(settings);
+    expect(before.target.state).toBe('running');
+    expect(after.target.state).toBe('running');
+    expect(after.target.pid).not.toBe(before.target.pid);
+    const consumer = kafka.consumer({ groupId: uniqueName('restart-group') });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const seen: string[] = [];
+      await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value?.toString() ?? '') });
+      await waitFor('the record written before the restart', () => seen.length > 0, { timeoutMs: 60_000 });
+      expect(seen).toEqual(['before-restart']);
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
+  it('a broker that exits during startup fails with its last log lines', async () => {
+    // Prepare: a maximum heap below the initial heap makes the JVM refuse to start.
+    const broken = { ...settings, brokerHeap: '1m' };
+    await localDown(settings);
+
+    // Act
+    const starting = startBroker(broken, 'source');
+
+    // Assess
+    await expect(starting).rejects.toThrow(LocalEnvironmentError);
+    await expect(starting).rejects.toThrow(/The source broker \(pid \d+\) exited during startup\. Last lines of .*broker\.log:\n.*heap/s);
+  });
+});
