@@ -1,38 +1,22 @@
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateEventBusCommand, DeleteEventBusCommand, DeleteRuleCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, DeleteTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Kafka } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { InvocationReport } from '../../../src/local/esm/EsmMapping';
 import type { SinkKind } from '../../../src/sinks/types';
 import { uniqueName, waitFor } from '../../support/helpers';
 import { createTopic, fastConsumer, mappingConfig, produce, quietLogger, sourceKafka, startMapping } from '../esm/support';
-import { aws, createQueue, deadLetters, newSqs, receiveAll, sinkLambda } from './support';
+import { createBucket, createBusToQueue, createQueue, createStream, createTable, createTopicToQueue, deadLetters, receiveAll, sinkLambda, useSinkTestContext } from './support';
 
 // End to end: records produced to the real local source cluster, consumed by the ESM emulator, handed
 // to the sink's bare handler as Lambda would, written to moto. One test per sink; each also proves that
 // an unshapeable record lands in the DLQ and that the emulator commits past it.
 
 let kafka: Kafka;
-let sqs: SQSClient;
-const cleanup: Array<() => Promise<void>> = [];
+const context = useSinkTestContext();
+const { cleanup } = context;
 beforeAll(async () => {
   kafka = await sourceKafka();
-  sqs = newSqs();
 });
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.();
-});
-afterAll(() => sqs.destroy());
-
-async function queueArn(queueUrl: string): Promise<string> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-  return Attributes?.QueueArn as string;
-}
 
 /** Destination setup per sink: its env and a probe that reads back the delivered Kafka offsets as "partition:offset". */
 type Destination = { env: Record<string, string>; delivered: () => Promise<string[]> };
@@ -42,72 +26,30 @@ const attributeId = (m: { MessageAttributes?: Record<string, { StringValue?: str
 
 const destinations: Record<SinkKind, () => Promise<Destination>> = {
   sqs: async () => {
-    const queueUrl = await createQueue(sqs, 'e2e-sqs', cleanup, true);
-    return { env: { QUEUE_URL: queueUrl, MESSAGE_GROUP: 'key' }, delivered: async () => (await receiveAll(sqs, queueUrl)).map(attributeId) };
+    const queueUrl = await createQueue(context.sqs(), 'e2e-sqs', cleanup, true);
+    return { env: { QUEUE_URL: queueUrl, MESSAGE_GROUP: 'key' }, delivered: async () => (await receiveAll(context.sqs(), queueUrl)).map(attributeId) };
   },
   sns: async () => {
-    const sns = new SNSClient(aws().client);
-    cleanup.push(async () => sns.destroy());
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: uniqueName('e2e-sns') }));
-    cleanup.push(async () => void (await sns.send(new DeleteTopicCommand({ TopicArn }))));
-    const queueUrl = await createQueue(sqs, 'e2e-sns-sub', cleanup);
-    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: await queueArn(queueUrl), Attributes: { RawMessageDelivery: 'true' } }));
-    return { env: { TOPIC_ARN: TopicArn as string }, delivered: async () => (await receiveAll(sqs, queueUrl)).map(attributeId) };
+    const { topicArn, queueUrl } = await createTopicToQueue(context.sqs(), 'e2e-sns', cleanup);
+    return { env: { TOPIC_ARN: topicArn }, delivered: async () => (await receiveAll(context.sqs(), queueUrl)).map(attributeId) };
   },
   eventbridge: async () => {
-    const eb = new EventBridgeClient(aws().client);
-    cleanup.push(async () => eb.destroy());
-    const bus = uniqueName('e2e-bus');
-    await eb.send(new CreateEventBusCommand({ Name: bus }));
-    cleanup.push(async () => void (await eb.send(new DeleteEventBusCommand({ Name: bus }))));
-    const queueUrl = await createQueue(sqs, 'e2e-eb-target', cleanup);
-    await eb.send(new PutRuleCommand({ Name: 'all', EventBusName: bus, EventPattern: JSON.stringify({ source: ['kafka-msk-bridge'] }) }));
-    await eb.send(new PutTargetsCommand({ Rule: 'all', EventBusName: bus, Targets: [{ Id: 'q', Arn: await queueArn(queueUrl) }] }));
-    cleanup.push(async () => {
-      await eb.send(new RemoveTargetsCommand({ Rule: 'all', EventBusName: bus, Ids: ['q'] }));
-      await eb.send(new DeleteRuleCommand({ Name: 'all', EventBusName: bus }));
-    });
-    return { env: { EVENT_BUS_NAME: bus }, delivered: async () => (await receiveAll(sqs, queueUrl)).map((m) => envelopeId(JSON.parse(m.Body ?? '{}').detail)) };
+    const { bus, queueUrl } = await createBusToQueue(context.sqs(), 'kafka-msk-bridge', cleanup);
+    return { env: { EVENT_BUS_NAME: bus }, delivered: async () => (await receiveAll(context.sqs(), queueUrl)).map((m) => envelopeId(JSON.parse(m.Body ?? '{}').detail)) };
   },
   kinesis: async () => {
-    const kinesis = new KinesisClient({ ...aws().client, requestHandler: new NodeHttpHandler() });
-    cleanup.push(async () => kinesis.destroy());
-    const stream = uniqueName('e2e-stream');
-    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
-    cleanup.push(async () => void (await kinesis.send(new DeleteStreamCommand({ StreamName: stream }))));
-    return {
-      env: { STREAM_NAME: stream },
-      delivered: async () => {
-        const { StreamDescription } = await kinesis.send(new DescribeStreamCommand({ StreamName: stream }));
-        const { ShardIterator } = await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: StreamDescription?.Shards?.[0]?.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
-        const { Records = [] } = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
-        return Records.map((r) => envelopeId(JSON.parse(Buffer.from(r.Data ?? []).toString())));
-      },
-    };
+    const { stream, readAll } = await createStream(cleanup);
+    return { env: { STREAM_NAME: stream }, delivered: async () => (await readAll()).map((r) => envelopeId(JSON.parse(Buffer.from(r.Data ?? []).toString()))) };
   },
   s3: async () => {
-    const s3 = new S3Client(aws().s3);
-    cleanup.push(async () => s3.destroy());
-    const bucket = uniqueName('e2e-bucket');
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    return {
-      env: { BUCKET: bucket },
-      delivered: async () => {
-        const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-        const bodies = await Promise.all(Contents.map(async (c) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: c.Key }))).Body?.transformToString()));
-        return bodies.flatMap((b) => (b ?? '').trimEnd().split('\n').filter(Boolean).map((l) => envelopeId(JSON.parse(l))));
-      },
-    };
+    const { bucket, lines } = await createBucket(cleanup);
+    return { env: { BUCKET: bucket }, delivered: async () => (await lines()).map((l) => envelopeId(l as { partition: number; offset: string })) };
   },
   dynamodb: async () => {
-    const ddb = new DynamoDBClient(aws().client);
-    cleanup.push(async () => ddb.destroy());
-    const table = uniqueName('e2e-table');
-    await ddb.send(new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }));
-    cleanup.push(async () => void (await ddb.send(new DeleteTableCommand({ TableName: table }))));
+    const { ddb, name } = await createTable([{ name: 'pk', type: 'S', role: 'HASH' }], cleanup);
     return {
-      env: { TABLE_NAME: table },
-      delivered: async () => ((await ddb.send(new ScanCommand({ TableName: table }))).Items ?? []).map((i) => `${i.partition?.N}:${i.offset?.N}`),
+      env: { TABLE_NAME: name },
+      delivered: async () => ((await ddb.send(new ScanCommand({ TableName: name }))).Items ?? []).map((i) => `${i.partition?.N}:${i.offset?.N}`),
     };
   },
 };
@@ -117,7 +59,7 @@ describe('sinks end to end through the ESM emulator and real Kafka', () => {
     // Prepare
     const topic = await createTopic(kafka, 2, `e2e-${kind}`);
     const destination = await destinations[kind]();
-    const dlqUrl = await createQueue(sqs, `e2e-${kind}-dlq`, cleanup);
+    const dlqUrl = await createQueue(context.sqs(), `e2e-${kind}-dlq`, cleanup);
     const lambda = sinkLambda(kind, { ...destination.env, PAYLOAD_FORMAT: 'json', DLQ_URL: dlqUrl }, cleanup);
     await produce(kafka, topic, [
       { partition: 0, key: 'a', value: '{"n":0}', headers: { trace: 't-0' } },
@@ -139,7 +81,7 @@ describe('sinks end to end through the ESM emulator and real Kafka', () => {
     // Assess
     expect(reports.every((r) => r.outcome === 'success')).toBe(true);
     expect((await destination.delivered()).sort()).toEqual(['0:0', '0:2', '1:0']);
-    expect((await deadLetters(sqs, dlqUrl)).map((d) => [d.topic, d.offset, d.reason])).toEqual([[topic, '1', 'value is not valid JSON']]);
+    expect((await deadLetters(context.sqs(), dlqUrl)).map((d) => [d.topic, d.offset, d.reason])).toEqual([[topic, '1', 'value is not valid JSON']]);
   });
 });
 
@@ -148,8 +90,6 @@ describe('partial-batch failure and redelivery through the ESM emulator', () => 
     // Prepare: the bucket does not exist yet, so every PutObject fails with NoSuchBucket
     const topic = await createTopic(kafka, 1, 'e2e-s3-redeliver');
     const bucket = uniqueName('e2e-late-bucket');
-    const s3 = new S3Client(aws().s3);
-    cleanup.push(async () => s3.destroy());
     const lambda = sinkLambda('s3', { BUCKET: bucket, PAYLOAD_FORMAT: 'text', MAX_ATTEMPTS: '1' }, cleanup);
     await produce(kafka, topic, [0, 1, 2].map((n) => ({ partition: 0, key: `k${n}`, value: `v${n}` })));
     const reports: InvocationReport[] = [];
@@ -161,14 +101,10 @@ describe('partial-batch failure and redelivery through the ESM emulator', () => 
       cleanup,
     );
     await waitFor('a partial-batch failure', () => reports.some((r) => r.outcome === 'partial-failure'), { timeoutMs: 60_000 });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const { lines } = await createBucket(cleanup, bucket);
     await waitFor('the emulator to commit past the batch', () => reports.some((r) => r.committed[`${topic}-0`] === '3'), { timeoutMs: 60_000 });
     // Assess
     expect(responses[0]).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: `${topic}-0`, offset: 0 } }] });
-    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const lines = (await Promise.all(Contents.map(async (c) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: c.Key }))).Body?.transformToString())))
-      .flatMap((b) => (b ?? '').trimEnd().split('\n'))
-      .map((l) => JSON.parse(l) as { offset: string; value: string });
-    expect(lines.map((l) => [l.offset, l.value])).toEqual([['0', 'v0'], ['1', 'v1'], ['2', 'v2']]);
+    expect((await lines()).map((l) => [l.offset, l.value])).toEqual([['0', 'v0'], ['1', 'v1'], ['2', 'v2']]);
   });
 });

@@ -1,30 +1,21 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeKafkaEvent } from '../../../src/event/codec';
 import { makeBatch } from '../../unit/sinks/support';
-import { createQueue, deadLetters, loadEvent, newSqs, receiveAll, sinkLambda } from './support';
+import { createQueue, deadLetters, loadEvent, receiveAll, sinkLambda, useSinkTestContext } from './support';
 
-let sqs: SQSClient;
-const cleanup: Array<() => Promise<void>> = [];
-
-beforeAll(() => {
-  sqs = newSqs();
-});
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.();
-});
-afterAll(() => sqs.destroy());
+const context = useSinkTestContext();
+const { cleanup } = context;
 
 describe('sink-sqs against moto', () => {
   it('delivers the sample event: JSON bodies, Kafka coordinates/key/headers as attributes, no failures', async () => {
     // Prepare
-    const queueUrl = await createQueue(sqs, 'sink-sqs', cleanup);
+    const queueUrl = await createQueue(context.sqs(), 'sink-sqs', cleanup);
     const lambda = sinkLambda('sqs', { QUEUE_URL: queueUrl, PAYLOAD_FORMAT: 'json' }, cleanup);
     // Act
     const response = await lambda.sinkHandler(loadEvent('sink-sqs.json'));
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    const messages = await receiveAll(sqs, queueUrl);
+    const messages = await receiveAll(context.sqs(), queueUrl);
     expect(messages.map((m) => m.MessageAttributes?.['kafka.offset']?.StringValue).sort()).toEqual(['100', '101', '102', '7', '8']);
     const first = messages.find((m) => m.MessageAttributes?.['kafka.offset']?.StringValue === '100');
     expect(first?.Body).toBe('{"id":"c-17","event":"created","amount":12.5}');
@@ -36,7 +27,7 @@ describe('sink-sqs against moto', () => {
 
   it('receives a redelivered batch once on a FIFO queue (dedup ids from source coordinates)', async () => {
     // Prepare
-    const queueUrl = await createQueue(sqs, 'sink-sqs-fifo', cleanup, true);
+    const queueUrl = await createQueue(context.sqs(), 'sink-sqs-fifo', cleanup, true);
     const lambda = sinkLambda('sqs', { QUEUE_URL: queueUrl, PAYLOAD_FORMAT: 'json', MESSAGE_GROUP: 'key' }, cleanup);
     const event = loadEvent('sink-sqs.json');
     // Act: Lambda redelivers the same batch (e.g. after a timeout)
@@ -44,7 +35,7 @@ describe('sink-sqs against moto', () => {
     const again = await lambda.sinkHandler(event);
     // Assess
     expect(again).toEqual({ batchItemFailures: [] });
-    const messages = await receiveAll(sqs, queueUrl);
+    const messages = await receiveAll(context.sqs(), queueUrl);
     expect(messages).toHaveLength(5);
     expect(new Set(messages.map((m) => m.Attributes?.MessageDeduplicationId))).toEqual(new Set(['orders-0-100', 'orders-0-101', 'orders-0-102', 'orders-1-7', 'orders-1-8']));
     expect(messages.find((m) => m.Attributes?.MessageDeduplicationId === 'orders-1-7')?.Attributes?.MessageGroupId).toBe('orders-1');
@@ -52,22 +43,22 @@ describe('sink-sqs against moto', () => {
 
   it('sends a batch bigger than one request in several (count and byte limits) and loses nothing', async () => {
     // Prepare: 30 records of 200 KiB → at least 6 requests (1 MiB, 10 messages each)
-    const queueUrl = await createQueue(sqs, 'sink-sqs-big', cleanup);
+    const queueUrl = await createQueue(context.sqs(), 'sink-sqs-big', cleanup);
     const lambda = sinkLambda('sqs', { QUEUE_URL: queueUrl, PAYLOAD_FORMAT: 'text' }, cleanup);
     const big = 'y'.repeat(200 * 1024);
     // Act
     const response = await lambda.sinkHandler(encodeKafkaEvent(makeBatch([{ topic: 'big', partition: 0, count: 30, value: () => big }])));
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    const messages = await receiveAll(sqs, queueUrl);
+    const messages = await receiveAll(context.sqs(), queueUrl);
     expect(messages).toHaveLength(30);
     expect(messages.every((m) => m.Body === big)).toBe(true);
   });
 
   it('dead-letters an oversize record and unshapeable records with their reasons, and delivers the rest', async () => {
     // Prepare
-    const queueUrl = await createQueue(sqs, 'sink-sqs-dlq-target', cleanup);
-    const dlqUrl = await createQueue(sqs, 'sink-sqs-dlq', cleanup);
+    const queueUrl = await createQueue(context.sqs(), 'sink-sqs-dlq-target', cleanup);
+    const dlqUrl = await createQueue(context.sqs(), 'sink-sqs-dlq', cleanup);
     const lambda = sinkLambda('sqs', { QUEUE_URL: queueUrl, DLQ_URL: dlqUrl, PAYLOAD_FORMAT: 'json' }, cleanup);
     const batch = makeBatch([{ topic: 'edge', partition: 0, count: 3 }]);
     const huge = JSON.stringify({ blob: 'z'.repeat(1_100_000) });
@@ -79,7 +70,7 @@ describe('sink-sqs against moto', () => {
     // Assess
     expect(oversize).toEqual({ batchItemFailures: [] });
     expect(unshapeable).toEqual({ batchItemFailures: [] });
-    const dead = await deadLetters(sqs, dlqUrl);
+    const dead = await deadLetters(context.sqs(), dlqUrl);
     expect(dead.map((d) => [d.topic, d.offset, d.reason])).toEqual(expect.arrayContaining([
       ['edge', '1', expect.stringMatching(/^too big for sqs: \d+ bytes > limit 1048576$/)],
       ['sink-edge', '1', expect.stringMatching(/^value is not valid UTF-8/)],
@@ -89,15 +80,15 @@ describe('sink-sqs against moto', () => {
     ]));
     expect(dead).toHaveLength(4);
     expect(dead.find((d) => d.offset === '1' && d.topic === 'edge')).toMatchObject({ truncated: true, valueBytes: huge.length });
-    const delivered = await receiveAll(sqs, queueUrl);
+    const delivered = await receiveAll(context.sqs(), queueUrl);
     expect(delivered).toHaveLength(2 + 4);
   });
 
   it('reports the records as a partial-batch failure when no DLQ is configured', async () => {
-    const queueUrl = await createQueue(sqs, 'sink-sqs-nodlq', cleanup);
+    const queueUrl = await createQueue(context.sqs(), 'sink-sqs-nodlq', cleanup);
     const lambda = sinkLambda('sqs', { QUEUE_URL: queueUrl, PAYLOAD_FORMAT: 'json' }, cleanup);
     const response = await lambda.sinkHandler(loadEvent('sink-edge-cases.json'));
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'sink-edge-0', offset: 1 } }] });
-    expect(await receiveAll(sqs, queueUrl)).toHaveLength(1);
+    expect(await receiveAll(context.sqs(), queueUrl)).toHaveLength(1);
   });
 });
