@@ -1,0 +1,197 @@
+import { z } from 'zod';
+import { BootstrapServersSchema, parseConfig } from '../config/parse';
+import type { KafkaConnectionConfig } from '../kafka/types';
+
+/**
+ * The cutover plan: the input of the state machine (`$.plan`), of `kbridge cutover --plan`, and of every step.
+ * Strict everywhere: an unknown key is a ConfigError naming it, so a typo never silently skips a step.
+ */
+
+const SaslMechanismSchema = z.enum(['scram-sha-256', 'scram-sha-512', 'plain']);
+
+const KafkaAuthSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }).strict(),
+  z.object({ type: z.literal('sasl'), mechanism: SaslMechanismSchema, secretArn: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('sasl-inline'), mechanism: SaslMechanismSchema, username: z.string().min(1), password: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('mtls'), secretArn: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('iam'), region: z.string().optional() }).strict(),
+]);
+
+export const KafkaConnectionSchema = z
+  .object({
+    name: z.string().min(1),
+    bootstrapServers: z.union([BootstrapServersSchema, z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'expected "host:port"')).min(1)]),
+    auth: KafkaAuthSchema.default({ type: 'none' }),
+    tls: z.object({ enabled: z.boolean(), rootCaSecretArn: z.string().optional() }).strict().optional(),
+  })
+  .strict();
+
+/** Where a client-config entry lives: a Secrets Manager secret, an SSM parameter, or the local JSON file store. */
+export const ConfigEntryRefSchema = z
+  .object({
+    store: z.enum(['secretsmanager', 'ssm', 'local']),
+    /** Secret id/ARN, parameter name, or local key. */
+    id: z.string().min(1),
+  })
+  .strict();
+
+/** What services read from a config entry. Extra keys (client id, auth) are kept as they are. */
+export const ClientConfigValueSchema = z
+  .object({
+    bootstrapServers: z.string().min(1),
+    /** Which cluster this value points at; the cutover writes it so a service can log it. */
+    cluster: z.string().optional(),
+    /** The fence: while true, a producer reading this entry must not write (see ProducerFence). */
+    paused: z.boolean().optional(),
+  })
+  .passthrough();
+
+export const ConfigEntrySchema = ConfigEntryRefSchema.extend({
+  /** Human name used in the audit and progress lines. */
+  name: z.string().min(1),
+  role: z.enum(['consumer', 'producer']),
+  /** The value written at the switch (the target cluster's bootstrap servers and auth). */
+  targetValue: ClientConfigValueSchema,
+}).strict();
+
+/** An event source mapping: an AWS UUID, or a local emulator mapping id reached through `controlUrl`. */
+export const TriggerRefSchema = z
+  .object({
+    id: z.string().min(1),
+    /** Local only: the emulator's control API, e.g. `http://127.0.0.1:7070`. */
+    controlUrl: z.string().url().optional(),
+  })
+  .strict();
+
+/** A target mapping that does not exist yet: created (Enabled) at startTargetConsumers. AWS only. */
+export const TriggerCreateSpecSchema = z
+  .object({
+    functionName: z.string().min(1),
+    topic: z.string().min(1),
+    bootstrapServers: z.string().min(1).optional(),
+    /** MSK cluster ARN for an `aws:kafka` mapping. */
+    eventSourceArn: z.string().optional(),
+    batchSize: z.number().int().min(1).max(10_000).optional(),
+    sourceAccessConfigurations: z.array(z.object({ Type: z.string(), URI: z.string() }).strict()).optional(),
+  })
+  .strict();
+
+export const ConsumerGroupPlanSchema = z
+  .object({
+    groupId: z.string().min(1),
+    /** Source mappings of this group (disabled at stopSourceConsumers, re-enabled by rollback). */
+    sourceTriggers: z.array(TriggerRefSchema).default([]),
+    /** Target mappings with the same group id; existing ones are enabled, `create` ones are created. */
+    targetTriggers: z.array(z.union([TriggerRefSchema, z.object({ create: TriggerCreateSpecSchema }).strict()])).default([]),
+  })
+  .strict();
+
+export const CutoverSteps = [
+  'preflight',
+  'fenceProducers',
+  'waitDrained',
+  'stopSourceConsumers',
+  'translateAndSeedOffsets',
+  'switchConsumerConfig',
+  'switchProducerConfig',
+  'startTargetConsumers',
+  'startTargetProducers',
+  'verify',
+] as const;
+export type CutoverStepName = (typeof CutoverSteps)[number];
+
+const SecondsSchema = z.number().positive().max(86_400);
+
+export const CutoverPlanSchema = z
+  .object({
+    /** Names this cutover in the audit log; re-running with the same id resumes (done steps are no-ops). */
+    cutoverId: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected 1-100 of [A-Za-z0-9._-]'),
+    pattern: z.enum(['stop-drain-switch', 'consumers-first']),
+    approval: z.enum(['none', 'manual']).default('none'),
+    source: KafkaConnectionSchema,
+    target: KafkaConnectionSchema,
+    bridge: z
+      .object({
+        bridgeId: z.string().min(1),
+        offsetMapTopic: z.string().optional(),
+        /** Source topic → target topic where they differ (partition numbers are kept). */
+        topicMapping: z.record(z.string()).optional(),
+      })
+      .strict(),
+    /** Source topics the groups consume and the producers write. */
+    topics: z.array(z.string().min(1)).min(1),
+    consumerGroups: z.array(ConsumerGroupPlanSchema).default([]),
+    /** Config entries services read (consumers' and producers'). */
+    configEntries: z.array(ConfigEntrySchema).default([]),
+    timeouts: z
+      .object({
+        drainSeconds: SecondsSchema.default(600),
+        triggerSeconds: SecondsSchema.default(300),
+        verifySeconds: SecondsSchema.default(300),
+        approvalSeconds: SecondsSchema.default(86_400),
+      })
+      .strict()
+      .default({}),
+    drain: z
+      .object({
+        /** Consecutive drained probes needed… */
+        minSamples: z.number().int().min(1).max(100).default(3),
+        /** …spanning at least this long. */
+        minWindowSeconds: z.number().min(0).max(3600).default(30),
+        /** Require the bridge's replication to be caught up (stop-drain-switch: yes). */
+        requireBridge: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
+    verify: z
+      .object({
+        /** Records that must arrive on the target topics after the switch (0: do not require traffic). */
+        minNewTargetRecords: z.number().int().min(0).default(1),
+        /** Consecutive probes showing the groups' lag not growing. */
+        minSamples: z.number().int().min(1).default(2),
+      })
+      .strict()
+      .default({}),
+    /** Tests and rehearsals: make this step fail after it acted, to exercise rollback. */
+    failAt: z.enum(CutoverSteps).optional(),
+  })
+  .strict();
+
+export type CutoverPlan = z.output<typeof CutoverPlanSchema>;
+export type CutoverPlanInput = z.input<typeof CutoverPlanSchema>;
+export type ConfigEntry = z.output<typeof ConfigEntrySchema>;
+export type ConfigEntryRef = z.output<typeof ConfigEntryRefSchema>;
+export type ClientConfigValue = z.output<typeof ClientConfigValueSchema>;
+export type TriggerRef = z.output<typeof TriggerRefSchema>;
+export type TriggerCreateSpec = z.output<typeof TriggerCreateSpecSchema>;
+export type ConsumerGroupPlan = z.output<typeof ConsumerGroupPlanSchema>;
+
+/**
+ * Parse a cutover plan (JSON already decoded). Throws a ConfigError naming every bad field.
+ *
+ * @example
+ * ```ts
+ * const plan = parsePlan(JSON.parse(await readFile('plan.json', 'utf8')), 'plan.json');
+ * ```
+ */
+export function parsePlan(input: unknown, source = 'cutover plan'): CutoverPlan {
+  return parseConfig(CutoverPlanSchema, input, source);
+}
+
+/**
+ * The connection config of one side of the plan, as `createKafka` takes it.
+ *
+ * @example
+ * ```ts
+ * const kafka = await createKafka(connectionOf(plan, 'target'));
+ * ```
+ */
+export function connectionOf(plan: CutoverPlan, side: 'source' | 'target'): KafkaConnectionConfig {
+  const c = plan[side];
+  return { name: c.name, bootstrapServers: c.bootstrapServers, auth: c.auth, ...(c.tls ? { tls: c.tls } : {}) };
+}
+
+/** The target topic of a source topic (partition numbers are kept by the bridge). */
+export function targetTopicOf(plan: CutoverPlan, sourceTopic: string): string {
+  return plan.bridge.topicMapping?.[sourceTopic] ?? sourceTopic;
+}

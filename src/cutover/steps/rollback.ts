@@ -1,0 +1,99 @@
+import { ConfigError, NotReadyError } from '../../errors';
+import type { AuditChange } from '../../ports/auditLog';
+import { describeEntry } from '../../ports/clientConfigStore';
+import { checkWaitTimeout, runStep, type CutoverDeps, type StepResult } from '../context';
+import { measureLag } from '../kafkaOps';
+import { ClientConfigValueSchema, type TriggerRef } from '../plan';
+
+/** What started the rollback, as Step Functions' Catch hands it over (`{Error, Cause}`). */
+export interface RollbackCause {
+  Error?: string;
+  Cause?: string;
+}
+
+/**
+ * Return every changed thing to the source, from the audit trail, newest change first: producers are fenced
+ * again (the revert of "unfenced on the target"), the target groups consume what producers wrote on the target
+ * (NotReadyError until their lag is 0: nothing is stranded there), target mappings are disabled, config entries
+ * get their old values back, source mappings are re-enabled (waiting until `Enabled`), and finally the producer
+ * entries return to the source unfenced. Seeded target offsets are kept (harmless; the next attempt re-seeds).
+ * Resumable: each reverted change is audited (`rolled-back`) and skipped by a re-run.
+ *
+ * @example
+ * ```ts
+ * await rollback(deps, { Error: 'WaitTimeoutError', Cause: 'not drained within 600 s' });
+ * ```
+ */
+export function rollback(deps: CutoverDeps, cause: RollbackCause = {}): Promise<StepResult> {
+  return runStep('rollback', deps, async (ctx) => {
+    const { plan, audit, triggers } = deps;
+    const all = ctx.all;
+    if (!ctx.dryRun && !all.some((r) => r.step === 'rollback' && r.event === 'failed')) {
+      await audit.append({ cutoverId: plan.cutoverId, step: 'rollback', event: 'failed', at: new Date(ctx.now()).toISOString(), detail: cause });
+    }
+    const changes = all
+      .map((r, index) => ({ r, index }))
+      .filter(({ r }) => r.event === 'change' && r.change && r.step !== 'rollback');
+    const reverted = new Set(all.filter((r) => r.step === 'rollback' && r.event === 'rolled-back').map((r) => (r.detail as { index: number }).index));
+    const targetIds = new Set(plan.consumerGroups.flatMap((g) => g.targetTriggers.flatMap((t) => ('id' in t ? [t.id] : []))));
+    const producersStarted = changes.some(({ r }) => r.step === 'startTargetProducers');
+    const actions: string[] = [];
+    for (const { r, index } of [...changes].reverse()) {
+      if (reverted.has(index)) continue;
+      const change = r.change as AuditChange;
+      let action: string;
+      switch (change.kind) {
+        case 'config':
+        case 'fence': {
+          const entry = plan.configEntries.find((e) => describeEntry(e) === change.target);
+          if (!entry) throw new ConfigError(`Audit names config entry ${change.target}, which is not in the plan`, { field: 'configEntries' });
+          const from = ClientConfigValueSchema.parse(change.from);
+          if (!ctx.dryRun) await deps.configStore.write(entry, from);
+          action = `${entry.name}: restored the value from before ${r.step}`;
+          break;
+        }
+        case 'trigger':
+        case 'trigger-created': {
+          const id = change.kind === 'trigger-created' ? String(change.to) : change.target;
+          const want = change.kind === 'trigger-created' ? 'Disabled' : String(change.from);
+          const ref: TriggerRef = plan.consumerGroups.flatMap((g) => [...g.sourceTriggers, ...g.targetTriggers.filter((t): t is TriggerRef => 'id' in t)]).find((t) => t.id === id) ?? { id };
+          if (ctx.dryRun) {
+            action = `mapping ${id}: would set ${want}`;
+            break;
+          }
+          if (want === 'Disabled' && producersStarted && (targetIds.has(id) || change.kind === 'trigger-created')) {
+            // Producers wrote to the target: let the target consumers finish those records before stopping them.
+            const { groups } = await measureLag(plan, deps.kafka.target, 'target');
+            const lagging = groups.filter((g) => g.error !== undefined || g.sumOffsetLag > 0n).map((g) => `${g.groupId}: lag ${g.error ?? g.sumOffsetLag}`);
+            if (lagging.length > 0) {
+              checkWaitTimeout(ctx, plan.timeouts.drainSeconds, 'target groups drained before stopping them', lagging);
+              await ctx.probe({ waitingFor: lagging });
+              throw new NotReadyError(`Rollback waits for the target groups to consume what was produced there: ${lagging.join(', ')}`);
+            }
+          }
+          const status = await triggers.status(ref);
+          if (status.state !== want) {
+            if (!(want === 'Disabled' ? ['Disabling'] : ['Enabling']).includes(status.state)) await (want === 'Disabled' ? triggers.disable(ref) : triggers.enable(ref));
+            const now = await triggers.status(ref);
+            if (now.state !== want) {
+              await ctx.probe({ mapping: id, state: now.state, want });
+              checkWaitTimeout(ctx, plan.timeouts.triggerSeconds, `mapping ${id} ${want}`);
+              throw new NotReadyError(`Rollback waits for mapping ${id} to be ${want} (now ${now.state})`);
+            }
+          }
+          action = `mapping ${id}: ${want}`;
+          break;
+        }
+        case 'offsets':
+          action = `${change.target}: seeded target offsets kept (the source group's own offsets were never touched)`;
+          break;
+        default:
+          action = `unknown change kind ${String((change as { kind: unknown }).kind)}: left as is`;
+      }
+      actions.push(action);
+      if (!ctx.dryRun) await audit.append({ cutoverId: plan.cutoverId, step: 'rollback', event: 'rolled-back', at: new Date(ctx.now()).toISOString(), detail: { index, action, change } });
+    }
+    const earlier = all.filter((r) => r.step === 'rollback' && r.event === 'rolled-back').map((r) => (r.detail as { action: string }).action);
+    return { detail: { cause, actions: [...earlier, ...actions] } };
+  });
+}

@@ -1,0 +1,65 @@
+import { readOffsetMap } from '../../bridge/offsetMapStore';
+import { requireExactTranslation } from '../../bridge/offsetMap';
+import { GroupNotEmptyError } from '../../errors';
+import { withAdmin } from '../../kafka/clients';
+import { runStep, type CutoverDeps, type StepResult } from '../context';
+import { targetTopicOf } from '../plan';
+
+/**
+ * Translate each group's committed source offsets through the bridge's offset map (exact only: an offset the
+ * bridge has not reached is an OffsetTranslationError) and commit them to the same group id on the target.
+ * Refuses while the target group has members (GroupNotEmptyError: Kafka rejects offset commits from outside an
+ * active group, and a running consumer would race us). Partitions the group never committed on are left
+ * uncommitted: the target mapping's starting position then applies, as it did on the source.
+ *
+ * @example
+ * ```ts
+ * const { detail } = await translateAndSeedOffsets(deps); // { groups: { orders: { 'orders:0': { source: '42', target: '40' } } } }
+ * ```
+ */
+export function translateAndSeedOffsets(deps: CutoverDeps): Promise<StepResult> {
+  return runStep('translateAndSeedOffsets', deps, async (ctx) => {
+    const { plan } = deps;
+    const committed = await withAdmin(deps.kafka.source, async (admin) => {
+      const out = new Map<string, Array<{ topic: string; partition: number; offset: string }>>();
+      for (const g of plan.consumerGroups) {
+        const res = await admin.fetchOffsets({ groupId: g.groupId, topics: plan.topics });
+        out.set(g.groupId, res.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset }))));
+      }
+      return out;
+    });
+    return withAdmin(deps.kafka.target, async (admin) => {
+      const entries = await readOffsetMap(deps.kafka.target, admin, {
+        bridgeId: plan.bridge.bridgeId,
+        ...(plan.bridge.offsetMapTopic ? { topic: plan.bridge.offsetMapTopic } : {}),
+      });
+      const groups: Record<string, Record<string, { source: string; target: string }>> = {};
+      for (const g of plan.consumerGroups) {
+        const described = await admin.describeGroups([g.groupId]);
+        const members = described.groups[0]?.members.length ?? 0;
+        if (members > 0) throw new GroupNotEmptyError(`Target group ${g.groupId} has ${members} active members; stop them before seeding offsets`, { group: g.groupId });
+        const seeded: Record<string, { source: string; target: string }> = {};
+        const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+        for (const c of committed.get(g.groupId) ?? []) {
+          if (c.offset === '-1') continue;
+          const target = requireExactTranslation(entries, c.topic, c.partition, BigInt(c.offset));
+          seeded[`${c.topic}:${c.partition}`] = { source: c.offset, target: target.toString() };
+          const tt = targetTopicOf(plan, c.topic);
+          byTopic.set(tt, [...(byTopic.get(tt) ?? []), { partition: c.partition, offset: target.toString() }]);
+        }
+        for (const [topic, partitions] of byTopic) {
+          const before = await admin.fetchOffsets({ groupId: g.groupId, topics: [topic] });
+          await ctx.change({
+            kind: 'offsets',
+            target: `${g.groupId}@${topic}`,
+            from: Object.fromEntries((before[0]?.partitions ?? []).map((p) => [p.partition, p.offset])),
+            to: Object.fromEntries(partitions.map((p) => [p.partition, p.offset])),
+          });
+          if (!ctx.dryRun) await admin.setOffsets({ groupId: g.groupId, topic, partitions });
+        }
+        groups[g.groupId] = seeded;
+      }
+      return { detail: { groups } };
+    });
+  });
+}
