@@ -1,0 +1,217 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kafka, Producer } from 'kafkajs';
+import { inject } from 'vitest';
+import { createJsonlAuditLog } from '../../../src/adapters/local/audit';
+import { createFileConfigStore } from '../../../src/adapters/local/configStore';
+import { createEmulatorTriggerControl } from '../../../src/adapters/local/triggerControl';
+import { Bridge } from '../../../src/bridge/replicate';
+import type { CutoverDeps } from '../../../src/cutover/context';
+import { parsePlan, type CutoverPlan, type CutoverPlanInput } from '../../../src/cutover/plan';
+import { decodeKafkaEvent } from '../../../src/event/codec';
+import { createKafka } from '../../../src/kafka/factory';
+import { withAdmin } from '../../../src/kafka/clients';
+import type { StructuredLogger } from '../../../src/kafka/logging';
+import type { EsmMappingConfig } from '../../../src/local/esm/config';
+import { EsmEmulator } from '../../../src/local/esm/EsmEmulator';
+import type { LambdaHandler } from '../../../src/local/esm/handlerLoader';
+import { uniqueName } from '../../support/helpers';
+
+const quiet: StructuredLogger = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
+const fastConsumer = { sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 5000, maxWaitTimeInMs: 100 };
+export const PARTITIONS = 2;
+
+/** One consumed record: where it was read, and the producer's (partition, sequence). */
+export interface Consumed {
+  cluster: 'source' | 'target';
+  partition: number;
+  seq: number;
+  atMs: number;
+}
+
+/**
+ * A full local migration rig: a source topic and its target twin, the bridge running under the ESM emulator,
+ * the "migrated consumer" (one group, a source mapping enabled and a target mapping disabled), a producer that
+ * obeys its config entry, the local config store, audit file and emulator control API.
+ */
+export class CutoverRig {
+  public readonly consumed: Consumed[] = [];
+  public readonly produced = new Map<number, number>();
+  public readonly writes: Array<{ atMs: number; cluster: string }> = [];
+  public plan!: CutoverPlan;
+  public deps!: CutoverDeps;
+  private emulator!: EsmEmulator;
+  private bridge!: Bridge;
+  private producers = new Map<string, Producer>();
+  private stopProducer = false;
+  private producerLoop: Promise<void> | undefined;
+  private kafka!: { source: Kafka; target: Kafka };
+
+  public static async create(overrides: Partial<CutoverPlanInput> = {}): Promise<CutoverRig> {
+    const rig = new CutoverRig();
+    await rig.setUp(overrides);
+    return rig;
+  }
+
+  private async setUp(overrides: Partial<CutoverPlanInput>): Promise<void> {
+    const clusters = inject('clusters');
+    const source = await createKafka({ name: 'source', bootstrapServers: clusters.source.bootstrapServers.split(','), auth: { type: 'none' } }, { logger: quiet, logLevel: 'nothing' });
+    const target = await createKafka({ name: 'target', bootstrapServers: clusters.target.bootstrapServers.split(','), auth: { type: 'none' } }, { logger: quiet, logLevel: 'nothing' });
+    this.kafka = { source, target };
+    const topic = uniqueName('cut');
+    for (const k of [source, target]) {
+      await withAdmin(k, (a) => a.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true }));
+    }
+    const group = uniqueName('cut-app');
+    const bridgeId = uniqueName('cutb');
+    this.bridge = new Bridge({ bridgeId, topicMapping: { kind: 'identity' }, provenanceHeaders: false }, { target });
+    const bridge = this.bridge;
+    const bridgeHandler: LambdaHandler = async (event) => {
+      const result = await bridge.replicateBatch(decodeKafkaEvent(event));
+      if (result.failed.length > 0) throw new Error(`bridge failed ${result.failed.length} partitions`);
+      return {};
+    };
+    const consumer = (cluster: 'source' | 'target'): LambdaHandler => async (event) => {
+      const records = (event as { records: Record<string, Array<{ partition: number; value: string }>> }).records;
+      for (const list of Object.values(records)) {
+        for (const r of list) {
+          const [p, s] = Buffer.from(r.value, 'base64').toString().split(':');
+          this.consumed.push({ cluster, partition: Number(p), seq: Number(s), atMs: Date.now() });
+        }
+      }
+      return {};
+    };
+    const base = (id: string, cluster: 'source' | 'target', groupId: string, enabled: boolean): EsmMappingConfig => ({
+      id,
+      functionName: id,
+      handler: 'inline.handler',
+      handlerModule: '/dev/null',
+      handlerExport: 'handler',
+      environment: {},
+      timeoutSeconds: 30,
+      memorySize: 1024,
+      region: 'us-east-1',
+      eventSource: 'SelfManagedKafka',
+      bootstrapServers: clusters[cluster].bootstrapServers.split(','),
+      auth: { type: 'none' },
+      topic,
+      consumerGroupId: groupId,
+      batchSize: 100,
+      maximumBatchingWindowSeconds: 0.1,
+      startingPosition: 'TRIM_HORIZON',
+      enabled,
+      filterPatterns: [],
+      maximumRetryAttempts: -1,
+    });
+    // The emulator takes one handler per runtime; run three single-mapping emulators behind one control API each.
+    const bridgeEmu = new EsmEmulator([base('bridge-0', 'source', `bridge-esm-${bridgeId}`, true)], { logger: quiet, handler: bridgeHandler, consumer: fastConsumer, retryBackoff: { initialMs: 200, maxMs: 1000 } });
+    const sourceEmu = new EsmEmulator([base('app-source-0', 'source', group, true)], { logger: quiet, handler: consumer('source'), consumer: fastConsumer });
+    const targetEmu = new EsmEmulator([base('app-target-0', 'target', group, false)], { logger: quiet, handler: consumer('target'), consumer: fastConsumer });
+    await Promise.all([bridgeEmu.start(), sourceEmu.start(), targetEmu.start()]);
+    const sourcePort = await sourceEmu.listen(0);
+    const targetPort = await targetEmu.listen(0);
+    this.emulators = [bridgeEmu, sourceEmu, targetEmu];
+    this.emulator = sourceEmu;
+
+    const dir = await mkdtemp(join(tmpdir(), 'kbridge-cutover-'));
+    const store = createFileConfigStore(join(dir, 'client-config.json'));
+    const sourceValue = { bootstrapServers: clusters.source.bootstrapServers, cluster: 'source' };
+    const targetValue = { bootstrapServers: clusters.target.bootstrapServers, cluster: 'target' };
+    await store.write({ store: 'local', id: 'app-consumer' }, sourceValue);
+    await store.write({ store: 'local', id: 'app-producer' }, sourceValue);
+    this.store = store;
+    this.plan = parsePlan({
+      cutoverId: uniqueName('cutover'),
+      pattern: 'stop-drain-switch',
+      source: { name: 'source', bootstrapServers: clusters.source.bootstrapServers },
+      target: { name: 'target', bootstrapServers: clusters.target.bootstrapServers },
+      bridge: { bridgeId },
+      topics: [topic],
+      consumerGroups: [
+        { groupId: group, sourceTriggers: [{ id: 'app-source-0', controlUrl: `http://127.0.0.1:${sourcePort}` }], targetTriggers: [{ id: 'app-target-0', controlUrl: `http://127.0.0.1:${targetPort}` }] },
+      ],
+      configEntries: [
+        { name: 'app consumer', role: 'consumer', store: 'local', id: 'app-consumer', targetValue },
+        { name: 'app producer', role: 'producer', store: 'local', id: 'app-producer', targetValue },
+      ],
+      timeouts: { drainSeconds: 60, triggerSeconds: 30, verifySeconds: 30 },
+      drain: { minSamples: 2, minWindowSeconds: 1 },
+      verify: { minNewTargetRecords: 1, minSamples: 2 },
+      ...overrides,
+    });
+    this.deps = {
+      plan: this.plan,
+      configStore: store,
+      triggers: createEmulatorTriggerControl(),
+      audit: createJsonlAuditLog(join(dir, 'audit.jsonl')),
+      kafka: this.kafka,
+    };
+  }
+
+  private emulators: EsmEmulator[] = [];
+  public store!: ReturnType<typeof createFileConfigStore>;
+
+  /** Produce `ratePerSec` records round-robin over the partitions, obeying the `app-producer` config entry. */
+  public startProducer(ratePerSec: number): void {
+    const topic = this.plan.topics[0] as string;
+    let next = 0;
+    this.producerLoop = (async () => {
+      while (!this.stopProducer) {
+        const entry = await this.store.read({ store: 'local', id: 'app-producer' });
+        if (entry && !entry.paused) {
+          const partition = next % PARTITIONS;
+          const seq = this.produced.get(partition) ?? 0;
+          const producer = await this.producerFor(entry.bootstrapServers);
+          // Awaited: a record counts as produced only once acknowledged (the fence contract: nothing in flight).
+          await producer.send({ topic, acks: -1, messages: [{ partition, value: `${partition}:${seq}` }] });
+          this.produced.set(partition, seq + 1);
+          this.writes.push({ atMs: Date.now(), cluster: String(entry.cluster) });
+          next++;
+        }
+        await new Promise((r) => setTimeout(r, 1000 / ratePerSec));
+      }
+    })();
+  }
+
+  public async stopProducing(): Promise<void> {
+    this.stopProducer = true;
+    await this.producerLoop;
+  }
+
+  private async producerFor(bootstrap: string): Promise<Producer> {
+    let p = this.producers.get(bootstrap);
+    if (!p) {
+      const kafka = bootstrap === this.plan.target.bootstrapServers.join(',') ? this.kafka.target : this.kafka.source;
+      p = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
+      await p.connect();
+      this.producers.set(bootstrap, p);
+    }
+    return p;
+  }
+
+  public totalProduced(): number {
+    return [...this.produced.values()].reduce((a, b) => a + b, 0);
+  }
+
+  public async close(): Promise<void> {
+    await this.stopProducing();
+    await Promise.allSettled([...this.producers.values()].map((p) => p.disconnect()));
+    await Promise.allSettled(this.emulators.map((e) => e.stop(2000)));
+    await this.bridge.close();
+  }
+}
+
+/** Every produced (partition, seq) consumed exactly once, in order per partition. Returns problems. */
+export function checkExactlyOnceInOrder(rig: CutoverRig): string[] {
+  const problems: string[] = [];
+  for (let p = 0; p < PARTITIONS; p++) {
+    const seqs = rig.consumed.filter((c) => c.partition === p).map((c) => c.seq);
+    const expected = rig.produced.get(p) ?? 0;
+    if (seqs.length !== expected) problems.push(`partition ${p}: consumed ${seqs.length}, produced ${expected}`);
+    seqs.forEach((s, i) => {
+      if (s !== i) problems.push(`partition ${p}: position ${i} holds seq ${s}`);
+    });
+  }
+  return problems.slice(0, 10);
+}
