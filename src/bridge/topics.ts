@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { TopicMismatchError } from '../errors';
 
 /** Topic configs copied from source to target when the bridge (or `kbridge topics sync`) creates a target topic. */
@@ -65,7 +65,8 @@ export async function describeTopic(admin: Admin, topic: string): Promise<TopicS
   if (!t || t.partitions.length === 0) return undefined;
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+    // kafkajs ConfigResourceTypes.TOPIC; a named value import of kafkajs (CommonJS) fails under Node's ESM loader.
+    resources: [{ type: 2, name: topic }],
   });
   const configs: Record<string, string> = {};
   const explicitConfigs: Record<string, string> = {};

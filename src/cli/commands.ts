@@ -2,6 +2,10 @@ import type { Command } from 'commander';
 import { register as registerLocal } from './commands/local';
 import { register as registerEsm } from './commands/esm';
 import { register as registerLag } from './commands/lag';
+import { register as registerOffsets } from './commands/offsets';
+import { register as registerVerify } from './commands/verify';
+import { register as registerTopics } from './commands/topics';
+import { register as registerRehearse } from './commands/rehearse';
 
 /**
  * Each command lives in its own module under `src/cli/commands/` and exports `register(program)`.
@@ -11,5 +15,9 @@ export function registerCommands(program: Command): void {
   registerLocal(program);
   registerEsm(program);
   registerLag(program);
+  registerOffsets(program);
+  registerVerify(program);
+  registerTopics(program);
+  registerRehearse(program);
   // commands register here
 }

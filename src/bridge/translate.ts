@@ -1,0 +1,110 @@
+import type { Admin, Kafka } from 'kafkajs';
+import { GroupNotEmptyError, OffsetTranslationError } from '../errors';
+import { translateOffset, type OffsetMapEntry, type Translation } from './offsetMap';
+import { readOffsetMap } from './offsetMapStore';
+import { readRanges } from './read';
+
+export interface TranslatedOffset {
+  sourceTopic: string;
+  partition: number;
+  /** The group's committed offset on the source (next record to read), decimal. */
+  sourceOffset: string;
+  targetTopic?: string;
+  /** Exact target offset, decimal; absent unless `status` is `exact`. */
+  targetOffset?: string;
+  status: Translation['status'];
+  detail?: string;
+}
+
+/**
+ * Translate every committed offset of a source consumer group through the bridge's offset map.
+ * A committed offset beyond what the bridge replicated is still exact when the source has no record in
+ * between (only transaction markers, or nothing yet): the source is read to check that.
+ *
+ * @example
+ * ```ts
+ * const rows = await translateGroupOffsets({ source, sourceAdmin, target, targetAdmin, groupId: 'billing', bridgeId: 'dr' });
+ * ```
+ */
+export async function translateGroupOffsets(options: {
+  source: Kafka;
+  sourceAdmin: Admin;
+  target: Kafka;
+  targetAdmin: Admin;
+  groupId: string;
+  bridgeId?: string;
+  offsetMapTopic?: string;
+  entries?: OffsetMapEntry[];
+}): Promise<TranslatedOffset[]> {
+  const entries = options.entries ?? (await readOffsetMap(options.target, options.targetAdmin, { bridgeId: options.bridgeId, topic: options.offsetMapTopic }));
+  const bridges = new Set(entries.map((e) => e.bridgeId));
+  if (bridges.size > 1) {
+    throw new OffsetTranslationError(`The offset map holds entries of several bridges (${[...bridges].join(', ')}); pass --bridge-id`, { group: options.groupId });
+  }
+  const committed = await options.sourceAdmin.fetchOffsets({ groupId: options.groupId });
+  const rows: TranslatedOffset[] = [];
+  for (const t of committed) {
+    for (const p of t.partitions) {
+      if (p.offset === '-1') continue;
+      const sourceOffset = BigInt(p.offset);
+      let result = translateOffset(entries, t.topic, p.partition, sourceOffset);
+      const targetTopic = entries.find((e) => e.sourceTopic === t.topic)?.targetTopic;
+      if (result.status === 'ahead-of-bridge' && result.targetOffset !== undefined) {
+        // Exact if no record lies in [bridge next, committed): only markers or nothing.
+        let anyRecord = false;
+        await readRanges(options.source, t.topic, new Map([[p.partition, { from: result.bridgeNextSourceOffset, to: sourceOffset }]]), () => {
+          anyRecord = true;
+        });
+        if (!anyRecord) result = { status: 'exact', targetOffset: result.targetOffset, reason: 'caught-up' };
+      }
+      rows.push({
+        sourceTopic: t.topic,
+        partition: p.partition,
+        sourceOffset: p.offset,
+        ...(targetTopic ? { targetTopic } : {}),
+        status: result.status,
+        ...(result.status === 'exact' ? { targetOffset: result.targetOffset.toString() } : {}),
+        ...(result.status === 'ahead-of-bridge' ? { detail: `bridge has replicated up to source offset ${result.bridgeNextSourceOffset}` } : {}),
+        ...(result.status === 'not-covered' ? { detail: `the map starts at source offset ${result.firstCoveredSourceOffset}` } : {}),
+        ...(result.status === 'unavailable' ? { detail: result.detail } : {}),
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Write translated offsets to the same group on the target. Refuses with {@link GroupNotEmptyError} when
+ * the target group has members (offsets of an active group cannot be set), and with
+ * {@link OffsetTranslationError} when any row is not exact (nothing is written then).
+ *
+ * @example
+ * ```ts
+ * await applyTranslatedOffsets(targetAdmin, 'billing', rows);
+ * ```
+ */
+export async function applyTranslatedOffsets(targetAdmin: Admin, groupId: string, rows: readonly TranslatedOffset[]): Promise<void> {
+  const inexact = rows.filter((r) => r.status !== 'exact');
+  if (inexact.length > 0) {
+    const first = inexact[0] as TranslatedOffset;
+    throw new OffsetTranslationError(
+      `${inexact.length} partition(s) cannot be translated exactly (first: ${first.sourceTopic}-${first.partition}@${first.sourceOffset}: ${first.status}${first.detail ? `, ${first.detail}` : ''}); nothing was written`,
+      { group: groupId, topic: first.sourceTopic, partition: first.partition, offset: first.sourceOffset },
+    );
+  }
+  const described = await targetAdmin.describeGroups([groupId]);
+  const group = described.groups[0];
+  if (group && group.members.length > 0) {
+    throw new GroupNotEmptyError(
+      `Target group "${groupId}" has ${group.members.length} active member(s) (state ${group.state}); stop its consumers before applying offsets`,
+      { group: groupId, cluster: 'target', members: group.members.length },
+    );
+  }
+  const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+  for (const r of rows) {
+    const topic = r.targetTopic ?? r.sourceTopic;
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition: r.partition, offset: r.targetOffset as string }]);
+  }
+  for (const [topic, partitions] of byTopic) await targetAdmin.setOffsets({ groupId, topic, partitions });
+}
+

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+
+interface TranslateOptions {
+  group: string;
+  source: string;
+  target: string;
+  bridgeId?: string;
+  offsetMapTopic?: string;
+  apply?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `kbridge offsets translate`: translate every committed offset of a source consumer group through the
+ * bridge's offset map to the exact target offset; `--apply` writes them to the same group on the target
+ * (refused if that group has members, or if any partition is not exact). Exit 1 when a partition is not exact.
+ */
+export function register(program: Command): void {
+  const offsets = program.command('offsets').description('Consumer-group offsets across the bridge');
+  offsets
+    .command('translate')
+    .description('Translate a source group\'s committed offsets to exact target offsets (offset map); --apply writes them')
+    .requiredOption('--group <id>', 'consumer group id (same id on both clusters)')
+    .requiredOption('--source <servers>', 'source bootstrap servers "host:port[,host:port]" (PLAINTEXT)')
+    .requiredOption('--target <servers>', 'target bootstrap servers "host:port[,host:port]" (PLAINTEXT)')
+    .option('--bridge-id <id>', 'only this bridge\'s offset-map entries (needed when several bridges share the target)')
+    .option('--offset-map-topic <topic>', 'offset-map topic on the target', '__kbridge_offset_map')
+    .option('--apply', 'write the translated offsets to the target group (it must have no active members)')
+    .option('--json', 'machine output (offsets as decimal strings)')
+    .action(async (opts: TranslateOptions) => {
+      const [{ BootstrapServersSchema, parseConfig }, { createKafka }, { translateGroupOffsets, applyTranslatedOffsets }, { default: Table }] = await Promise.all([
+        import('../../config/parse'),
+        import('../../kafka'),
+        import('../../bridge/translate'),
+        import('cli-table3'),
+      ]);
+      const deps = { retry: { retries: 2 }, logLevel: 'error' as const };
+      const source = await createKafka({ name: 'source', bootstrapServers: parseConfig(BootstrapServersSchema, opts.source, '--source'), auth: { type: 'none' } }, deps);
+      const target = await createKafka({ name: 'target', bootstrapServers: parseConfig(BootstrapServersSchema, opts.target, '--target'), auth: { type: 'none' } }, deps);
+      const sourceAdmin = source.admin();
+      const targetAdmin = target.admin();
+      await Promise.all([sourceAdmin.connect(), targetAdmin.connect()]);
+      try {
+        const rows = await translateGroupOffsets({
+          source,
+          sourceAdmin,
+          target,
+          targetAdmin,
+          groupId: opts.group,
+          ...(opts.bridgeId ? { bridgeId: opts.bridgeId } : {}),
+          ...(opts.offsetMapTopic ? { offsetMapTopic: opts.offsetMapTopic } : {}),
+        });
+        if (opts.apply) await applyTranslatedOffsets(targetAdmin, opts.group, rows);
+        const exact = rows.every((r) => r.status === 'exact');
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ group: opts.group, applied: Boolean(opts.apply), exact, partitions: rows })}\n`);
+        } else {
+          const table = new Table({ head: ['source topic', 'partition', 'source offset', 'target topic', 'target offset', 'status'] });
+          for (const r of rows) table.push([r.sourceTopic, r.partition, r.sourceOffset, r.targetTopic ?? '', r.targetOffset ?? '', r.detail ? `${r.status} (${r.detail})` : r.status]);
+          process.stdout.write(`${table.toString()}\n${opts.apply ? `Applied to group "${opts.group}" on the target.\n` : ''}`);
+        }
+        if (!exact) process.exitCode = 1;
+      } finally {
+        await Promise.allSettled([sourceAdmin.disconnect(), targetAdmin.disconnect()]);
+      }
+    });
+}

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+
+interface SyncOptions {
+  source: string;
+  target: string;
+  topics?: string[];
+  topicMapping?: string;
+  replicationFactor?: string;
+  json?: boolean;
+}
+
+/**
+ * `kbridge topics sync`: create target topics with the source's partition count and mirrored configs;
+ * an existing target topic with another partition count is a TopicMismatchError (exit 3).
+ */
+export function register(program: Command): void {
+  const topics = program.command('topics').description('Target topics for the bridge');
+  topics
+    .command('sync')
+    .description('Create missing target topics with the source partition count and configs; check existing ones')
+    .requiredOption('--source <servers>', 'source bootstrap servers "host:port[,host:port]" (PLAINTEXT)')
+    .requiredOption('--target <servers>', 'target bootstrap servers "host:port[,host:port]" (PLAINTEXT)')
+    .option('--topics <topics...>', 'source topics (default: every non-internal source topic)')
+    .option('--topic-mapping <json>', 'same as TOPIC_MAPPING: identity | {"prefix":"x."} | {"map":{"a":"b"}}')
+    .option('--replication-factor <n>', 'replication factor on the target (default: the broker default)')
+    .option('--json', 'machine output')
+    .action(async (opts: SyncOptions) => {
+      const [{ BootstrapServersSchema, parseConfig }, { createKafka }, { syncTopic }, { mapTopic, parseTopicMapping }, { ConfigError }, { default: Table }] = await Promise.all([
+        import('../../config/parse'),
+        import('../../kafka'),
+        import('../../bridge/topics'),
+        import('../../bridge/topicMapping'),
+        import('../../errors'),
+        import('cli-table3'),
+      ]);
+      const mapping = parseTopicMapping(opts.topicMapping, '--topic-mapping');
+      if (opts.replicationFactor !== undefined && !/^[1-9]\d*$/.test(opts.replicationFactor)) {
+        throw new ConfigError(`--replication-factor expects a positive whole number, got "${opts.replicationFactor}"`, { field: '--replication-factor' });
+      }
+      const deps = { retry: { retries: 2 }, logLevel: 'error' as const };
+      const source = await createKafka({ name: 'source', bootstrapServers: parseConfig(BootstrapServersSchema, opts.source, '--source'), auth: { type: 'none' } }, deps);
+      const target = await createKafka({ name: 'target', bootstrapServers: parseConfig(BootstrapServersSchema, opts.target, '--target'), auth: { type: 'none' } }, deps);
+      const sourceAdmin = source.admin();
+      const targetAdmin = target.admin();
+      await Promise.all([sourceAdmin.connect(), targetAdmin.connect()]);
+      try {
+        const names = opts.topics ?? (await sourceAdmin.listTopics()).filter((t) => !t.startsWith('_')).sort();
+        const results = [];
+        for (const sourceTopic of names) {
+          results.push(
+            await syncTopic({
+              source: sourceAdmin,
+              target: targetAdmin,
+              sourceTopic,
+              targetTopic: mapTopic(mapping, sourceTopic),
+              ...(opts.replicationFactor ? { replicationFactor: Number(opts.replicationFactor) } : {}),
+            }),
+          );
+        }
+        if (opts.json) process.stdout.write(`${JSON.stringify({ topics: results })}\n`);
+        else {
+          const table = new Table({ head: ['source topic', 'target topic', 'partitions', 'action', 'configs copied'] });
+          for (const r of results) table.push([r.sourceTopic, r.targetTopic, r.partitions, r.action, Object.entries(r.configs).map(([k, v]) => `${k}=${v}`).join('\n')]);
+          process.stdout.write(`${table.toString()}\n`);
+        }
+      } finally {
+        await Promise.allSettled([sourceAdmin.disconnect(), targetAdmin.disconnect()]);
+      }
+    });
+}
