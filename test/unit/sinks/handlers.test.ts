@@ -16,7 +16,8 @@ afterEach(() => {
   vi.resetModules();
 });
 
-describe('functions/sink-*/handler', () => {
+// The first import transforms the AWS SDK, Powertools and middy: seconds on a busy 2-core machine.
+describe('functions/sink-*/handler', { timeout: 30_000 }, () => {
   it.each(Object.entries(modules))('%s exports the bare function and the middy-wrapped handler', async (_kind, m) => {
     // Prepare
     for (const [k, v] of Object.entries(m.env)) vi.stubEnv(k, v);
