@@ -1,0 +1,96 @@
+import type { CutoverDeps } from '../../cutover/context';
+import { runCutoverLocally } from '../../cutover/localRun';
+import type { AuditRecord } from '../../ports/auditLog';
+import type { CutoverStepTiming } from './report';
+
+/** What the rehearsal needs from a cutover run: run the state machine to its end, say how it ended. */
+export interface CutoverRunner {
+  /** Shown in the report (how the state machine was executed). */
+  name: string;
+  run(deps: CutoverDeps, onProgress: (line: string) => void): Promise<{ status: 'succeeded' | 'failed'; error?: string }>;
+}
+
+/**
+ * The per-step timeline of a cutover, read from its audit trail (the one record every runner writes): a step
+ * starts when the previous one finished (or at `startedAtMs`) and ends at its `done` record; polling steps count
+ * one run per probe. A step still open at the end is `failed` when the cutover failed, else `running`.
+ *
+ * @example
+ * ```ts
+ * const steps = timelineFromAudit(await audit.list(plan.cutoverId), startedAtMs, { failed: true, error: 'x' });
+ * ```
+ */
+export function timelineFromAudit(records: readonly AuditRecord[], startedAtMs: number, end: { failed: boolean; error?: string } = { failed: false }): CutoverStepTiming[] {
+  const steps: CutoverStepTiming[] = [];
+  let previousEnd = startedAtMs;
+  const open = (name: string): CutoverStepTiming => {
+    const current = steps[steps.length - 1];
+    if (current && current.step === name && current.endedAtMs === null) return current;
+    const step: CutoverStepTiming = { step: name, startedAtMs: previousEnd, endedAtMs: null, attempts: 1, status: 'running' };
+    steps.push(step);
+    return step;
+  };
+  for (const r of records) {
+    const at = Date.parse(r.at);
+    // Rollback's own "failed" record names the failure that started it.
+    if (r.step === 'rollback' && r.event === 'failed') {
+      const cause = r.detail as { Error?: string; Cause?: string } | undefined;
+      const last = steps[steps.length - 1];
+      if (last && last.endedAtMs === null) {
+        last.status = 'failed';
+        last.endedAtMs = at;
+        last.error = [cause?.Error, cause?.Cause].filter(Boolean).join(': ') || 'failed';
+        previousEnd = at;
+      }
+    }
+    const step = open(r.step);
+    if (r.event === 'probe') step.attempts = countProbes(records, r.step);
+    if (r.event === 'done') {
+      step.endedAtMs = at;
+      step.status = 'succeeded';
+      previousEnd = at;
+    }
+  }
+  const last = steps[steps.length - 1];
+  if (last && last.endedAtMs === null && end.failed) {
+    last.status = 'failed';
+    if (end.error) last.error = end.error;
+  }
+  return steps;
+}
+
+function countProbes(records: readonly AuditRecord[], step: string): number {
+  return Math.max(1, records.filter((r) => r.step === step && r.event === 'probe').length);
+}
+
+/** The step a running cutover is in, from its audit trail (the newest record's step). */
+export function currentStep(records: readonly AuditRecord[]): string | null {
+  return records[records.length - 1]?.step ?? null;
+}
+
+/**
+ * The cutover as the product runs it locally: `infra/cutover.asl.json` executed by aws-local-stepfunctions
+ * (`runCutoverLocally` of src/cutover/), with waits and retry intervals shortened to `pollMs`.
+ *
+ * @example
+ * ```ts
+ * const result = await stepFunctionsCutoverRunner().run(deps, console.log);
+ * ```
+ */
+export function stepFunctionsCutoverRunner(pollMs = 1000): CutoverRunner {
+  return {
+    name: 'infra/cutover.asl.json on aws-local-stepfunctions',
+    run: async (deps, onProgress) => {
+      const result = await runCutoverLocally({
+        deps,
+        pollMs,
+        onProgress: (p) => {
+          if (p.event === 'entered' || p.event === 'failed' || p.event === 'caught') onProgress(`${p.state} ${p.event}${p.detail ? `: ${p.detail}` : ''}`);
+        },
+      });
+      if (result.status === 'SUCCEEDED') return { status: 'succeeded' };
+      const error = `${result.status === 'ROLLED_BACK' ? 'rolled back after ' : ''}${result.error ?? 'Error'}: ${result.cause ?? ''}`;
+      return { status: 'failed', error };
+    },
+  };
+}
