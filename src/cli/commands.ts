@@ -6,6 +6,7 @@ import { register as registerOffsets } from './commands/offsets';
 import { register as registerVerify } from './commands/verify';
 import { register as registerTopics } from './commands/topics';
 import { register as registerRehearse } from './commands/rehearse';
+import { register as registerCutover } from './commands/cutover';
 
 /**
  * Each command lives in its own module under `src/cli/commands/` and exports `register(program)`.
@@ -19,5 +20,6 @@ export function registerCommands(program: Command): void {
   registerVerify(program);
   registerTopics(program);
   registerRehearse(program);
+  registerCutover(program);
   // commands register here
 }
