@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { createKafka } from '../src/kafka/factory';
 import { createTopicsAndWait } from '../src/kafka/clients';
 import { computeLag } from '../src/lag/computeLag';
-import { KafkaLagReader } from '../src/lag/kafkaLagReader';
+import { KafkaLagReader, createKafkaCluster } from '../src/lag/kafkaLagReader';
 import { localUp } from '../src/local/clusters/clusters';
 import { runKafkaTool } from '../src/local/clusters/kafkaDist';
 import { resolveLocalSettings } from '../src/local/clusters/settings';
@@ -56,13 +56,24 @@ try {
     }
   }
   await producer.disconnect();
+  // admin.setOffsets runs a consumer per call (join, seek, leave): far too slow for 1,000 calls. An OffsetCommit with
+  // generation -1 and no member id is what Kafka's own tools send for an empty group.
+  const cluster = createKafkaCluster(kafka);
+  await cluster.connect();
   for (let i = 0; i < groups.length; i += 10) {
     await Promise.all(
-      groups.slice(i, i + 10).flatMap((groupId, k) =>
-        topics.map((topic) => admin.setOffsets({ groupId, topic, partitions: Array.from({ length: P }, (_, p) => ({ partition: p, offset: String((i + k) % 5) })) })),
-      ),
+      groups.slice(i, i + 10).map(async (groupId, k) => {
+        const coordinator = await cluster.findGroupCoordinator({ groupId });
+        await coordinator.offsetCommit({
+          groupId,
+          groupGenerationId: -1,
+          memberId: '',
+          topics: topics.map((topic) => ({ topic, partitions: Array.from({ length: P }, (_, p) => ({ partition: p, offset: String((i + k) % 5) })) })),
+        });
+      }),
     );
   }
+  await cluster.disconnect();
   console.error(`setup: ${T} topics × ${P} partitions, ${G} groups committed on all ${T * P} partitions in ${Date.now() - t} ms`);
 
   const reader = await KafkaLagReader.connect(kafka, { cluster: 'source' });

@@ -24,6 +24,7 @@ interface Broker {
   listOffsets(req: { isolationLevel: number; topics: { topic: string; partitions: { partition: number; timestamp: number }[] }[] }): Promise<{
     responses: { topic: string; partitions: { partition: number; offset: string }[] }[];
   }>;
+  offsetCommit(req: { groupId: string; groupGenerationId: number; memberId: string; topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<unknown>;
   offsetFetch(req: { groupId: string; topics: never[] }): Promise<{
     responses: { topic: string; partitions: { partition: number; offset: string }[] }[];
   }>;
@@ -37,6 +38,9 @@ interface Broker {
   }): Promise<{ responses: { topicName: string; partitions: { partition: number }[] }[] }>;
 }
 
+/** The part of kafkajs's internal Cluster this module (and its benchmark) uses. */
+export type KafkaCluster = Cluster;
+
 interface Cluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -45,6 +49,20 @@ interface Cluster {
   findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
   findBroker(args: { nodeId: string | number }): Promise<Broker>;
   findGroupCoordinator(args: { groupId: string }): Promise<Broker>;
+}
+
+/**
+ * The kafkajs Cluster behind a Kafka instance (same SASL/TLS settings), for direct per-broker requests.
+ * Exported for benchmarks and tests that need raw protocol calls (e.g. OffsetCommit for an empty group).
+ *
+ * @example
+ * ```ts
+ * const cluster = createKafkaCluster(kafka);
+ * await cluster.connect();
+ * ```
+ */
+export function createKafkaCluster(kafka: Kafka): KafkaCluster {
+  return createCluster(kafka);
 }
 
 function createCluster(kafka: Kafka): Cluster {
