@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalEnvironmentError } from '../../errors';
+import { withLock } from './processes';
 
 /** Where one Kafka version's jars live: `<cacheDir>/kafka-<version>/lib`. */
 export function kafkaLibDir(cacheDir: string, version: string): string {
@@ -106,6 +107,24 @@ export async function ensureKafkaDistribution(
   }
   await requireCommand('mvn', ['-v'], 'Maven (mvn) is needed once to fetch the Kafka jars from Maven Central; install it (apt-get install maven)');
   await mkdir(home, { recursive: true });
+  // One fetch at a time per version, across processes too: two clusters (or two test runs) starting on an
+  // empty cache would otherwise each run Maven, doubling the cold start on a 2-core machine.
+  const pending = fetchesInProgress.get(libDir) ?? withLock(join(home, '.fetch.lock'), () => fetchUnlocked(home, libDir, version, onProgress));
+  fetchesInProgress.set(libDir, pending);
+  try {
+    return await pending;
+  } finally {
+    fetchesInProgress.delete(libDir);
+  }
+}
+
+/** Fetches running in this process, by lib dir (the file lock is per process, so callers here share one). */
+const fetchesInProgress = new Map<string, Promise<FetchResult>>();
+
+async function fetchUnlocked(home: string, libDir: string, version: string, onProgress: (line: string) => void): Promise<FetchResult> {
+  if (existsSync(join(home, COMPLETE_MARKER))) {
+    return { libDir, fetched: false, jarCount: (await readdir(libDir)).length };
+  }
   const work = join(home, `fetch-${process.pid}-${Date.now()}`);
   await mkdir(work, { recursive: true });
   try {
@@ -130,10 +149,6 @@ export async function ensureKafkaDistribution(
         `Fetching Kafka ${version} from Maven Central failed (mvn exit ${result.code}); is the version a real release? Last output:\n${lastLines(result.output, 20)}`,
         { kafkaVersion: version },
       );
-    }
-    if (existsSync(join(home, COMPLETE_MARKER))) {
-      // Someone else finished first; theirs is as good as ours.
-      return { libDir, fetched: false, jarCount: (await readdir(libDir)).length };
     }
     await rm(libDir, { recursive: true, force: true });
     await rename(out, libDir);
