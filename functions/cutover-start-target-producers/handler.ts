@@ -1,0 +1,20 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { resolveAwsClientConfig } from '../../src/adapters/aws/clientConfig';
+import { parseCutoverLambdaEnv } from '../../src/cutover/awsDeps';
+import { createCutoverTask } from '../../src/cutover/lambdaTask';
+
+// Parsed once at module start: a missing CUTOVER_AUDIT_BUCKET fails the init with a ConfigError naming it.
+const env = parseCutoverLambdaEnv(process.env);
+const logger = new Logger({ serviceName: 'kbridge-cutover' });
+
+/** Bare handler (tests, `invoke local`): the cutover step "startTargetProducers" for the plan in the state input. */
+export const startTargetProducers = createCutoverTask('startTargetProducers', env, resolveAwsClientConfig(process.env));
+
+/** Deployed handler: a Step Functions Task of infra/cutover.asl.json. */
+export const handler = middy(startTargetProducers)
+  .use(injectLambdaContext(logger))
+  .onError(async (request) => {
+    logger.error('cutover step failed', { step: 'startTargetProducers', error: request.error?.name, message: request.error?.message });
+  });
