@@ -135,7 +135,9 @@ export function sqsDeadLetterSink(options: {
     kind: 'sqs',
     async deliver(letters) {
       for (const letter of letters) {
-        let { body, full, fits } = buildDeadLetterBody(letter, SQS_MAX_BODY_BYTES - 1024);
+        const built = buildDeadLetterBody(letter, SQS_MAX_BODY_BYTES - 1024);
+        let body = built.body;
+        const { full, fits } = built;
         try {
           if (!fits && options.s3) {
             const key = `${options.s3.prefix ?? 'kbridge-dead-letters/'}${deadLetterKey(letter)}.json`;

@@ -28,18 +28,12 @@ export function register(program: Command): void {
     .option('--apply', 'write the translated offsets to the target group (it must have no active members)')
     .option('--json', 'machine output (offsets as decimal strings)')
     .action(async (opts: TranslateOptions) => {
-      const [{ BootstrapServersSchema, parseConfig }, { createKafka }, { translateGroupOffsets, applyTranslatedOffsets }, { default: Table }] = await Promise.all([
-        import('../../config/parse'),
-        import('../../kafka'),
+      const [{ connectBridgeClusters }, { translateGroupOffsets, applyTranslatedOffsets }, { default: Table }] = await Promise.all([
+        import('../../bridge/cliClients'),
         import('../../bridge/translate'),
         import('cli-table3'),
       ]);
-      const deps = { retry: { retries: 2 }, logLevel: 'error' as const };
-      const source = await createKafka({ name: 'source', bootstrapServers: parseConfig(BootstrapServersSchema, opts.source, '--source'), auth: { type: 'none' } }, deps);
-      const target = await createKafka({ name: 'target', bootstrapServers: parseConfig(BootstrapServersSchema, opts.target, '--target'), auth: { type: 'none' } }, deps);
-      const sourceAdmin = source.admin();
-      const targetAdmin = target.admin();
-      await Promise.all([sourceAdmin.connect(), targetAdmin.connect()]);
+      const { source, target, sourceAdmin, targetAdmin, close } = await connectBridgeClusters(opts.source, opts.target);
       try {
         const rows = await translateGroupOffsets({
           source,
@@ -61,7 +55,7 @@ export function register(program: Command): void {
         }
         if (!exact) process.exitCode = 1;
       } finally {
-        await Promise.allSettled([sourceAdmin.disconnect(), targetAdmin.disconnect()]);
+        await close();
       }
     });
 }

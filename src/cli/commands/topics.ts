@@ -25,9 +25,8 @@ export function register(program: Command): void {
     .option('--replication-factor <n>', 'replication factor on the target (default: the broker default)')
     .option('--json', 'machine output')
     .action(async (opts: SyncOptions) => {
-      const [{ BootstrapServersSchema, parseConfig }, { createKafka }, { syncTopic }, { mapTopic, parseTopicMapping }, { ConfigError }, { default: Table }] = await Promise.all([
-        import('../../config/parse'),
-        import('../../kafka'),
+      const [{ connectBridgeClusters }, { syncTopic }, { mapTopic, parseTopicMapping }, { ConfigError }, { default: Table }] = await Promise.all([
+        import('../../bridge/cliClients'),
         import('../../bridge/topics'),
         import('../../bridge/topicMapping'),
         import('../../errors'),
@@ -37,12 +36,7 @@ export function register(program: Command): void {
       if (opts.replicationFactor !== undefined && !/^[1-9]\d*$/.test(opts.replicationFactor)) {
         throw new ConfigError(`--replication-factor expects a positive whole number, got "${opts.replicationFactor}"`, { field: '--replication-factor' });
       }
-      const deps = { retry: { retries: 2 }, logLevel: 'error' as const };
-      const source = await createKafka({ name: 'source', bootstrapServers: parseConfig(BootstrapServersSchema, opts.source, '--source'), auth: { type: 'none' } }, deps);
-      const target = await createKafka({ name: 'target', bootstrapServers: parseConfig(BootstrapServersSchema, opts.target, '--target'), auth: { type: 'none' } }, deps);
-      const sourceAdmin = source.admin();
-      const targetAdmin = target.admin();
-      await Promise.all([sourceAdmin.connect(), targetAdmin.connect()]);
+      const { sourceAdmin, targetAdmin, close } = await connectBridgeClusters(opts.source, opts.target);
       try {
         const names = opts.topics ?? (await sourceAdmin.listTopics()).filter((t) => !t.startsWith('_')).sort();
         const results = [];
@@ -64,7 +58,7 @@ export function register(program: Command): void {
           process.stdout.write(`${table.toString()}\n`);
         }
       } finally {
-        await Promise.allSettled([sourceAdmin.disconnect(), targetAdmin.disconnect()]);
+        await close();
       }
     });
 }

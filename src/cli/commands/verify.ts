@@ -24,17 +24,12 @@ export function register(program: Command): void {
     .option('--offset-map-topic <topic>', 'offset-map topic on the target', '__kbridge_offset_map')
     .option('--json', 'machine output')
     .action(async (opts: VerifyOptions) => {
-      const [{ BootstrapServersSchema, parseConfig }, { createKafka }, { verifyReplication }, { default: Table }] = await Promise.all([
-        import('../../config/parse'),
-        import('../../kafka'),
+      const [{ connectBridgeClusters }, { verifyReplication }, { default: Table }] = await Promise.all([
+        import('../../bridge/cliClients'),
         import('../../bridge/verify'),
         import('cli-table3'),
       ]);
-      const deps = { retry: { retries: 2 }, logLevel: 'error' as const };
-      const source = await createKafka({ name: 'source', bootstrapServers: parseConfig(BootstrapServersSchema, opts.source, '--source'), auth: { type: 'none' } }, deps);
-      const target = await createKafka({ name: 'target', bootstrapServers: parseConfig(BootstrapServersSchema, opts.target, '--target'), auth: { type: 'none' } }, deps);
-      const targetAdmin = target.admin();
-      await targetAdmin.connect();
+      const { source, target, targetAdmin, close } = await connectBridgeClusters(opts.source, opts.target);
       try {
         const report = await verifyReplication({
           source,
@@ -65,7 +60,7 @@ export function register(program: Command): void {
         }
         if (!report.ok || report.partitions.length === 0) process.exitCode = 1;
       } finally {
-        await targetAdmin.disconnect().catch(() => undefined);
+        await close();
       }
     });
 }

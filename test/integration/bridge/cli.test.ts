@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Bridge } from '../../../src/bridge/replicate';
 import { partitionEnds, readRanges } from '../../../src/bridge/read';
 import { uniqueName, waitFor } from '../../support/helpers';
-import { batchOf, localKafka, produce, readAll, sampleRecords } from './support';
+import { batchOf, produce, readAll, sampleRecords } from './support';
+import { connectClusters, disconnectClusters, type TestClusters } from './support';
 
 const run = promisify(execFile);
 
@@ -26,17 +27,16 @@ let sourceAdmin: Admin;
 let targetAdmin: Admin;
 let bridge: Bridge | undefined;
 
+let connected: TestClusters | undefined;
+
 beforeAll(async () => {
-  source = localKafka('source');
-  target = localKafka('target');
-  sourceAdmin = source.admin();
-  targetAdmin = target.admin();
-  await Promise.all([sourceAdmin.connect(), targetAdmin.connect()]);
+  connected = await connectClusters();
+  ({ source, target, sourceAdmin, targetAdmin } = connected);
 });
 
 afterAll(async () => {
   await bridge?.close();
-  await Promise.all([sourceAdmin?.disconnect(), targetAdmin?.disconnect()]);
+  await disconnectClusters(connected);
 });
 
 describe('kbridge verify / offsets translate / topics sync (CLI, real brokers)', () => {

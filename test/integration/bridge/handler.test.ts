@@ -9,7 +9,8 @@ import { encodeKafkaEvent } from '../../../src/event/codec';
 import type { SourceRecord } from '../../../src/event/types';
 import { inject } from 'vitest';
 import { uniqueName, waitFor } from '../../support/helpers';
-import { batchOf, localKafka, produce, readAll, sampleRecords, view } from './support';
+import { batchOf, produce, readAll, sampleRecords, view } from './support';
+import { connectClusters, disconnectClusters, type TestClusters } from './support';
 
 let source: Kafka;
 let target: Kafka;
@@ -17,17 +18,16 @@ let sourceAdmin: Admin;
 let targetAdmin: Admin;
 const lambdas: BridgeLambda[] = [];
 
+let connected: TestClusters | undefined;
+
 beforeAll(async () => {
-  source = localKafka('source');
-  target = localKafka('target');
-  sourceAdmin = source.admin();
-  targetAdmin = target.admin();
-  await Promise.all([sourceAdmin.connect(), targetAdmin.connect()]);
+  connected = await connectClusters();
+  ({ source, target, sourceAdmin, targetAdmin } = connected);
 });
 
 afterAll(async () => {
   await Promise.all(lambdas.map((l) => l.close()));
-  await Promise.all([sourceAdmin?.disconnect(), targetAdmin?.disconnect()]);
+  await disconnectClusters(connected);
 });
 
 describe('bridge Lambda handler (bare, real brokers and moto SQS)', () => {

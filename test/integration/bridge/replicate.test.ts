@@ -8,7 +8,8 @@ import { Bridge, bridgeGroupId, type BridgeSettings } from '../../../src/bridge/
 import { ProducerFencedError, TopicMismatchError } from '../../../src/errors';
 import type { SourceRecord } from '../../../src/event/types';
 import { uniqueName, waitFor } from '../../support/helpers';
-import { batchOf, localKafka, produce, readAll, sampleRecords, view } from './support';
+import { batchOf, produce, readAll, sampleRecords, view } from './support';
+import { connectClusters, disconnectClusters, type TestClusters } from './support';
 
 let source: Kafka;
 let target: Kafka;
@@ -16,17 +17,16 @@ let sourceAdmin: Admin;
 let targetAdmin: Admin;
 const bridges: Bridge[] = [];
 
+let connected: TestClusters | undefined;
+
 beforeAll(async () => {
-  source = localKafka('source');
-  target = localKafka('target');
-  sourceAdmin = source.admin();
-  targetAdmin = target.admin();
-  await Promise.all([sourceAdmin.connect(), targetAdmin.connect()]);
+  connected = await connectClusters();
+  ({ source, target, sourceAdmin, targetAdmin } = connected);
 });
 
 afterAll(async () => {
   await Promise.all(bridges.map((b) => b.close()));
-  await Promise.all([sourceAdmin?.disconnect(), targetAdmin?.disconnect()]);
+  await disconnectClusters(connected);
 });
 
 function newBridge(bridgeId: string, overrides: Partial<BridgeSettings> = {}, deadLetter?: DeadLetterSink, withSourceAdmin = true): Bridge {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import { inject } from 'vitest';
 import type { KafkaBatch, SourceRecord } from '../../../src/event/types';
 import { readRanges } from '../../../src/bridge/read';
@@ -129,4 +129,25 @@ declare module 'vitest' {
   export interface ProvidedContext {
     clusters: import('../../../src/local/types').LocalClustersInfo;
   }
+}
+
+export interface TestClusters {
+  source: Kafka;
+  target: Kafka;
+  sourceAdmin: Admin;
+  targetAdmin: Admin;
+}
+
+/** Clients for both local clusters with connected admins; call `disconnectClusters` in afterAll. */
+export async function connectClusters(): Promise<TestClusters> {
+  const source = localKafka('source');
+  const target = localKafka('target');
+  const sourceAdmin = source.admin();
+  const targetAdmin = target.admin();
+  await Promise.all([sourceAdmin.connect(), targetAdmin.connect()]);
+  return { source, target, sourceAdmin, targetAdmin };
+}
+
+export async function disconnectClusters(c: TestClusters | undefined): Promise<void> {
+  if (c) await Promise.allSettled([c.sourceAdmin.disconnect(), c.targetAdmin.disconnect()]);
 }
