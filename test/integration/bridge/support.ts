@@ -125,12 +125,6 @@ export function view(r: SourceRecord): Record<string, unknown> {
   };
 }
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    clusters: import('../../../src/local/types').LocalClustersInfo;
-  }
-}
-
 export interface TestClusters {
   source: Kafka;
   target: Kafka;
