@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from '../config/parse';
+import { BooleanStringSchema, parseConfig } from '../config/parse';
 import { ConfigError } from '../errors';
 import { parseKafkaConnectionEnv } from '../kafka/env';
 import type { KafkaConnectionConfig } from '../kafka/types';
@@ -29,12 +29,7 @@ export interface BridgeConfig {
   transactionTimeoutMs: number;
 }
 
-const Bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => v === 'true' || v === 'false', { message: 'expected "true" or "false"' })
-  .transform((v) => v === 'true');
+const Bool = BooleanStringSchema;
 
 const Int = (min: number, max: number, what: string) =>
   z

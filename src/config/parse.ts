@@ -58,3 +58,11 @@ export const BootstrapServersSchema = z
   .refine((list) => list.length > 0 && list.every((b) => /^[^\s:]+:\d{1,5}$/.test(b) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(b)), {
     message: 'expected "host:port[,host:port...]"',
   });
+
+/** An environment flag: "true" or "false" (any case, trimmed) → boolean. */
+export const BooleanStringSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => v === 'true' || v === 'false', { message: 'expected "true" or "false"' })
+  .transform((v) => v === 'true');

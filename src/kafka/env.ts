@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BootstrapServersSchema, parseConfig } from '../config/parse';
+import { BooleanStringSchema, BootstrapServersSchema, parseConfig } from '../config/parse';
 import { ConfigError } from '../errors';
 import type { KafkaAuth, KafkaConnectionConfig, KafkaTls } from './types';
 
@@ -7,12 +7,7 @@ import type { KafkaAuth, KafkaConnectionConfig, KafkaTls } from './types';
 export const KafkaAuthModes = ['none', 'scram-sha-256', 'scram-sha-512', 'plain', 'mtls', 'iam'] as const;
 export type KafkaAuthMode = (typeof KafkaAuthModes)[number];
 
-const Bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => v === 'true' || v === 'false', { message: 'expected "true" or "false"' })
-  .transform((v) => v === 'true');
+const Bool = BooleanStringSchema;
 
 const PositiveInt = z
   .string()
