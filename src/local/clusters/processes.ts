@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { LocalEnvironmentError } from '../../errors';
 
 /** True when a process with this pid exists (signal 0 probes without delivering anything). */
@@ -71,12 +71,39 @@ function isZombie(pid: number): boolean {
   }
 }
 
-/** True when nothing listens on `host:port` (we can bind it ourselves, then release it). */
-export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+/**
+ * True when we can bind `host:port` (then release it). A port inside the kernel's ephemeral range can be
+ * briefly busy as the local end of some outgoing connection without anyone listening on it, so a failed bind
+ * with no listener behind it is retried for a few seconds before the port counts as taken.
+ */
+export async function isPortFree(port: number, host = '127.0.0.1', settleMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + settleMs;
+  for (;;) {
+    if (await canBind(port, host)) return true;
+    if ((await hasListener(port, host)) || Date.now() > deadline) return false;
+    await sleep(250);
+  }
+}
+
+function canBind(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+function hasListener(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.setTimeout(1_000);
+    const done = (listening: boolean) => {
+      socket.destroy();
+      resolve(listening);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
   });
 }
 

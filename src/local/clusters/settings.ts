@@ -10,7 +10,10 @@ export const DEFAULT_KAFKA_VERSION = '3.9.2';
 /** Pinned moto release installed into the venv (moto 5.1 line; 5.x keeps the server API we use). */
 export const MOTO_VERSION = '5.1.22';
 export const DEFAULT_MOTO_PORT = 4599;
-/** Base port per cluster: PLAINTEXT = base, SASL_PLAINTEXT = base + 1, CONTROLLER = base + 2. */
+/**
+ * Base port per cluster: PLAINTEXT = base, SASL_PLAINTEXT = base + 1, CONTROLLER = base + 2. Kept below Linux's
+ * ephemeral port range (32768-60999), where an outgoing connection could be holding the port at start time.
+ */
 export const DEFAULT_BASE_PORTS: Record<ClusterName, number> = { source: 19092, target: 29092 };
 export const CLUSTER_NAMES: readonly ClusterName[] = ['source', 'target'] as const;
 

@@ -16,7 +16,8 @@ describe('one broker in a private state dir', () => {
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'kbridge-lifecycle-'));
-    settings = resolveLocalSettings({ ...process.env, KBRIDGE_HOME: home, KBRIDGE_SOURCE_PORT: '39192', KBRIDGE_TARGET_PORT: '39292' });
+    // Below Linux's ephemeral range (32768+), so no outgoing connection can be holding one of them.
+    settings = resolveLocalSettings({ ...process.env, KBRIDGE_HOME: home, KBRIDGE_SOURCE_PORT: '23192', KBRIDGE_TARGET_PORT: '23292' });
   });
 
   afterAll(async () => {
