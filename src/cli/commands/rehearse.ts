@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .command('rehearse')
     .description('Rehearse a whole migration locally under load: clusters, producer and consumers, bridge, lag, cutover, verification, report')
     .option('--rate <n>', 'records per second produced (over all topics)', '100')
-    .option('--duration <s>', 'seconds of load (extended until the cutover finished + 5 s)', '45')
+    .option('--duration <s>', 'seconds of load (extended until the cutover finished + 5 s)', '60')
     .option('--topics <n>', 'number of topics', '3')
     .option('--partitions <n>', 'partitions per topic', '3')
     .option('--pattern <p>', 'cutover pattern: stop-drain-switch | consumers-first', 'stop-drain-switch')

@@ -81,11 +81,19 @@ export function stepFunctionsCutoverRunner(pollMs = 1000): CutoverRunner {
   return {
     name: 'infra/cutover.asl.json on aws-local-stepfunctions',
     run: async (deps, onProgress) => {
+      // A polling step fails with NotReadyError once per poll: say "waiting" once per state, not every second.
+      let waitingIn: string | undefined;
       const result = await runCutoverLocally({
         deps,
         pollMs,
         onProgress: (p) => {
-          if (p.event === 'entered' || p.event === 'failed' || p.event === 'caught') onProgress(`${p.state} ${p.event}${p.detail ? `: ${p.detail}` : ''}`);
+          const notReady = p.event === 'failed' && /^NotReadyError/.test(p.detail ?? '');
+          if (notReady) {
+            if (waitingIn !== p.state) onProgress(`${p.state} waiting: ${(p.detail ?? '').replace(/^NotReadyError:\s*/, '').slice(0, 160)}`);
+            waitingIn = p.state;
+            return;
+          }
+          if (p.event === 'entered' || p.event === 'failed' || p.event === 'caught') onProgress(`${p.state} ${p.event}${p.detail ? `: ${p.detail.slice(0, 300)}` : ''}`);
         },
       });
       if (result.status === 'SUCCEEDED') return { status: 'succeeded' };

@@ -104,10 +104,10 @@ h2 { font-size: 16px; margin: 24px 0 8px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); }
 th { color: var(--muted); font-weight: 600; font-size: 12px; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.failed td { color: var(--bad); }
 .gantt { position: relative; height: 26px; background: var(--bg); border: 1px solid var(--line); border-radius: 4px; margin: 8px 0 4px; }
-.gantt div { position: absolute; top: 3px; bottom: 3px; border-radius: 3px; min-width: 3px; opacity: .85; }
+.gantt div { position: absolute; top: 3px; bottom: 3px; border-radius: 3px; min-width: 3px; opacity: .85; color: #fff; font-size: 11px; line-height: 20px; text-align: center; overflow: hidden; white-space: nowrap; }
 .chart { margin: 8px 0 16px; }
 .env td:first-child { color: var(--muted); width: 180px; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
@@ -146,7 +146,7 @@ ${card('Max end-to-end', fmtMs(a.maxEndToEndMs), 'plain', 'produce → consume')
 <div id="throughput" class="chart"></div>
 <h2>Cutover timeline <span class="meta">(${escapeHtml(report.cutover.status)}, ${escapeHtml(report.cutover.runner)})</span></h2>
 <div class="gantt" id="gantt"></div>
-<table>
+<table id="steps">
 <thead><tr><th>#</th><th>step</th><th>started</th><th>took</th><th>runs</th><th>result</th></tr></thead>
 <tbody>
 ${steps || '<tr><td colspan="6">the cutover did not run</td></tr>'}
@@ -199,7 +199,8 @@ ${steps || '<tr><td colspan="6">the cutover did not run</td></tr>'}
         ctx.restore();
       }] } };
     }
-    var axes = [{ label: 'seconds since start' }, {}];
+    // Wide enough for "120,000": uPlot's default axis width cuts long tick labels.
+    var axes = [{ label: 'seconds since start' }, { size: 72 }];
     new uPlot({
       width: width, height: 300, plugins: [markerPlugin(null)], axes: axes,
       scales: { x: { time: false } },
@@ -226,7 +227,11 @@ ${steps || '<tr><td colspan="6">the cutover did not run</td></tr>'}
       d.style.width = (100 * (stop - s.startedAtMs) / (end - t0)) + '%';
       d.style.background = s.status === 'failed' ? '#cf222e' : palette[i % palette.length];
       d.title = (i + 1) + ' ' + s.step + ' (' + ((stop - s.startedAtMs) / 1000).toFixed(1) + ' s)';
+      d.textContent = String(i + 1);
       gantt.appendChild(d);
+    });
+    document.querySelectorAll('#steps tbody tr').forEach(function (tr, i) {
+      if (steps[i]) tr.cells[0].style.borderLeft = '4px solid ' + (steps[i].status === 'failed' ? '#cf222e' : palette[i % palette.length]);
     });
     if (body.dataset.render === 'pending') body.dataset.render = 'ok';
   } catch (e) {

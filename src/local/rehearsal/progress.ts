@@ -97,7 +97,7 @@ export function createProgressPrinter(options: { json: boolean; tty: boolean; wr
         ['read unavailable (longest pause)', ms(a.readUnavailableMs)],
         ['time to drain', ms(a.timeToDrainMs)],
         ['catch-up after load stopped', ms(a.catchUpMs)],
-        ['cutover', `${report.cutover.status}${report.cutover.error ? `: ${report.cutover.error}` : ''}`],
+        ['cutover', `${report.cutover.status}${report.cutover.error ? `: ${report.cutover.error.slice(0, 120)}` : ''}`],
       );
       const steps = new Table({ head: ['#', 'cutover step', 'start', 'took', 'runs', 'result'], style: { head: [], border: [] } });
       const start = Date.parse(report.startedAt);

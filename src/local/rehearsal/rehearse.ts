@@ -1,7 +1,7 @@
 import { Console } from 'node:console';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -116,8 +116,12 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
   const groups = topics.map((_, i) => `${runId}-app-${i}`);
   const bridgeGroups = topics.map((_, i) => `${runId}-bridge-${i}`);
   const bridgeId = runId;
+  // A fresh offset map per run: translation reads the whole map topic, and the shared default one grows with every run.
+  const offsetMapTopic = `${runId}.offset-map`;
   const configStorePath = join(outDir, 'client-config.json');
   const auditPath = join(outDir, 'cutover-audit.jsonl');
+  // The lag monitor's metrics (MSK names and dimensions), one JSON line each: the local stand-in for CloudWatch.
+  const metricsPath = join(outDir, 'lag-metrics.jsonl');
   const kafkaDeps = { logger: fileLogger, logLevel: 'error' as const };
   const kafkaFor = (servers: string): Promise<Kafka> => createKafka({ name: clusterOf(servers), bootstrapServers: servers.split(','), auth: { type: 'none' } }, kafkaDeps);
 
@@ -146,11 +150,12 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     const configStore = createFileConfigStore(configStorePath);
     const producerEntry = { store: 'local' as const, id: `${runId}-producer` };
     await writeFile(configStorePath, '{}\n');
+    await writeFile(metricsPath, '');
     await configStore.write(producerEntry, { bootstrapServers: sourceServers, cluster: 'source' });
 
     // The bridge Lambda, built from its environment as deployed; its logs and EMF metrics go to the log file.
     const bridge = createBridgeLambda(
-      { BRIDGE_ID: bridgeId, TARGET_BOOTSTRAP_SERVERS: targetServers, TARGET_AUTH: 'none', SOURCE_BOOTSTRAP_SERVERS: sourceServers, SOURCE_AUTH: 'none', PARTITION_CONCURRENCY: '4' },
+      { BRIDGE_ID: bridgeId, TARGET_BOOTSTRAP_SERVERS: targetServers, TARGET_AUTH: 'none', SOURCE_BOOTSTRAP_SERVERS: sourceServers, SOURCE_AUTH: 'none', PARTITION_CONCURRENCY: '4', OFFSET_MAP_TOPIC: offsetMapTopic },
       { logger: quietPowertools(new Logger({ serviceName: 'bridge', logLevel: 'WARN' }), logStream), metrics: quietPowertools(new Metrics({ serviceName: 'bridge', namespace: 'KafkaMskBridgeRehearsal' }), logStream), kafkaDeps },
     );
     cleanups.push(() => bridge.close());
@@ -212,6 +217,10 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
       bridgeId,
       topics,
       intervalMs: options.sampleIntervalMs ?? 1000,
+      publish: async (metrics) => {
+        await appendFile(metricsPath, metrics.map((m) => `${JSON.stringify(m)}\n`).join(''));
+        return { requests: 1 };
+      },
       totals: () => ({ produced: ledger.producedCount, consumed: ledger.consumedCount }),
       context: () => ({ phase, cutoverStep }),
       onSample: (sample) => {
@@ -234,7 +243,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     await waitUntil('the bridge replicated every partition', 90_000, async () => now() >= warmupUntil && (await bridgeCoversAll(source, target, bridgeId, topics)));
 
     enterPhase('cutover');
-    const plan = buildPlan({ runId, pattern: options.pattern, sourceServers, targetServers, bridgeId, topics, groups, controlUrl, producerEntryId: producerEntry.id });
+    const plan = buildPlan({ runId, pattern: options.pattern, sourceServers, targetServers, bridgeId, offsetMapTopic, topics, groups, controlUrl, producerEntryId: producerEntry.id });
     cutoverId = plan.cutoverId;
     await writeFile(join(outDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
     const cutoverStartedAtMs = now();
@@ -320,7 +329,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
   if (!options.keep) {
     await Promise.all(
       [source, target].map((kafka) =>
-        withAdmin(kafka, (admin) => admin.deleteTopics({ topics, timeout: 10_000 })).catch((err: unknown) => fileLogger.warn('topic cleanup failed', { error: describeError(err) })),
+        withAdmin(kafka, (admin) => admin.deleteTopics({ topics: kafka === target ? [...topics, offsetMapTopic] : topics, timeout: 10_000 })).catch((err: unknown) => fileLogger.warn('topic cleanup failed', { error: describeError(err) })),
       ),
     );
     // Only clusters this run started itself are stopped: running ones may serve other work.
@@ -363,7 +372,7 @@ function mappingConfig(m: { id: string; functionName: string; handler: string; t
  *
  * @example
  * ```ts
- * const plan = buildPlan({ runId, pattern: 'stop-drain-switch', sourceServers, targetServers, bridgeId, topics, groups, controlUrl, producerEntryId });
+ * const plan = buildPlan({ runId, pattern: 'stop-drain-switch', sourceServers, targetServers, bridgeId, offsetMapTopic, topics, groups, controlUrl, producerEntryId });
  * ```
  */
 export function buildPlan(p: {
@@ -372,6 +381,7 @@ export function buildPlan(p: {
   sourceServers: string;
   targetServers: string;
   bridgeId: string;
+  offsetMapTopic: string;
   topics: string[];
   groups: string[];
   controlUrl: string;
@@ -382,7 +392,7 @@ export function buildPlan(p: {
     pattern: p.pattern,
     source: { name: 'source', bootstrapServers: p.sourceServers },
     target: { name: 'target', bootstrapServers: p.targetServers },
-    bridge: { bridgeId: p.bridgeId },
+    bridge: { bridgeId: p.bridgeId, offsetMapTopic: p.offsetMapTopic },
     topics: p.topics,
     consumerGroups: p.groups.map((groupId, i) => ({
       groupId,

@@ -1,8 +1,10 @@
 import type { Kafka } from 'kafkajs';
-import { computeLag } from '../../lag/computeLag';
+import { parseLagMonitorConfig, type LagMonitorConfig } from '../../lag/config';
 import { KafkaLagReader } from '../../lag/kafkaLagReader';
-import { computeReplicationLag } from '../../lag/replication';
-import type { GroupLag } from '../../lag/types';
+import type { LagMetric } from '../../lag/metrics';
+import { runLagMonitor, type LagMonitorReport } from '../../lag/monitor';
+import type { LagReader } from '../../lag/port';
+import { createMemorySampleStore, type SampleStore } from '../../lag/sampleStore';
 import type { RehearsalSample } from './report';
 
 export interface LagSamplerOptions {
@@ -12,6 +14,8 @@ export interface LagSamplerOptions {
   bridgeId: string;
   topics: string[];
   intervalMs: number;
+  /** Where the monitor's metrics go (the rehearsal: a local JSON-lines store instead of CloudWatch). */
+  publish(metrics: LagMetric[]): Promise<{ requests: number }>;
   /** Running totals of the ledger, for records/s between samples. */
   totals(): { produced: number; consumed: number };
   /** What the rehearsal is doing now (phase, cutover step), stamped on each sample. */
@@ -21,10 +25,10 @@ export interface LagSamplerOptions {
 }
 
 /**
- * Samples, every `intervalMs`, the lag of the application groups on the source and on the target and the
- * bridge's replication lag (the lag module's `computeLag` / `computeReplicationLag`, readers kept open between
- * samples), plus produced/consumed records per second. A measurement that fails (a group not there yet) is a
- * `null` point, not a stop.
+ * Runs the lag monitor (`runLagMonitor`, as the scheduled Lambda does) every `intervalMs` over the application
+ * groups on the source and on the target and the bridge's replication lag, with readers kept open between runs
+ * and its metrics published to `publish` (a local store), and turns each run into one point of the report's
+ * series, plus produced/consumed records per second. A group not measurable yet is a `null` point, not a stop.
  *
  * @example
  * ```ts
@@ -39,6 +43,8 @@ export class LagSampler {
   private inFlight: Promise<void> | undefined;
   private last: { atMs: number; produced: number; consumed: number };
   private stopped = false;
+  private readonly config: LagMonitorConfig;
+  private readonly store: SampleStore = createMemorySampleStore();
 
   private constructor(
     private readonly options: LagSamplerOptions,
@@ -46,6 +52,18 @@ export class LagSampler {
   ) {
     const now = options.now ?? Date.now;
     this.last = { atMs: now(), ...options.totals() };
+    this.config = parseLagMonitorConfig(
+      {
+        monitorName: 'kbridge-rehearsal',
+        clusters: [
+          { name: 'source', groups: options.groups },
+          { name: 'target', groups: options.groups },
+        ],
+        bridges: [{ bridgeId: options.bridgeId, sourceCluster: 'source', targetCluster: 'target', sourceTopics: options.topics }],
+        window: { samples: 10, minSamples: 3 },
+      },
+      'rehearsal lag monitor',
+    );
   }
 
   public static async start(options: LagSamplerOptions): Promise<LagSampler> {
@@ -79,20 +97,20 @@ export class LagSampler {
 
   private async sample(): Promise<void> {
     const now = this.options.now ?? Date.now;
-    const { groups, bridgeId, topics } = this.options;
-    const [sourceGroups, targetGroups, replication] = await Promise.all([
-      computeLag(this.readers.source, { groups }).catch(() => undefined),
-      computeLag(this.readers.target, { groups }).catch(() => undefined),
-      computeReplicationLag({ source: this.readers.source, progress: this.readers.target }, { bridgeId, sourceTopics: topics }).catch(() => undefined),
+    const readers = new Map<string, LagReader | Error>([
+      ['source', this.readers.source],
+      ['target', this.readers.target],
     ]);
+    const report = await runLagMonitor(this.config, { readers, store: this.store, publish: this.options.publish, now });
     const atMs = now();
     const totals = this.options.totals();
     const seconds = Math.max(0.001, (atMs - this.last.atMs) / 1000);
+    const bridge = report.bridges[0];
     const sample: RehearsalSample = {
       atMs,
-      sourceGroupLag: sumGroups(sourceGroups?.groups),
-      bridgeLag: replication && !replication.error ? replication.sumOffsetLag.toString() : null,
-      targetGroupLag: sumGroups(targetGroups?.groups),
+      sourceGroupLag: sumGroups(report.clusters.find((c) => c.cluster === 'source')?.groups),
+      bridgeLag: bridge && bridge.error === undefined ? bridge.sumOffsetLag : null,
+      targetGroupLag: sumGroups(report.clusters.find((c) => c.cluster === 'target')?.groups),
       producedPerSec: Math.round((totals.produced - this.last.produced) / seconds),
       consumedPerSec: Math.round((totals.consumed - this.last.consumed) / seconds),
       ...this.options.context(),
@@ -104,17 +122,16 @@ export class LagSampler {
 }
 
 /**
- * Total offset lag over the groups that have committed offsets on this cluster; null when none has (the
- * target groups before the cutover seeds them).
+ * Total offset lag over the groups the lag monitor could measure on one cluster; null when it measured none
+ * (the target groups before the cutover seeds them do not exist yet).
  *
  * @example
  * ```ts
- * sumGroups(snapshot.groups); // "42"
+ * sumGroups([{ groupId: 'a', status: 'OK', sumOffsetLag: '40', maxOffsetLag: '20', maxTimeLagMs: 0 }]); // "40"
  * ```
  */
-export function sumGroups(groups: GroupLag[] | undefined): string | null {
-  if (!groups) return null;
-  const readable = groups.filter((g) => !g.error && g.partitions.some((p) => p.committedOffset !== null));
+export function sumGroups(groups: LagMonitorReport['clusters'][number]['groups'] | undefined): string | null {
+  const readable = (groups ?? []).filter((g) => g.error === undefined);
   if (readable.length === 0) return null;
-  return readable.reduce((sum, g) => sum + g.sumOffsetLag, 0n).toString();
+  return readable.reduce((sum, g) => sum + BigInt(g.sumOffsetLag), 0n).toString();
 }
