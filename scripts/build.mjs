@@ -7,6 +7,7 @@
 //   node scripts/build.mjs --external '@aws-sdk/*,@smithy/*'   # leave packages out (comparisons: runtime SDK, a layer)
 //   node scripts/build.mjs --measure            # also time module initialisation (fresh node, median of 5)
 //   node scripts/build.mjs --outdir /tmp/b --functions-dir test/deploy/fixtures/functions
+//   node scripts/build.mjs --stage prod --param "accountId=210987654321"   # dashboard/alarms for that stage
 //
 // Output: <outdir>/<name>/index.js (+ .map, package.json, metafile.json), <outdir>/report.json,
 //         <outdir>/serverless/{monitoring,step-functions}.json (included by serverless.yml with ${file(...)}).
@@ -36,6 +37,10 @@ const { values: opts } = parseArgs({
     measure: { type: 'boolean', default: false },
     runs: { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
+    // Stage and stage parameters used to resolve serverless.yml (the lag monitor's config for the dashboard and
+    // alarms, the example environment for --measure): build with the same ones you deploy with.
+    stage: { type: 'string', default: 'dev' },
+    param: { type: 'string', multiple: true, default: [] },
   },
   strict: true,
 });
@@ -188,22 +193,8 @@ let serverlessEnvCache;
 function resolvedServerlessEnv() {
   if (serverlessEnvCache) return serverlessEnvCache;
   serverlessEnvCache = {};
-  const file = join(ROOT, 'serverless.yml');
-  if (!existsSync(file)) return serverlessEnvCache;
-  // `osls print` resolves ${param:...}/${self:...}; CloudFormation intrinsics (Ref, GetAtt) stay objects and
-  // become placeholder strings, which is what the function would receive after deployment in shape.
-  const res = spawnSync(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'print', '--format', 'json'], {
-    cwd: ROOT,
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', SLS_TELEMETRY_DISABLED: '1' },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const start = res.stdout.indexOf('{');
-  const printed = start >= 0 ? safeJson(res.stdout.slice(start)) : undefined;
-  if (!printed) {
-    process.stderr.write(`build: could not resolve serverless.yml environment for --measure: ${res.stderr.slice(0, 500)}\n`);
-    return serverlessEnvCache;
-  }
+  const printed = resolveServerless();
+  if (!printed) return serverlessEnvCache;
   const providerEnv = printed.provider?.environment ?? {};
   for (const [fname, fn] of Object.entries(printed.functions ?? {})) {
     const env = {};
@@ -215,6 +206,31 @@ function resolvedServerlessEnv() {
   return serverlessEnvCache;
 }
 
+let printedCache;
+/**
+ * serverless.yml as osls resolves it for --stage/--param (`osls print`): ${param:...}/${self:...} filled in;
+ * CloudFormation intrinsics (Ref, GetAtt) stay objects. Undefined when there is no serverless.yml.
+ */
+function resolveServerless() {
+  if (printedCache !== undefined) return printedCache ?? undefined;
+  printedCache = null;
+  if (!existsSync(join(ROOT, 'serverless.yml'))) return undefined;
+  const args = [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'print', '--format', 'json', '--stage', opts.stage];
+  for (const p of opts.param) args.push(`--param=${p}`);
+  const res = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    // print resolves no AWS variable here; dummy credentials keep osls from looking for real ones.
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', SLS_TELEMETRY_DISABLED: '1' },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  const start = res.stdout.indexOf('{');
+  const printed = start >= 0 ? safeJson(res.stdout.slice(start)) : undefined;
+  if (!printed) fail(`osls print (stage ${opts.stage}) failed: ${(res.stderr || res.stdout).trim().slice(-1500)}`);
+  printedCache = printed;
+  return printed;
+}
+
 function placeholderFor(key, value) {
   const json = JSON.stringify(value);
   if (/Url|URL/.test(key) || json.includes('QueueUrl')) return 'https://sqs.eu-west-1.amazonaws.com/123456789012/placeholder';
@@ -223,70 +239,88 @@ function placeholderFor(key, value) {
 }
 
 /**
- * serverless.yml fragments generated from code: the CloudWatch dashboard and alarms (from the lag module's
- * builders, when they exist) and the cutover state machine (when infra/cutover.asl.json exists). Each file is
- * always written so serverless.yml can include it; a part that does not exist yet is an empty object and is
- * reported, never invented.
+ * serverless.yml fragments generated from code: the CloudWatch dashboard and alarms (infra/dashboard.ts and
+ * infra/alarms.ts, fed with the lag monitor's LAG_MONITOR_CONFIG as serverless.yml resolves it for --stage) and
+ * the cutover state machine (when infra/cutover.asl.json exists). Each file is always written so serverless.yml
+ * can include it; a part whose source does not exist yet is empty and reported, never invented.
  */
 async function writeServerlessFragments() {
   const dir = join(outdir, 'serverless');
   mkdirSync(dir, { recursive: true });
   const notes = [];
 
-  const monitoring = { Resources: {}, Outputs: {} };
-  const builders = await loadMonitoringBuilders();
-  if (builders) {
-    const cfn = await builders.build();
-    Object.assign(monitoring.Resources, cfn.Resources ?? {});
-    Object.assign(monitoring.Outputs, cfn.Outputs ?? {});
-    notes.push(`monitoring: ${Object.keys(monitoring.Resources).length} resources from ${builders.source}`);
-  } else {
-    notes.push('monitoring: NOT GENERATED — no buildDashboard/buildAlarms export found in src/lag or infra/');
-  }
-  writeFileSync(join(dir, 'monitoring.json'), `${JSON.stringify(monitoring, null, 2)}\n`);
+  const stepFunctionsFile = join(dir, 'step-functions.json');
+  const monitoringFile = join(dir, 'monitoring.json');
+  // Written empty first: serverless.yml includes both, and resolving serverless.yml is how we learn the config.
+  if (!existsSync(stepFunctionsFile)) writeFileSync(stepFunctionsFile, '{"stateMachines":{}}\n');
+  if (!existsSync(monitoringFile)) writeFileSync(monitoringFile, '{"Resources":{}}\n');
 
-  const aslPath = join(ROOT, 'infra', 'cutover.asl.json');
   const stepFunctions = { stateMachines: {} };
-  if (existsSync(aslPath)) {
-    stepFunctions.stateMachines.cutover = {
-      name: '${self:service}-${sls:stage}-cutover',
-      definition: JSON.parse(readFileSync(aslPath, 'utf8')),
-    };
-    notes.push('step functions: cutover state machine from infra/cutover.asl.json');
-  } else {
-    notes.push('step functions: none — infra/cutover.asl.json does not exist yet');
-  }
-  writeFileSync(join(dir, 'step-functions.json'), `${JSON.stringify(stepFunctions, null, 2)}\n`);
+  const cutover = cutoverStateMachine();
+  if (cutover.definition) stepFunctions.stateMachines.cutover = { name: '${self:service}-${sls:stage}-cutover', definition: cutover.definition };
+  notes.push(cutover.note);
+  writeFileSync(stepFunctionsFile, `${JSON.stringify(stepFunctions, null, 2)}\n`);
+
+  const monitoring = await generateMonitoring();
+  writeFileSync(monitoringFile, `${JSON.stringify({ Resources: monitoring.resources }, null, 2)}\n`);
+  notes.push(monitoring.note);
   return notes;
 }
 
-/** Finds exported `buildDashboard`/`buildAlarms` and returns a function producing CloudFormation resources. */
-async function loadMonitoringBuilders() {
-  const candidates = ['src/lag/dashboard.ts', 'src/lag/alarms.ts', 'src/lag/monitoring.ts', 'src/lag/index.ts', 'infra/monitoring.ts', 'infra/dashboard.ts'];
-  const present = candidates.filter((c) => existsSync(join(ROOT, c)));
-  if (present.length === 0) return undefined;
-  const { tsImport } = await import('tsx/esm/api');
-  let buildDashboard;
-  let buildAlarms;
-  const sources = [];
-  for (const rel of present) {
-    const mod = await tsImport(pathToFileURL(join(ROOT, rel)).href, import.meta.url);
-    if (!buildDashboard && typeof mod.buildDashboard === 'function') {
-      buildDashboard = mod.buildDashboard;
-      sources.push(rel);
+/**
+ * The cutover state machine from infra/cutover.asl.json, included only when every Lambda function its Tasks
+ * reference (`{"Fn::GetAtt": ["<Key>LambdaFunction", "Arn"]}`) is declared in serverless.yml — a definition
+ * pointing at functions that do not exist yet would not deploy.
+ */
+function cutoverStateMachine() {
+  const aslPath = join(ROOT, 'infra', 'cutover.asl.json');
+  if (!existsSync(aslPath)) return { note: 'step functions: none — infra/cutover.asl.json does not exist yet' };
+  const definition = JSON.parse(readFileSync(aslPath, 'utf8'));
+  const referenced = new Set();
+  const walk = (v) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const getAtt = v['Fn::GetAtt'];
+      if (Array.isArray(getAtt) && typeof getAtt[0] === 'string' && getAtt[0].endsWith('LambdaFunction')) referenced.add(getAtt[0]);
+      Object.values(v).forEach(walk);
     }
-    if (!buildAlarms && typeof mod.buildAlarms === 'function') {
-      buildAlarms = mod.buildAlarms;
-      sources.push(rel);
-    }
+  };
+  walk(definition);
+  // osls's logical id of a function key: first letter upper-cased, "-" → "Dash", "_" → "Underscore".
+  const logicalIdOf = (key) => `${key.charAt(0).toUpperCase()}${key.slice(1)}`.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  const declared = new Set(Object.keys(resolveServerless()?.functions ?? {}).map((k) => `${logicalIdOf(k)}LambdaFunction`));
+  const missing = [...referenced].filter((id) => !declared.has(id)).map((id) => id.replace(/LambdaFunction$/, ''));
+  if (missing.length > 0) {
+    return { note: `step functions: NOT INCLUDED — infra/cutover.asl.json references functions serverless.yml does not declare: ${missing.join(', ')}` };
   }
-  if (!buildDashboard && !buildAlarms) return undefined;
-  return { source: [...new Set(sources)].join(', '), build: async () => monitoringToCfn(buildDashboard, buildAlarms) };
+  return { definition, note: `step functions: cutover state machine from infra/cutover.asl.json (${referenced.size} functions)` };
 }
 
-// Filled in when the lag module's builders land: maps their output to CloudFormation resources.
-async function monitoringToCfn() {
-  return { Resources: {}, Outputs: {} };
+async function generateMonitoring() {
+  const dashboardTs = join(ROOT, 'infra', 'dashboard.ts');
+  const alarmsTs = join(ROOT, 'infra', 'alarms.ts');
+  if (!existsSync(dashboardTs) || !existsSync(alarmsTs)) {
+    return { resources: {}, note: 'monitoring: NOT GENERATED — infra/dashboard.ts or infra/alarms.ts is missing' };
+  }
+  const printed = resolveServerless();
+  const fn = printed?.functions?.['lag-monitor'];
+  const raw = fn?.environment?.LAG_MONITOR_CONFIG;
+  if (typeof raw !== 'string') {
+    return { resources: {}, note: 'monitoring: NOT GENERATED — serverless.yml has no lag-monitor function with a LAG_MONITOR_CONFIG string' };
+  }
+  const { tsImport } = await import('tsx/esm/api');
+  const [{ buildDashboard }, { buildAlarms }, { parseLagMonitorConfig }] = await Promise.all([
+    tsImport(pathToFileURL(dashboardTs).href, import.meta.url),
+    tsImport(pathToFileURL(alarmsTs).href, import.meta.url),
+    tsImport(pathToFileURL(join(ROOT, 'src', 'lag', 'config.ts')).href, import.meta.url),
+  ]);
+  const config = parseLagMonitorConfig(safeJson(raw) ?? fail(`LAG_MONITOR_CONFIG of stage ${opts.stage} is not JSON`), `LAG_MONITOR_CONFIG (stage ${opts.stage})`);
+  const resources = {
+    LagDashboard: buildDashboard(config, { dashboardName: `${printed.service?.name ?? printed.service}-${opts.stage}-lag` }),
+    // osls names the lag-monitor function's logical id LagDashmonitorLambdaFunction ("-" → "Dash").
+    ...buildAlarms(config, { functionName: { Ref: 'LagDashmonitorLambdaFunction' } }),
+  };
+  return { resources, note: `monitoring: dashboard + ${Object.keys(resources).length - 1} alarms for stage ${opts.stage} (infra/dashboard.ts, infra/alarms.ts)` };
 }
 
 function fail(message) {

@@ -11,7 +11,7 @@
 //
 // Exit codes: 0 valid, 1 a check failed, 3 a tool could not run.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -131,11 +131,19 @@ function toArray(v) {
   return Array.isArray(v) ? v : [v];
 }
 
-/** Function names declared in serverless.yml (after packaging) vs `functions/<name>/handler.ts` on disk. */
+/**
+ * Function keys declared in serverless.yml (after packaging) vs `functions/<folder>/handler.ts` on disk. A key is
+ * the folder name (`sink-sqs`) or its camelCase (`cutoverWaitDrained` for `cutover-wait-drained`, the form the
+ * state machine's `<Key>LambdaFunction` references use).
+ */
 export function checkFunctionCoverage(declared, onDisk) {
+  const camel = (folder) => folder.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
+  const folderOf = (key) => onDisk.find((f) => f === key || camel(f) === key);
   const problems = [];
-  for (const name of onDisk) if (!declared.includes(name)) problems.push(`functions/${name}/handler.ts exists but serverless.yml declares no function "${name}"`);
-  for (const name of declared) if (!onDisk.includes(name)) problems.push(`serverless.yml declares "${name}" but functions/${name}/handler.ts does not exist`);
+  for (const folder of onDisk) {
+    if (!declared.some((key) => folderOf(key) === folder)) problems.push(`functions/${folder}/handler.ts exists but serverless.yml declares no function "${folder}" (or "${camel(folder)}")`);
+  }
+  for (const key of declared) if (!folderOf(key)) problems.push(`serverless.yml declares "${key}" but no functions/<${key} in kebab-case>/handler.ts exists`);
   return problems;
 }
 
@@ -209,7 +217,7 @@ async function cfnLint(bin, templatePath) {
   // generated template is either ours to fix or a framework artefact to list in IGNORED_CFN_LINT_RULES.
   const findings = res.stdout.split('\n').filter((l) => l.trim() !== '');
   if (res.status !== 0 && findings.length === 0) throw new ToolError(`cfn-lint failed to run: ${res.stderr.trim().slice(-800)}`);
-  return findings.filter((l) => !/:I\d{4}:/.test(l)).map((l) => `cfn-lint: ${l.replace(`${ROOT}/`, '')}`);
+  return findings.filter((l) => !/:I\d{4}:/.test(l)).map((l) => `cfn-lint: ${l.replace(`${ROOT}/`, '').slice(0, 400)}`);
 }
 
 async function validateAsl() {
@@ -224,8 +232,62 @@ async function validateAsl() {
   return { files: files.map((f) => `infra/${f}`), problems };
 }
 
+/**
+ * One validation at a time per work tree: build output (.build/) and osls's working state (.serverless/) are
+ * shared, and several people (or `vitest run` next to a manual run) may validate at once. A lock left by a
+ * process that no longer exists is taken over.
+ */
+async function withLock(fn, { waitMs = 20 * 60_000 } = {}) {
+  const lock = join(ROOT, '.build', 'validate.lock');
+  mkdirSync(dirname(lock), { recursive: true });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const holder = Number.parseInt(readFileSafe(lock), 10);
+      if (!Number.isInteger(holder) || !isAlive(holder)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new ToolError(`another validation (pid ${holder}) holds ${lock} for more than ${waitMs} ms`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    if (readFileSafe(lock) === String(process.pid)) rmSync(lock, { force: true });
+  }
+}
+
+function readFileSafe(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
 /** Runs every check; returns a report (never throws for a failed check, only for a tool that cannot run). */
-export async function validateDeploy({ skipBuild = false, variants = Object.keys(VARIANTS) } = {}) {
+export function validateDeploy(options = {}) {
+  return withLock(() => validateUnlocked(options));
+}
+
+async function validateUnlocked({ skipBuild = false, variants = Object.keys(VARIANTS) } = {}) {
   const started = Date.now();
   const report = { ok: true, steps: [], problems: [], variants: {}, aslFiles: [], timingsMs: {} };
   const step = (name, t0) => {
@@ -234,7 +296,7 @@ export async function validateDeploy({ skipBuild = false, variants = Object.keys
 
   let t0 = Date.now();
   if (!skipBuild) {
-    const build = await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { timeout: 600_000 });
+    const build = await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--stage', 'ci'], { timeout: 600_000 });
     if (build.status !== 0) throw new ToolError(`npm run build failed: ${(build.stderr + build.stdout).trim().slice(-2000)}`);
     report.steps.push('build');
   }
@@ -251,19 +313,21 @@ export async function validateDeploy({ skipBuild = false, variants = Object.keys
   step('cfn-lint install', t0);
 
   for (const variant of variants) {
-    const params = VARIANTS[variant];
-    if (!params) throw new ToolError(`unknown variant "${variant}" (expected one of ${Object.keys(VARIANTS).join(', ')})`);
+    if (!VARIANTS[variant]) throw new ToolError(`unknown variant "${variant}" (expected one of ${Object.keys(VARIANTS).join(', ')})`);
+  }
+  for (const [i, variant] of variants.entries()) {
+    // One at a time: osls keeps working state in .serverless/ even with --package, so parallel runs collide.
     t0 = Date.now();
-    const pkg = await packageVariant(variant, params);
+    const pkg = await packageVariant(variant, VARIANTS[variant]);
     step(`package ${variant}`, t0);
-    const v = { params, functions: pkg.functions ?? [], resources: 0, problems: [] };
+    const v = { params: VARIANTS[variant], functions: pkg.functions ?? [], resources: 0, problems: [] };
     report.variants[variant] = v;
     if (!pkg.ok) {
       v.problems.push(...pkg.problems);
       continue;
     }
     v.resources = Object.keys(pkg.template.Resources ?? {}).length;
-    if (variant === variants[0]) v.problems.push(...checkFunctionCoverage(pkg.functions, onDisk));
+    if (i === 0) v.problems.push(...checkFunctionCoverage(pkg.functions, onDisk));
     t0 = Date.now();
     v.problems.push(...(await cfnLint(lint, pkg.templatePath)));
     step(`cfn-lint ${variant}`, t0);

@@ -1,5 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../support/helpers';
 // @ts-expect-error -- plain ESM script without type declarations; its exports are checked by these tests
 import { ALLOWED_STAR_RESOURCE, checkFunctionCoverage, checkIamPolicies, validateDeploy } from '../../scripts/validate-deploy.mjs';
 
@@ -63,12 +69,12 @@ describe('IAM rule (checkIamPolicies)', () => {
 
   it('reports functions on disk missing from serverless.yml and declared functions without a handler', () => {
     // Act
-    const problems: string[] = checkFunctionCoverage(['bridge', 'sink-sqs'], ['bridge', 'lag-monitor']);
+    const problems: string[] = checkFunctionCoverage(['bridge', 'sink-sqs', 'cutoverWaitDrained'], ['bridge', 'lag-monitor', 'cutover-wait-drained']);
 
     // Assess
     expect(problems).toEqual([
-      'functions/lag-monitor/handler.ts exists but serverless.yml declares no function "lag-monitor"',
-      'serverless.yml declares "sink-sqs" but functions/sink-sqs/handler.ts does not exist',
+      'functions/lag-monitor/handler.ts exists but serverless.yml declares no function "lag-monitor" (or "lagMonitor")',
+      'serverless.yml declares "sink-sqs" but no functions/<sink-sqs in kebab-case>/handler.ts exists',
     ]);
   });
 });
@@ -101,4 +107,27 @@ describe('offline deployment validation', () => {
     },
     900_000,
   );
+});
+
+describe('bundler (scripts/build.mjs)', () => {
+  it('bundles a handler into a self-contained ES module that loads and runs from a fresh directory', async () => {
+    // Prepare
+    const outdir = join(tmpdir(), uniqueName('kbridge-build'));
+
+    // Act
+    const build = await promisify(execFile)(process.execPath, ['scripts/build.mjs', '--functions-dir', 'test/deploy/fixtures/functions', '--outdir', outdir, '--json'], {
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+
+    // Assess
+    const report = JSON.parse(build.stdout) as { functions: { name: string; bytes: number; topPackages: Record<string, number> }[] };
+    expect(report.functions.map((f) => f.name)).toEqual(['sample']);
+    expect(report.functions[0]!.topPackages).toHaveProperty('kafkajs');
+    expect(readFileSync(join(outdir, 'sample', 'package.json'), 'utf8')).toContain('"module"');
+    expect(readFileSync(join(outdir, 'sample', 'index.js'), 'utf8')).toMatch(/sourceMappingURL=index\.js\.map/);
+    const mod = (await import(pathToFileURL(join(outdir, 'sample', 'index.js')).href)) as { handler: (e: unknown, c: unknown) => Promise<unknown> };
+    await expect(mod.handler({ ping: 'x' }, {})).resolves.toEqual({ pong: 'x', errorName: 'KBridgeError', hasKafka: true, hasSqs: true });
+    rmSync(outdir, { recursive: true, force: true });
+  }, 300_000);
 });
