@@ -1,9 +1,10 @@
 import { ConfigError, NotReadyError } from '../../errors';
 import type { AuditChange } from '../../ports/auditLog';
 import { describeEntry } from '../../ports/clientConfigStore';
-import { checkWaitTimeout, runStep, type CutoverDeps, type StepResult } from '../context';
-import { measureLag } from '../kafkaOps';
-import { ClientConfigValueSchema, type TriggerRef } from '../plan';
+import { checkWaitTimeout, runStep, type CutoverDeps, type StepContext, type StepResult } from '../context';
+import { endOffsets, measureLag } from '../kafkaOps';
+import { ClientConfigValueSchema, targetTopicOf, type TriggerRef } from '../plan';
+import { reseedSourceFromTarget } from '../reverseOffsets';
 
 /** What started the rollback, as Step Functions' Catch hands it over (`{Error, Cause}`). */
 export interface RollbackCause {
@@ -16,7 +17,9 @@ export interface RollbackCause {
  * again (the revert of "unfenced on the target"), the target groups consume what producers wrote on the target
  * (NotReadyError until their lag is 0: nothing is stranded there), target mappings are disabled, config entries
  * get their old values back, source mappings are re-enabled (waiting until `Enabled`), and finally the producer
- * entries return to the source unfenced. Seeded target offsets are kept (harmless; the next attempt re-seeds).
+ * entries return to the source unfenced. Seeded target offsets are kept (harmless; the next attempt re-seeds);
+ * when the target consumers ran on bridged records (consumers-first), the source group is moved forward past
+ * what they processed ({@link reseedSourceFromTarget}), so the source consumer neither repeats nor skips.
  * Resumable: each reverted change is audited (`rolled-back`) and skipped by a re-run.
  *
  * @example
@@ -37,6 +40,9 @@ export function rollback(deps: CutoverDeps, cause: RollbackCause = {}): Promise<
     const reverted = new Set(all.filter((r) => r.step === 'rollback' && r.event === 'rolled-back').map((r) => (r.detail as { index: number }).index));
     const targetIds = new Set(plan.consumerGroups.flatMap((g) => g.targetTriggers.flatMap((t) => ('id' in t ? [t.id] : []))));
     const producersStarted = changes.some(({ r }) => r.step === 'startTargetProducers');
+    const targetConsumersRan = changes.some(({ r }) => r.step === 'startTargetConsumers');
+    const reseeded = new Set<string>();
+    let targetEnds = all.map((r) => (r.step === 'rollback' && r.event === 'probe' ? (r.detail as { targetEndsAtRollback?: Record<string, string> }).targetEndsAtRollback : undefined)).find((e) => e !== undefined);
     const actions: string[] = [];
     for (const { r, index } of [...changes].reverse()) {
       if (reverted.has(index)) continue;
@@ -64,7 +70,21 @@ export function rollback(deps: CutoverDeps, cause: RollbackCause = {}): Promise<
           if (want === 'Disabled' && producersStarted && (targetIds.has(id) || change.kind === 'trigger-created')) {
             // Producers wrote to the target: let the target consumers finish those records before stopping them.
             const { groups } = await measureLag(plan, deps.kafka.target, 'target');
-            const lagging = groups.filter((g) => g.error !== undefined || g.sumOffsetLag > 0n).map((g) => `${g.groupId}: lag ${g.error ?? g.sumOffsetLag}`);
+            let lagging = groups.filter((g) => g.error !== undefined || g.sumOffsetLag > 0n).map((g) => `${g.groupId}: lag ${g.error ?? g.sumOffsetLag}`);
+            if (plan.pattern === 'consumers-first') {
+              // The producers already write to the source again and the bridge keeps feeding the target, so the
+              // lag need not reach 0: what must be consumed here is what was on the target when the rollback began
+              // (the producers' direct writes); bridged records are handed back by reseedSourceFromTarget.
+              targetEnds ??= await snapshotTargetEnds(ctx);
+              const ends = targetEnds;
+              lagging = groups.flatMap((g) =>
+                g.error !== undefined
+                  ? [`${g.groupId}: ${g.error}`]
+                  : g.partitions
+                      .filter((p) => p.offsetLag !== 0n && (p.committedOffset ?? -1n) < BigInt(ends[`${p.topic}:${p.partition}`] ?? '0'))
+                      .map((p) => `${g.groupId} ${p.topic}[${p.partition}]: at ${p.committedOffset ?? 'nothing'}, need ${ends[`${p.topic}:${p.partition}`]}`),
+              );
+            }
             if (lagging.length > 0) {
               checkWaitTimeout(ctx, plan.timeouts.drainSeconds, 'target groups drained before stopping them', lagging);
               await ctx.probe({ waitingFor: lagging });
@@ -84,9 +104,21 @@ export function rollback(deps: CutoverDeps, cause: RollbackCause = {}): Promise<
           action = `mapping ${id}: ${want}`;
           break;
         }
-        case 'offsets':
-          action = `${change.target}: seeded target offsets kept (the source group's own offsets were never touched)`;
+        case 'offsets': {
+          const groupId = change.target.slice(0, change.target.lastIndexOf('@'));
+          if (!targetConsumersRan || reseeded.has(groupId)) {
+            action = `${change.target}: seeded target offsets kept (the source group's own offsets were never touched)`;
+            break;
+          }
+          // The target consumers ran on replicated records (the mappings are Disabled by now: reverted first);
+          // the source group resumes right after the last of them.
+          reseeded.add(groupId);
+          const moved = await reseedSourceFromTarget(deps, groupId, { dryRun: ctx.dryRun });
+          action = moved.length
+            ? `${groupId}: source offsets moved past what the target consumers processed: ${moved.map((m) => `${m.topic}[${m.partition}] ${m.from} → ${m.to}`).join(', ')}`
+            : `${groupId}: source offsets kept (the target consumers processed nothing new)`;
           break;
+        }
         default:
           action = `unknown change kind ${String((change as { kind: unknown }).kind)}: left as is`;
       }
@@ -96,4 +128,12 @@ export function rollback(deps: CutoverDeps, cause: RollbackCause = {}): Promise<
     const earlier = all.filter((r) => r.step === 'rollback' && r.event === 'rolled-back').map((r) => (r.detail as { action: string }).action);
     return { detail: { cause, actions: [...earlier, ...actions] } };
   });
+}
+
+/** Target end offsets when the rollback first waits for the target groups (audited: a re-run uses the same). */
+async function snapshotTargetEnds(ctx: StepContext): Promise<Record<string, string>> {
+  const { plan } = ctx.deps;
+  const ends = await endOffsets(ctx.deps.kafka.target, plan.topics.map((t) => targetTopicOf(plan, t)));
+  await ctx.probe({ targetEndsAtRollback: ends });
+  return ends;
 }

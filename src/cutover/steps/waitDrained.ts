@@ -29,8 +29,12 @@ export function waitDrained(deps: CutoverDeps, phase: DrainPhase = 'groups'): Pr
   const step = phase === 'groups' ? 'waitDrained' : `waitDrained:${phase}`;
   return runStep(step, deps, async (ctx) => {
     const { plan } = deps;
-    const onTarget = phase === 'bridge';
-    const measured = await measureLag(plan, onTarget ? deps.kafka.target : deps.kafka.source, onTarget ? 'target' : 'source', deps.kafka.target);
+    // Phase `bridge`: the groups already consume on the target, but replication lag always compares the
+    // *source* log with the bridge's progress, so it is measured from the source side.
+    const measured =
+      phase === 'bridge'
+        ? { groups: (await measureLag(plan, deps.kafka.target, 'target')).groups, replication: (await measureLag({ ...plan, consumerGroups: [] }, deps.kafka.source, 'source', deps.kafka.target)).replication }
+        : await measureLag(plan, deps.kafka.source, 'source', deps.kafka.target);
     if (phase === 'bridge-to-groups') {
       const behind = bridgeBehindGroups(measured);
       if (ctx.dryRun) return { detail: { wouldWaitFor: 'the bridge to replicate up to each stopped group offset', behind } };

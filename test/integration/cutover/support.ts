@@ -190,6 +190,18 @@ export class CutoverRig {
     return p;
   }
 
+  /**
+   * Write unavailability (last acknowledged source write → first target write) and read gap (last record
+   * consumed from the source → first consumed from the target), in ms.
+   */
+  public windows(): { produced: number; writeUnavailableMs: number; readGapMs: number } {
+    const lastSource = this.writes.filter((w) => w.cluster === 'source').at(-1)?.atMs ?? 0;
+    const firstTarget = this.writes.find((w) => w.cluster === 'target')?.atMs ?? 0;
+    const lastSourceRead = this.consumed.filter((c) => c.cluster === 'source').at(-1)?.atMs ?? 0;
+    const firstTargetRead = this.consumed.find((c) => c.cluster === 'target')?.atMs ?? 0;
+    return { produced: this.totalProduced(), writeUnavailableMs: firstTarget - lastSource, readGapMs: firstTargetRead - lastSourceRead };
+  }
+
   public totalProduced(): number {
     return [...this.produced.values()].reduce((a, b) => a + b, 0);
   }

@@ -1,0 +1,80 @@
+import { readOffsetMap } from '../bridge/offsetMapStore';
+import type { OffsetMapEntry } from '../bridge/offsetMap';
+import { withAdmin } from '../kafka/clients';
+import type { CutoverDeps } from './context';
+import { targetTopicOf } from './plan';
+
+/**
+ * The source offset a group should resume from after consuming a replicated target partition up to
+ * `targetCommitted` (the next target offset it would read): one past the source offset of the last replicated
+ * record below `targetCommitted`. `undefined` when the group consumed no replicated record of this partition
+ * (records produced directly on the target have no map entry and no source twin).
+ *
+ * @example
+ * ```ts
+ * const entries = [{ ...e, runs: [{ sourceStart: 0n, targetStart: 100n, length: 10 }] }];
+ * sourceOffsetAfterTarget(entries, 'orders', 0, 104n); // 4n: source 0-3 (target 100-103) were consumed
+ * ```
+ */
+export function sourceOffsetAfterTarget(entries: readonly OffsetMapEntry[], sourceTopic: string, partition: number, targetCommitted: bigint): bigint | undefined {
+  let next: bigint | undefined;
+  for (const e of entries) {
+    if (e.sourceTopic !== sourceTopic || e.sourcePartition !== partition) continue;
+    for (const run of e.runs) {
+      if (run.targetStart >= targetCommitted) continue;
+      const lastTarget = run.targetStart + BigInt(run.length) - 1n;
+      const consumed = lastTarget < targetCommitted ? lastTarget : targetCommitted - 1n;
+      const after = run.sourceStart + (consumed - run.targetStart) + 1n;
+      if (next === undefined || after > next) next = after;
+    }
+  }
+  return next;
+}
+
+/** One partition moved forward on the source group. Offsets are decimal strings. */
+export interface ReseededPartition {
+  topic: string;
+  partition: number;
+  from: string;
+  to: string;
+  targetCommitted: string;
+}
+
+/**
+ * Rollback after the target consumers ran while the bridge kept replicating (consumers-first): carry their
+ * progress back to the source group, so the re-enabled source consumer neither re-reads what the target
+ * consumer already processed nor skips anything. Only moves offsets forward; the source group must be empty
+ * (its mapping still disabled) and the target group stopped (its committed offsets final). With `dryRun`,
+ * computes without committing.
+ *
+ * @example
+ * ```ts
+ * const moved = await reseedSourceFromTarget(deps, 'orders-billing'); // [{ topic: 'orders', partition: 0, from: '40', to: '57', ... }]
+ * ```
+ */
+export async function reseedSourceFromTarget(deps: CutoverDeps, groupId: string, options: { dryRun?: boolean } = {}): Promise<ReseededPartition[]> {
+  const { plan } = deps;
+  const { entries, targetCommitted } = await withAdmin(deps.kafka.target, async (admin) => ({
+    entries: await readOffsetMap(deps.kafka.target, admin, { bridgeId: plan.bridge.bridgeId, ...(plan.bridge.offsetMapTopic ? { topic: plan.bridge.offsetMapTopic } : {}) }),
+    targetCommitted: await admin.fetchOffsets({ groupId, topics: plan.topics.map((t) => targetTopicOf(plan, t)) }),
+  }));
+  return withAdmin(deps.kafka.source, async (admin) => {
+    const sourceCommitted = await admin.fetchOffsets({ groupId, topics: plan.topics });
+    const moved: ReseededPartition[] = [];
+    for (const topic of plan.topics) {
+      const onTarget = targetCommitted.find((t) => t.topic === targetTopicOf(plan, topic));
+      const onSource = sourceCommitted.find((t) => t.topic === topic);
+      const partitions: Array<{ partition: number; offset: string }> = [];
+      for (const p of onTarget?.partitions ?? []) {
+        if (p.offset === '-1') continue;
+        const next = sourceOffsetAfterTarget(entries, topic, p.partition, BigInt(p.offset));
+        const from = onSource?.partitions.find((s) => s.partition === p.partition)?.offset ?? '-1';
+        if (next === undefined || next <= BigInt(from)) continue;
+        partitions.push({ partition: p.partition, offset: next.toString() });
+        moved.push({ topic, partition: p.partition, from, to: next.toString(), targetCommitted: p.offset });
+      }
+      if (partitions.length > 0 && options.dryRun !== true) await admin.setOffsets({ groupId, topic, partitions });
+    }
+    return moved;
+  });
+}
