@@ -42,6 +42,15 @@ export function register(program: Command): void {
         import('../../local/rehearsal/progress'),
       ]);
       const printer = createProgressPrinter({ json: opts.json, tty: process.stdout.isTTY === true, write: (s) => process.stdout.write(s) });
+      // First Ctrl-C: stop the load, finish up and write the report; a second one quits at once.
+      const controller = new AbortController();
+      const onSignal = (): void => {
+        if (controller.signal.aborted) process.exit(130);
+        process.stderr.write('\nkbridge rehearse: interrupted; stopping the load and writing the report (Ctrl-C again to quit now)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const result = await runRehearsal(
         {
           ratePerSecond: opts.rate,
@@ -53,8 +62,11 @@ export function register(program: Command): void {
           keep: opts.keep,
           outDir: opts.out,
         },
-        { env: process.env, runner: stepFunctionsCutoverRunner(), onEvent: printer.event },
-      );
+        { env: process.env, runner: stepFunctionsCutoverRunner(), onEvent: printer.event, signal: controller.signal },
+      ).finally(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      });
       printer.result(result.report, opts.out, result.kept);
       process.exitCode = result.report.ok ? 0 : 1;
     });

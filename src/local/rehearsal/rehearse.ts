@@ -56,6 +56,8 @@ export interface RehearsalDeps {
   env: Record<string, string | undefined>;
   runner: CutoverRunner;
   onEvent(event: RehearsalEvent): void;
+  /** Aborted (Ctrl-C): stop the load and the waits, let a running cutover finish, write the report anyway. */
+  signal?: AbortSignal;
   now?: () => number;
 }
 
@@ -102,6 +104,10 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     deps.onEvent({ type: 'phase', phase: name, atMs: at });
   };
   const info = (message: string): void => deps.onEvent({ type: 'info', message, atMs: now() });
+  const signal = deps.signal ?? new AbortController().signal;
+  const checkAborted = (): void => {
+    if (signal.aborted) throw new LocalEnvironmentError('interrupted by the user');
+  };
 
   enterPhase('clusters');
   const settings = resolveLocalSettings({ ...deps.env, ...(options.kafkaVersion ? { KBRIDGE_KAFKA_VERSION: options.kafkaVersion } : {}) });
@@ -240,9 +246,13 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
 
     // Preflight needs every source partition replicated at least once; give the bridge a head start.
     const warmupUntil = loadStartedAtMs + Math.max(3000, options.durationSeconds * 250);
-    await waitUntil('the bridge replicated every partition', 90_000, async () => now() >= warmupUntil && (await bridgeCoversAll(source, target, bridgeId, topics)));
+    await waitUntil('the bridge replicated every partition', 90_000, async () => now() >= warmupUntil && (await bridgeCoversAll(source, target, bridgeId, topics)), signal);
 
+    checkAborted();
     enterPhase('cutover');
+    // Interrupting the state machine half-way would strand the consumers; it runs to its end (or rollback).
+    const onAbort = (): void => info('interrupted: the cutover finishes (or rolls back) first');
+    signal.addEventListener('abort', onAbort, { once: true });
     const plan = buildPlan({ runId, pattern: options.pattern, sourceServers, targetServers, bridgeId, offsetMapTopic, topics, groups, controlUrl, producerEntryId: producerEntry.id });
     cutoverId = plan.cutoverId;
     await writeFile(join(outDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
@@ -261,18 +271,22 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
       ...(result.error ? { error: result.error } : {}),
     };
     cutoverStep = null;
+    signal.removeEventListener('abort', onAbort);
     info(`cutover ${result.status}${result.error ? `: ${result.error}` : ''} in ${((cutoverEndedAtMs - cutoverStartedAtMs) / 1000).toFixed(1)} s`);
 
     enterPhase('load-after-cutover');
     const loadUntil = Math.max(loadStartedAtMs + options.durationSeconds * 1000, now() + 5000);
-    while (now() < loadUntil) await sleep(200);
+    while (now() < loadUntil && !signal.aborted) await sleep(200);
 
     enterPhase('catch-up');
     loadStoppedAtMs = now();
     unsent = (await producer.stop(30_000)).unsent;
-    await waitUntil('the consumers consumed every record', 60_000, async () => ledger.allConsumed()).catch((err: unknown) => {
-      extraFailures.push(describeError(err));
-    });
+    // Not cut short by Ctrl-C: what was produced gets its chance to be consumed, or "lost" would be a lie.
+    await waitUntil('the consumers consumed every record', signal.aborted ? 15_000 : 60_000, async () => ledger.allConsumed(), new AbortController().signal).catch(
+      (err: unknown) => {
+        extraFailures.push(describeError(err));
+      },
+    );
 
     enterPhase('verify');
     await sampler.stop();
@@ -286,6 +300,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }
 
+  if (signal.aborted && !extraFailures.some((f) => f.includes('interrupted'))) extraFailures.push(`interrupted by the user in phase ${phase}`);
   const summary = ledger.summarize();
   const counts = countsFrom(summary, { ...readBack, foreign: foreign.length, unsent });
   const failures = evaluateRehearsal(counts, cutover, extraFailures);
@@ -420,9 +435,10 @@ async function bridgeCoversAll(source: Kafka, target: Kafka, bridgeId: string, t
   }
 }
 
-async function waitUntil(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+async function waitUntil(what: string, timeoutMs: number, probe: () => Promise<boolean>, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal.aborted) throw new LocalEnvironmentError(`interrupted by the user while waiting until ${what}`);
     if (await probe().catch(() => false)) return;
     if (Date.now() > deadline) throw new LocalEnvironmentError(`Timed out after ${Math.round(timeoutMs / 1000)} s waiting until ${what}`);
     await sleep(500);
