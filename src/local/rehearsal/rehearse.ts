@@ -17,7 +17,7 @@ import { createTopicsAndWait, withAdmin } from '../../kafka/clients';
 import { createKafka } from '../../kafka/factory';
 import { createJsonLineLogger, type StructuredLogger } from '../../kafka/logging';
 import { KafkaLagReader } from '../../lag/kafkaLagReader';
-import { computeReplicationLag } from '../../lag/replication';
+import { bridgeProgressGroup, computeReplicationLag } from '../../lag/replication';
 import { localUp, localDown } from '../clusters/clusters';
 import { resolveLocalSettings } from '../clusters/settings';
 import { EsmEmulator, type EsmMappingConfig } from '../esm';
@@ -66,7 +66,7 @@ export interface RehearsalResult {
   reportJson: string;
   reportHtml: string;
   /** Addresses and names when `keep` is set (or always: cheap). */
-  kept: { source: string; target: string; topics: string[]; groups: string[]; bridgeGroups: string[] } | null;
+  kept: { source: string; target: string; topics: string[]; groups: string[]; bridgeGroups: string[]; offsetMapTopic: string } | null;
 }
 
 const FUNCTION_DIR = fileURLToPath(new URL('../../../functions/', import.meta.url));
@@ -344,14 +344,18 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
   if (!options.keep) {
     await Promise.all(
       [source, target].map((kafka) =>
-        withAdmin(kafka, (admin) => admin.deleteTopics({ topics: kafka === target ? [...topics, offsetMapTopic] : topics, timeout: 10_000 })).catch((err: unknown) => fileLogger.warn('topic cleanup failed', { error: describeError(err) })),
+        withAdmin(kafka, async (admin) => {
+          await admin.deleteTopics({ topics: kafka === target ? [...topics, offsetMapTopic] : topics, timeout: 10_000 });
+          // Groups left behind slow down every later group listing (lag monitors) on these shared clusters.
+          await admin.deleteGroups(kafka === target ? [...groups, bridgeProgressGroup(bridgeId)] : [...groups, ...bridgeGroups]);
+        }).catch((err: unknown) => fileLogger.warn('topic cleanup failed', { error: describeError(err) })),
       ),
     );
     // Only clusters this run started itself are stopped: running ones may serve other work.
     if (up.started.length === 2) await localDown(settings).catch(() => undefined);
   }
   await new Promise<void>((r) => logStream.end(() => r()));
-  return { report, reportJson, reportHtml, kept: options.keep ? { source: sourceServers, target: targetServers, topics, groups, bridgeGroups } : null };
+  return { report, reportJson, reportHtml, kept: options.keep ? { source: sourceServers, target: targetServers, topics, groups, bridgeGroups, offsetMapTopic } : null };
 }
 
 function mappingConfig(m: { id: string; functionName: string; handler: string; topic: string; group: string; servers: string; enabled: boolean; batchSize: number }): EsmMappingConfig {

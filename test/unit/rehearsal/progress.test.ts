@@ -55,13 +55,14 @@ describe('createProgressPrinter', () => {
       buffered: 40,
       producerCluster: 'source',
     });
-    printer.result(report(false), '/tmp/out', { source: 's:1', target: 't:1', topics: ['t'], groups: ['g'], bridgeGroups: ['bg'] });
+    printer.result(report(false), '/tmp/out', { source: 's:1', target: 't:1', topics: ['t'], groups: ['g'], bridgeGroups: ['bg'], offsetMapTopic: 'om' });
     // Assess
     expect(out).toContain('[   0.0 s] ── cutover ──');
     expect(out).toMatch(/\[ {3}1\.5 s\] {4}cutover +produced +250 \( +100\/s\) +consumed +240 \( +98\/s\) +lag src 12 · bridge 3 · tgt — +producer→source \(40 held\) +step waitDrained/);
     expect(out).toContain('REHEARSAL FAILED:\n  - 2 record(s) lost: acknowledged by the cluster but never consumed');
     expect(out).toContain('report: /tmp/out/index.html');
     expect(out).toContain('kept: source s:1 · target t:1');
+    expect(out).toContain('offset map (target) om');
   });
 });
 
