@@ -186,7 +186,10 @@ function exampleEnv(name) {
     POWERTOOLS_SERVICE_NAME: 'kafka-msk-bridge',
     POWERTOOLS_METRICS_NAMESPACE: 'KafkaMskBridge',
   };
-  return { ...base, ...(resolvedServerlessEnv()[name] ?? {}) };
+  // serverless.yml keys are the folder name (sink-sqs) or its camelCase (cutoverPreflight for cutover-preflight).
+  const envs = resolvedServerlessEnv();
+  const camel = name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
+  return { ...base, ...(envs[name] ?? envs[camel] ?? {}) };
 }
 
 let serverlessEnvCache;
