@@ -118,3 +118,44 @@ describe('kbridge rehearse (as a user runs it)', () => {
     expect(dom.stdout).toContain('PASSED');
   });
 });
+
+describe('kbridge rehearse with a cutover step that fails', () => {
+  let dir: string;
+  let outDir: string;
+  let result: { code: number | null; stdout: string; stderr: string };
+
+  beforeAll(async () => {
+    // Prepare
+    dir = await mkdtemp(join(tmpdir(), 'kbridge-rehearse-fail-'));
+    outDir = join(dir, 'report');
+    // Act
+    result = await run(
+      'node',
+      ['bin/kbridge.mjs', 'rehearse', '--duration', '10', '--topics', '1', '--partitions', '2', '--fail-at', 'switchProducerConfig', '--json', '--out', outDir],
+      170_000,
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 1 naming the failed step, leaves the report, and the rollback loses and duplicates nothing', async () => {
+    // Assess
+    const lines = result.stdout.split('\n').filter((l) => l.trim() !== '');
+    const final = JSON.parse(lines[lines.length - 1] as string) as { type: string; ok: boolean; failures: string[] };
+    expect(final.type, result.stderr.slice(-2000)).toBe('result');
+    expect(result.code).toBe(1);
+    expect(final.ok).toBe(false);
+    expect(final.failures).toHaveLength(1);
+    expect(final.failures[0]).toMatch(/^cutover failed at switchProducerConfig: rolled back after .*Injected failure after step switchProducerConfig/);
+    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as RehearsalReport;
+    expect(report.cutover.steps.map((s) => [s.step, s.status]).slice(-2)).toEqual([
+      ['switchProducerConfig', 'failed'],
+      ['rollback', 'succeeded'],
+    ]);
+    expect(report.counts).toMatchObject({ lost: 0, duplicated: 0, orderViolations: 0, producedOnTarget: 0, consumedOnTarget: 0 });
+    expect(report.counts.consumedOnSource).toBe(report.counts.produced);
+    expect(await readFile(join(outDir, 'index.html'), 'utf8')).toContain('<span class="badge failed">FAILED</span>');
+  });
+});

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { parseConfig } from '../../config/parse';
+import { CutoverSteps } from '../../cutover/plan';
 
 const OptionsSchema = z
   .object({
@@ -13,6 +14,7 @@ const OptionsSchema = z
     keep: z.boolean().default(false),
     json: z.boolean().default(false),
     out: z.string().min(1),
+    failAt: z.enum(CutoverSteps).optional(),
   })
   .strict();
 
@@ -34,6 +36,7 @@ export function register(program: Command): void {
     .option('--keep', 'leave the clusters and topics in place and print their addresses and names')
     .option('--json', 'progress as JSON lines on stdout, ending with a {"type":"result"} line')
     .option('--out <dir>', 'report directory', 'rehearsal-report')
+    .option('--fail-at <step>', `rehearse a failure: this cutover step fails after acting, the rollback runs (${CutoverSteps.join(' | ')})`)
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseConfig(OptionsSchema, raw, 'kbridge rehearse options');
       const [{ runRehearsal }, { stepFunctionsCutoverRunner }, { createProgressPrinter }] = await Promise.all([
@@ -61,6 +64,7 @@ export function register(program: Command): void {
           ...(opts.kafkaVersion ? { kafkaVersion: opts.kafkaVersion } : {}),
           keep: opts.keep,
           outDir: opts.out,
+          ...(opts.failAt ? { failAt: opts.failAt } : {}),
         },
         { env: process.env, runner: stepFunctionsCutoverRunner(), onEvent: printer.event, signal: controller.signal },
       ).finally(() => {

@@ -11,7 +11,7 @@ import { createJsonlAuditLog } from '../../adapters/local/audit';
 import { createFileConfigStore } from '../../adapters/local/configStore';
 import { createEmulatorTriggerControl } from '../../adapters/local/triggerControl';
 import { createBridgeLambda, type BridgeLambda } from '../../bridge/lambda';
-import { parsePlan, type CutoverPlan, type CutoverPlanInput } from '../../cutover/plan';
+import { parsePlan, type CutoverPlan, type CutoverPlanInput, type CutoverStepName } from '../../cutover/plan';
 import { describeError, LocalEnvironmentError } from '../../errors';
 import { createTopicsAndWait, withAdmin } from '../../kafka/clients';
 import { createKafka } from '../../kafka/factory';
@@ -40,6 +40,8 @@ export interface RehearsalOptions {
   kafkaVersion?: string;
   keep: boolean;
   outDir: string;
+  /** Rehearse a failure: this cutover step fails after it acted (the plan's `failAt`), so the rollback runs. */
+  failAt?: CutoverStepName;
   /** Lag/throughput sampling interval. */
   sampleIntervalMs?: number;
 }
@@ -253,7 +255,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     // Interrupting the state machine half-way would strand the consumers; it runs to its end (or rollback).
     const onAbort = (): void => info('interrupted: the cutover finishes (or rolls back) first');
     signal.addEventListener('abort', onAbort, { once: true });
-    const plan = buildPlan({ runId, pattern: options.pattern, sourceServers, targetServers, bridgeId, offsetMapTopic, topics, groups, controlUrl, producerEntryId: producerEntry.id });
+    const plan = buildPlan({ runId, pattern: options.pattern, sourceServers, targetServers, bridgeId, offsetMapTopic, topics, groups, controlUrl, producerEntryId: producerEntry.id, ...(options.failAt ? { failAt: options.failAt } : {}) });
     cutoverId = plan.cutoverId;
     await writeFile(join(outDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
     const cutoverStartedAtMs = now();
@@ -405,6 +407,7 @@ export function buildPlan(p: {
   groups: string[];
   controlUrl: string;
   producerEntryId: string;
+  failAt?: CutoverStepName;
 }): CutoverPlan {
   const input: CutoverPlanInput = {
     cutoverId: `${p.runId}-cutover`,
@@ -424,6 +427,7 @@ export function buildPlan(p: {
     timeouts: { drainSeconds: 120, triggerSeconds: 60, verifySeconds: 60 },
     drain: { minSamples: 2, minWindowSeconds: 2, requireBridge: true },
     verify: { minNewTargetRecords: 1, minSamples: 2 },
+    ...(p.failAt ? { failAt: p.failAt } : {}),
   };
   return parsePlan(input, 'rehearsal plan');
 }
