@@ -67,7 +67,8 @@ function approval(prefix: string, next: string): Record<string, State> {
         FunctionName: lambdaArn('approval'),
         Payload: { step: 'approval', 'plan.$': '$.plan', 'taskToken.$': '$$.Task.Token' },
       },
-      TimeoutSecondsPath: '$.plan.timeouts.approvalSeconds',
+      // From preflight's result, not `$.plan`: the execution input is the raw plan, where defaults are absent.
+      TimeoutSecondsPath: '$.results.preflight.detail.approvalSeconds',
       ResultPath: '$.results.approval',
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Rollback' }],
       Next: next,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, describeError } from '../errors';
+import { awaitApprovalDecision, newTaskToken, type ApprovalDecision, type PendingApproval } from './approval';
 import type { CutoverDeps, StepResult } from './context';
 import { cutoverSteps, type CutoverStepKey, type StepInput } from './steps';
 
@@ -15,6 +16,8 @@ export interface CutoverProgress {
   step?: string;
   detail?: string;
   result?: StepResult;
+  /** The approval state's task token, on its `entered` line. */
+  taskToken?: string;
 }
 
 export interface LocalRunOptions {
@@ -24,8 +27,15 @@ export interface LocalRunOptions {
   /** Milliseconds between polls of the waiting steps (replaces the definition's Retry intervals). Default 1000. */
   pollMs?: number;
   onProgress?: (p: CutoverProgress) => void;
-  /** Manual approval: resolve true to continue, false to roll back. Default: refuse (→ rollback). */
-  approve?: (plan: CutoverDeps['plan']) => Promise<boolean>;
+  /**
+   * Manual approval (SendTaskSuccess / SendTaskFailure): resolve true or `{approved: true}` to continue, false or
+   * `{approved: false, error, cause}` to roll back. `request` carries the task token of this wait. Default: the
+   * file channel in `runDir` ({@link awaitApprovalDecision}, answered by `kbridge cutover approve`); without a
+   * `runDir`, refuse (→ rollback). The definition's `TimeoutSecondsPath` bounds the wait (States.Timeout → rollback).
+   */
+  approve?: (plan: CutoverDeps['plan'], request: PendingApproval) => Promise<boolean | ApprovalDecision>;
+  /** Where a local run publishes its pending approval (and the CLI its log). */
+  runDir?: string;
 }
 
 export interface LocalRunResult {
@@ -82,6 +92,7 @@ export async function runCutoverLocally(options: LocalRunOptions): Promise<Local
     options.onProgress?.(line);
   };
   const pollMs = options.pollMs ?? 1000;
+  const waits = new AbortController();
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const retryIntervals: Record<string, number> = {};
   for (const [name, state] of Object.entries(definition.States)) {
@@ -90,11 +101,46 @@ export async function runCutoverLocally(options: LocalRunOptions): Promise<Local
     if (step === undefined) throw new ConfigError(`Task state ${name} has no Parameters.step; the local runner cannot map it`, { field: name });
     retryIntervals[name] = pollMs;
     if (step === 'approval') {
+      // aws-local-stepfunctions resolves TimeoutSecondsPath against the Parameters output, AWS against the state
+      // input; the local run takes the same value from the parsed plan.
+      const approvalState = state as TaskState & { TimeoutSecondsPath?: string; TimeoutSeconds?: number };
+      delete approvalState.TimeoutSecondsPath;
+      approvalState.TimeoutSeconds = deps.plan.timeouts.approvalSeconds;
       handlers[name] = async () => {
-        report({ state: name, event: 'entered', step, detail: 'waiting for manual approval' });
-        const ok = options.approve ? await options.approve(deps.plan) : false;
-        if (!ok) throw Object.assign(new Error('The operator did not approve the switch'), { name: 'ApprovalRejected' });
-        return { approved: true };
+        const { plan } = deps;
+        const pending: PendingApproval = { cutoverId: plan.cutoverId, state: name, taskToken: newTaskToken(plan.cutoverId), requestedAt: new Date().toISOString() };
+        const audit = (detail: unknown): Promise<void> =>
+          deps.dryRun ? Promise.resolve() : deps.audit.append({ cutoverId: plan.cutoverId, step: 'approval', event: 'probe', at: new Date().toISOString(), detail });
+        await audit({ pending: true, state: name, taskToken: pending.taskToken });
+        report({ state: name, event: 'entered', step, detail: 'waiting for manual approval', taskToken: pending.taskToken });
+        // The engine fails the state with States.Timeout at approvalSeconds and moves on: stop waiting then too,
+        // and settle quietly (nobody awaits this promise any more).
+        const stop = new AbortController();
+        const timer = setTimeout(() => stop.abort(new Error('approval timed out')), plan.timeouts.approvalSeconds * 1000);
+        const onEnd = (): void => stop.abort(new Error('execution ended'));
+        waits.signal.addEventListener('abort', onEnd);
+        try {
+          let answer: boolean | ApprovalDecision;
+          try {
+            answer = options.approve
+              ? await options.approve(plan, pending)
+              : options.runDir
+                ? await awaitApprovalDecision(options.runDir, pending, { signal: stop.signal })
+                : false;
+          } catch (err) {
+            if (!stop.signal.aborted) throw err;
+            await audit({ pending: false, state: name, taskToken: pending.taskToken, approved: false, error: 'States.Timeout', cause: String((stop.signal.reason as Error).message) });
+            return { approved: false };
+          }
+          const decision: ApprovalDecision =
+            typeof answer === 'boolean' ? (answer ? { approved: true } : { approved: false, error: 'ApprovalRejected', cause: 'The operator did not approve the switch' }) : answer;
+          await audit({ pending: false, state: name, taskToken: pending.taskToken, ...decision });
+          if (!decision.approved) throw Object.assign(new Error(decision.cause), { name: decision.error });
+          return { approved: true };
+        } finally {
+          clearTimeout(timer);
+          waits.signal.removeEventListener('abort', onEnd);
+        }
       };
       continue;
     }
@@ -122,7 +168,7 @@ export async function runCutoverLocally(options: LocalRunOptions): Promise<Local
     }
   })().catch(() => undefined);
   try {
-    const output = await execution.result;
+    const output = await execution.result.finally(() => waits.abort(new Error('execution ended')));
     await logs;
     return { status: 'SUCCEEDED', output, durationMs: Date.now() - started, progress };
   } catch (err) {

@@ -81,7 +81,8 @@ export function preflight(deps: CutoverDeps): Promise<StepResult> {
     if (problems.length > 0) {
       throw new PreflightError(`Preflight found ${problems.length} problem(s): ${problems.join('; ')}`, { problems });
     }
-    return { detail: { topics: shapes } };
+    // The approval state's timeout reads it from here (the execution input may omit the default).
+    return { detail: { topics: shapes, approvalSeconds: plan.timeouts.approvalSeconds } };
   }).catch((err: unknown) => {
     if (err instanceof KBridgeError) throw err;
     throw new PreflightError(`Preflight failed: ${describeError(err)}`, { cause: err });

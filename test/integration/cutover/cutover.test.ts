@@ -1,44 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCutoverLocally, type LocalRunResult } from '../../../src/cutover/localRun';
+import { runCutoverLocally } from '../../../src/cutover/localRun';
 import { CutoverSteps } from '../../../src/cutover/plan';
 import { waitFor } from '../../support/helpers';
-import { checkExactlyOnceInOrder, CutoverRig } from './support';
+import { checkExactlyOnceInOrder, CutoverRig, expectBackOnSource, runFailing, settle } from './support';
 
 const rigs: CutoverRig[] = [];
 afterEach(async () => {
   while (rigs.length > 0) await rigs.pop()?.close();
 });
-
-async function settle(rig: CutoverRig): Promise<void> {
-  await rig.stopProducing();
-  await waitFor('every produced record consumed', () => rig.consumed.length >= rig.totalProduced(), { timeoutMs: 30_000 });
-  // A little longer: a duplicate would arrive now.
-  await new Promise((r) => setTimeout(r, 500));
-}
-
-/** Run a cutover that fails at `failAt`, then let the producer write on the source again and settle. */
-async function runFailing(rig: CutoverRig): Promise<LocalRunResult> {
-  rig.startProducer(40);
-  await waitFor('records flowing on the source', () => rig.consumed.length > 10, { timeoutMs: 30_000 });
-  const result = await runCutoverLocally({ deps: rig.deps, pollMs: 300 });
-  const writesAfter = rig.writes.length;
-  await waitFor('producer writing again after the rollback', () => rig.writes.length > writesAfter + 5, { timeoutMs: 15_000 });
-  await settle(rig);
-  return result;
-}
-
-/** Everything back on the source: config entries, unfenced producer, mappings, every record exactly once. */
-async function expectBackOnSource(rig: CutoverRig, result: LocalRunResult, failAt: string): Promise<void> {
-  expect(result.status).toBe('ROLLED_BACK');
-  expect(result.cause).toMatch(new RegExp(`Injected failure after step ${failAt}`));
-  expect(await rig.store.read({ store: 'local', id: 'app-consumer' })).toMatchObject({ cluster: 'source' });
-  expect(await rig.store.read({ store: 'local', id: 'app-producer' })).toMatchObject({ cluster: 'source' });
-  expect((await rig.store.read({ store: 'local', id: 'app-producer' }))?.paused).not.toBe(true);
-  expect((await rig.deps.triggers.status(rig.plan.consumerGroups[0]!.sourceTriggers[0]!)).state).toBe('Enabled');
-  expect((await rig.deps.triggers.status(rig.plan.consumerGroups[0]!.targetTriggers[0] as { id: string })).state).toBe('Disabled');
-  expect(rig.writes.at(-1)?.cluster).toBe('source');
-  expect(checkExactlyOnceInOrder(rig)).toEqual([]);
-}
 
 describe('cutover (local run of infra/cutover.asl.json)', () => {
   it('moves consumers and producers to the target under load, every record consumed exactly once in order', async () => {
@@ -72,7 +41,7 @@ describe('cutover (local run of infra/cutover.asl.json)', () => {
     const result = await runFailing(rig);
 
     // Assess
-    await expectBackOnSource(rig, result, failAt);
+    await expectBackOnSource(rig, result, new RegExp(`Injected failure after step ${failAt}`));
   });
 });
 
@@ -112,6 +81,6 @@ describe('cutover, consumers-first (Stop-Restart-Repeat)', () => {
     // Assess
     expect(rig.consumed.some((c) => c.cluster === 'target')).toBe(true);
     expect(rig.consumed.at(-1)?.cluster).toBe('source');
-    await expectBackOnSource(rig, result, failAt);
+    await expectBackOnSource(rig, result, new RegExp(`Injected failure after step ${failAt}`));
   });
 });

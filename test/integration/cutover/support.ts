@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createJsonlAuditLog } from '../../../src/adapters/local/audit';
 import { createFileConfigStore } from '../../../src/adapters/local/configStore';
 import { createEmulatorTriggerControl } from '../../../src/adapters/local/triggerControl';
@@ -16,7 +16,8 @@ import type { StructuredLogger } from '../../../src/kafka/logging';
 import type { EsmMappingConfig } from '../../../src/local/esm/config';
 import { EsmEmulator } from '../../../src/local/esm/EsmEmulator';
 import type { LambdaHandler } from '../../../src/local/esm/handlerLoader';
-import { uniqueName } from '../../support/helpers';
+import { runCutoverLocally, type LocalRunResult, type LocalRunOptions } from '../../../src/cutover/localRun';
+import { uniqueName, waitFor } from '../../support/helpers';
 
 const quiet: StructuredLogger = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 const fastConsumer = { sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 5000, maxWaitTimeInMs: 100 };
@@ -115,6 +116,7 @@ export class CutoverRig {
     this.emulator = sourceEmu;
 
     const dir = await mkdtemp(join(tmpdir(), 'kbridge-cutover-'));
+    this.dir = dir;
     const store = createFileConfigStore(join(dir, 'client-config.json'));
     const sourceValue = { bootstrapServers: clusters.source.bootstrapServers, cluster: 'source' };
     const targetValue = { bootstrapServers: clusters.target.bootstrapServers, cluster: 'target' };
@@ -150,6 +152,8 @@ export class CutoverRig {
   }
 
   private emulators: EsmEmulator[] = [];
+  /** Temp directory of this rig: `client-config.json`, `audit.jsonl`. */
+  public dir!: string;
   public store!: ReturnType<typeof createFileConfigStore>;
 
   /** Produce `ratePerSec` records round-robin over the partitions, obeying the `app-producer` config entry. */
@@ -226,4 +230,35 @@ export function checkExactlyOnceInOrder(rig: CutoverRig): string[] {
     });
   }
   return problems.slice(0, 10);
+}
+
+/** Stop the producer and wait until everything produced was consumed (and a little longer: a duplicate would arrive now). */
+export async function settle(rig: CutoverRig): Promise<void> {
+  await rig.stopProducing();
+  await waitFor('every produced record consumed', () => rig.consumed.length >= rig.totalProduced(), { timeoutMs: 30_000 });
+  await new Promise((r) => setTimeout(r, 500));
+}
+
+/** Run a cutover expected to roll back under load, then let the producer write on the source again and settle. */
+export async function runFailing(rig: CutoverRig, options: Partial<LocalRunOptions> = {}): Promise<LocalRunResult> {
+  rig.startProducer(40);
+  await waitFor('records flowing on the source', () => rig.consumed.length > 10, { timeoutMs: 30_000 });
+  const result = await runCutoverLocally({ deps: rig.deps, pollMs: 300, ...options });
+  const writesAfter = rig.writes.length;
+  await waitFor('producer writing again after the rollback', () => rig.writes.length > writesAfter + 5, { timeoutMs: 15_000 });
+  await settle(rig);
+  return result;
+}
+
+/** Everything back on the source after a rollback: config entries, unfenced producer, mappings, every record exactly once. */
+export async function expectBackOnSource(rig: CutoverRig, result: LocalRunResult, cause: RegExp): Promise<void> {
+  expect(result.status).toBe('ROLLED_BACK');
+  expect(result.cause).toMatch(cause);
+  expect(await rig.store.read({ store: 'local', id: 'app-consumer' })).toMatchObject({ cluster: 'source' });
+  expect(await rig.store.read({ store: 'local', id: 'app-producer' })).toMatchObject({ cluster: 'source' });
+  expect((await rig.store.read({ store: 'local', id: 'app-producer' }))?.paused).not.toBe(true);
+  expect((await rig.deps.triggers.status(rig.plan.consumerGroups[0]!.sourceTriggers[0]!)).state).toBe('Enabled');
+  expect((await rig.deps.triggers.status(rig.plan.consumerGroups[0]!.targetTriggers[0] as { id: string })).state).toBe('Disabled');
+  expect(rig.writes.at(-1)?.cluster).toBe('source');
+  expect(checkExactlyOnceInOrder(rig)).toEqual([]);
 }
