@@ -23,6 +23,8 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '8' },
     size: { type: 'string', default: '1024' },
     runs: { type: 'string', default: '3' },
+    /** Comma-separated subset of: plain, esm100, esm10000, esm100-pp, esm10000-pp (pp = one poller per partition). */
+    cases: { type: 'string', default: 'plain,esm100,esm10000,esm100-pp,esm10000-pp' },
   },
 });
 const records = Number(values.records);
@@ -71,7 +73,7 @@ async function plainKafkajs(): Promise<number> {
   return ms;
 }
 
-async function emulator(batchSize: number): Promise<number> {
+async function emulator(batchSize: number, pollers: number | 'per-partition'): Promise<number> {
   let seen = 0;
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => (done = r));
@@ -85,6 +87,7 @@ async function emulator(batchSize: number): Promise<number> {
     logger: quiet,
     kafkaDeps: { logLevel: 'error' },
     consumer: { maxWaitTimeInMs: 100 },
+    pollers,
     handler: async (event: unknown) => {
       for (const list of Object.values((event as { records: Record<string, unknown[]> }).records)) seen += list.length;
       if (seen >= records) done();
@@ -103,11 +106,15 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-const cases: Array<[string, () => Promise<number>]> = [
-  ['plain kafkajs consumer (eachBatch, no-op)', plainKafkajs],
-  ['kbridge ESM emulator, batchSize 100 (Lambda default)', () => emulator(100)],
-  ['kbridge ESM emulator, batchSize 10000 (Lambda max)', () => emulator(10_000)],
+const allCases: Array<[string, string, () => Promise<number>]> = [
+  ['plain', 'plain kafkajs consumer (eachBatch, no-op)', plainKafkajs],
+  ['esm100', 'kbridge ESM emulator, batchSize 100 (Lambda default), one poller', () => emulator(100, 1)],
+  ['esm10000', 'kbridge ESM emulator, batchSize 10000 (Lambda max), one poller', () => emulator(10_000, 1)],
+  ['esm100-pp', 'kbridge ESM emulator, batchSize 100, one poller per partition', () => emulator(100, 'per-partition')],
+  ['esm10000-pp', 'kbridge ESM emulator, batchSize 10000, one poller per partition', () => emulator(10_000, 'per-partition')],
 ];
+const wanted = new Set(values.cases.split(','));
+const cases = allCases.filter(([id]) => wanted.has(id)).map(([, name, fn]) => [name, fn] as const);
 const rows: string[] = [];
 for (const [name, fn] of cases) {
   const times: number[] = [];

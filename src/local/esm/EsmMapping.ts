@@ -7,6 +7,7 @@ import type { KafkaBatch, RecordHeader, SourceRecord } from '../../event/types';
 import { createKafka, type CreateKafkaDeps } from '../../kafka/factory';
 import { createJsonLineLogger, type StructuredLogger } from '../../kafka/logging';
 import type { EsmMappingConfig } from './config';
+import { commitForEmptyGroup } from './groupOffsets';
 import { createFailureSender, type FailureSender, type KafkaFailureRecord } from './failureDestination';
 import { loadHandler, type LambdaHandler } from './handlerLoader';
 import { createLambdaContext, localFunctionArn, newLogStreamName } from './lambdaContext';
@@ -65,6 +66,13 @@ export interface EsmRuntimeOptions {
   onInvocation?: (report: InvocationReport) => void;
   /** Give up waiting for the first group join after this long. Default 60 s. */
   joinTimeoutMs?: number;
+  /**
+   * How many of Lambda's event pollers to emulate, each with at most one invocation in flight and its own
+   * share of the partitions (`partition % pollers`); `'per-partition'` is Lambda fully scaled out (one poller
+   * per partition, so partitions are delivered concurrently, each still in order). Overrides the config's
+   * `pollers`. Default 1: the one poller an on-demand mapping starts with.
+   */
+  pollers?: number | 'per-partition';
 }
 
 /** What `GET /mappings` and `status()` report. */
@@ -78,10 +86,23 @@ export interface MappingStatus {
   batchSize: number;
   invocations: number;
   recordsDelivered: number;
+  /** Fetch responses the mapping's consumer got since it was last enabled (0 = not polling yet). */
+  polls: number;
   lastProcessingResult: 'OK' | 'PROBLEM: Function call failed' | 'No records processed';
 }
 
 const DEFAULT_BACKOFF = { initialMs: 1000, maxMs: 30_000 };
+
+/** One emulated event poller: its partitions are delivered one invocation at a time. */
+interface Lane {
+  readonly id: string;
+  turn: number;
+  inFlight: Promise<void> | undefined;
+  done: Promise<void>;
+  wake: (() => void) | undefined;
+}
+
+type CommitEntry = { state: PartitionState; commit: bigint };
 
 /**
  * One Kafka event source mapping, run locally with Lambda's semantics:
@@ -89,9 +110,12 @@ const DEFAULT_BACKOFF = { initialMs: 1000, maxMs: 30_000 };
  *   committed offset for a partition (existing commits win, as in Lambda);
  * - kafkajs `eachBatch` (autoCommit and auto-resolve off) only fills per-partition queues; one dispatcher
  *   builds Lambda events from them (up to `batchSize` records and 6 MB, waiting up to the batching window)
- *   and invokes the handler — one invocation at a time per mapping, so a partition is never processed
- *   concurrently and stays in order. An event may span partitions, as Lambda's poller's do;
- * - offsets are committed (`commitOffsets`) only after the handler succeeded; a thrown error or timeout
+ *   and invokes the handler — one invocation at a time per poller (one poller by default, `pollers` for
+ *   more), so a partition is never processed concurrently and stays in order. An event may span the
+ *   partitions of one poller, as Lambda's do;
+ * - offsets are committed (`commitOffsets`) only after the handler succeeded; the commit of one invocation
+ *   overlaps the next invocation (never of a partition still uncommitted from a failure), and commits
+ *   that pile up meanwhile go out as one OffsetCommit; a thrown error or timeout
  *   retries the whole batch after a backoff, a partial batch response commits up to the lowest failed
  *   offset per partition and redelivers from there; after `maximumRetryAttempts` the failed range goes to
  *   the on-failure destination and is skipped;
@@ -123,11 +147,13 @@ export class EsmMapping {
   private pausedKeys = new Set<string>();
   private stateValue: MappingState = MappingStates.Disabled;
   private running = false;
-  private loopDone: Promise<void> | undefined;
-  private inFlight: Promise<void> | undefined;
+  private lanes = new Map<string, Lane>();
   private abandonInFlight = false;
-  private wakeUp: (() => void) | undefined;
-  private turn = 0;
+  private commitQueue = new Map<PartitionState, bigint>();
+  private commitWaiters: Array<{ entries: CommitEntry[]; resolve: (committed: Record<string, string>) => void }> = [];
+  private committing: Promise<void> | undefined;
+  private scheduledCommit = new WeakMap<PartitionState, bigint>();
+  private polls = 0;
   private transition: Promise<void> = Promise.resolve();
   private joined: { resolve: () => void; reject: (err: unknown) => void } | undefined;
   private invocations = 0;
@@ -161,13 +187,15 @@ export class EsmMapping {
       batchSize: this.config.batchSize,
       invocations: this.invocations,
       recordsDelivered: this.recordsDelivered,
+      polls: this.polls,
       lastProcessingResult: this.lastResult,
     };
   }
 
   /** Load the handler and, when the mapping is `enabled`, start consuming. Rejects if the handler cannot be loaded. */
   public async start(): Promise<void> {
-    this.handler ??= await loadHandler(this.config.handlerModule, this.config.handlerExport);
+    // Lambda sets the function's environment before the init phase: handlers that parse it at module start see it.
+    this.handler ??= await withEnvironment(this.config.environment, () => loadHandler(this.config.handlerModule, this.config.handlerExport));
     if (this.config.enabled) await this.enable();
   }
 
@@ -241,9 +269,14 @@ export class EsmMapping {
     this.consumer = consumer;
     this.partitions = new Map();
     this.pausedKeys = new Set();
+    this.lanes = new Map();
+    this.polls = 0;
     const joined = new Promise<void>((resolve, reject) => (this.joined = { resolve, reject }));
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onGroupJoin(payload.memberAssignment));
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => this.onBatchProcessed(payload));
+    consumer.on(consumer.events.FETCH, () => {
+      this.polls++;
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.logger.error('Kafka consumer crashed', { mapping: config.id, error: describeError(payload.error), restart: payload.restart });
       if (!payload.restart) this.joined?.reject(payload.error);
@@ -266,20 +299,26 @@ export class EsmMapping {
     ]).finally(() => clearTimeout(timer));
     this.running = true;
     this.abandonInFlight = false;
-    this.loopDone = this.dispatchLoop();
+    // Records fetched while joining were queued before the lanes could start.
+    for (const state of this.partitions.values()) this.laneFor(state);
   }
 
   private async stopConsumer(graceMs: number): Promise<void> {
     this.running = false;
-    this.wakeUp?.();
-    if (this.inFlight) {
-      const finished = await waitAtMost(this.inFlight, graceMs);
+    const lanes = [...this.lanes.values()];
+    for (const lane of lanes) lane.wake?.();
+    const inFlight = lanes.map((l) => l.inFlight).filter((p): p is Promise<void> => p !== undefined);
+    if (inFlight.length > 0) {
+      const finished = await waitAtMost(Promise.all(inFlight), graceMs);
       if (!finished) {
         this.abandonInFlight = true;
         this.logger.warn('Abandoning the in-flight batch without committing; it will be redelivered', { mapping: this.config.id, graceMs });
       }
     }
-    if (this.loopDone && !this.abandonInFlight) await this.loopDone;
+    if (!this.abandonInFlight) await Promise.all(lanes.map((l) => l.done));
+    // Commits of invocations that finished are still owed; a broken connection must not hang the stop.
+    if (this.committing) await waitAtMost(this.committing, 10_000);
+    this.lanes = new Map();
     const consumer = this.consumer;
     this.consumer = undefined;
     this.kafka = undefined;
@@ -300,7 +339,7 @@ export class EsmMapping {
       // Existing commits win over startingPosition, as in Lambda: only partitions without one are positioned.
       const byTime = await admin.fetchTopicOffsetsByTimestamp(config.topic, config.startingPositionTimestampMs);
       const partitions = byTime.filter((p) => fresh.has(p.partition)).map((p) => ({ partition: p.partition, offset: p.offset }));
-      await admin.setOffsets({ groupId: config.consumerGroupId, topic: config.topic, partitions });
+      await commitForEmptyGroup(kafka, config.consumerGroupId, config.topic, partitions);
       this.logger.info('Positioned group at timestamp', { mapping: config.id, group: config.consumerGroupId, timestamp: config.startingPositionTimestampMs, partitions });
     } finally {
       await admin.disconnect();
@@ -330,6 +369,24 @@ export class EsmMapping {
     return state;
   }
 
+  private laneIdOf(state: PartitionState): string {
+    const pollers = this.options.pollers ?? this.config.pollers ?? 1;
+    return pollers === 'per-partition' ? state.key : String(state.partition % Math.max(1, pollers));
+  }
+
+  /** The lane (poller) a partition belongs to, started on first use while the mapping runs. */
+  private laneFor(state: PartitionState): Lane | undefined {
+    const id = this.laneIdOf(state);
+    let lane = this.lanes.get(id);
+    if (!lane && this.running) {
+      const created: Lane = { id, turn: 0, inFlight: undefined, done: Promise.resolve(), wake: undefined };
+      this.lanes.set(id, created);
+      created.done = this.dispatchLoop(created);
+      lane = created;
+    }
+    return lane;
+  }
+
   private async onFetched({ batch, resolveOffset, isStale, isRunning }: EachBatchPayload): Promise<void> {
     if (!this.running || !isRunning() || isStale()) return;
     const state = this.stateFor(batch.topic, batch.partition);
@@ -341,7 +398,7 @@ export class EsmMapping {
       this.pausedKeys.add(state.key);
       this.consumer?.pause([{ topic: state.topic, partitions: [state.partition] }]);
     }
-    this.wakeUp?.();
+    this.laneFor(state)?.wake?.();
   }
 
   private onBatchProcessed(payload: { topic: string; partition: number; batchSize: number; lastOffset: string }): void {
@@ -353,11 +410,11 @@ export class EsmMapping {
     const next = BigInt(payload.lastOffset) + 1n;
     if (next > state.fetchedUpTo) {
       state.fetchedUpTo = next;
-      this.wakeUp?.();
+      this.laneFor(state)?.wake?.();
     }
   }
 
-  private async dispatchLoop(): Promise<void> {
+  private async dispatchLoop(lane: Lane): Promise<void> {
     const { config } = this;
     const limits = {
       batchSize: config.batchSize,
@@ -367,60 +424,100 @@ export class EsmMapping {
     };
     while (this.running) {
       try {
-        await this.commitIdlePartitions();
-        const plan = planBatch([...this.partitions.values()], limits, Date.now(), this.turn++);
+        const states = [...this.partitions.values()].filter((s) => this.laneIdOf(s) === lane.id);
+        this.commitIdlePartitions(states);
+        const plan = planBatch(states, limits, Date.now(), lane.turn++);
         if (plan.kind === 'wait') {
-          await this.sleep(plan.untilMs === undefined ? 1000 : Math.max(1, plan.untilMs - Date.now()));
+          await this.sleep(lane, plan.untilMs === undefined ? 1000 : Math.max(1, plan.untilMs - Date.now()));
           continue;
         }
-        this.inFlight = this.invoke(plan.parts, plan.bytes);
-        await this.inFlight;
+        this.resumeDrained(plan.parts.map((p) => p.state));
+        lane.inFlight = this.invoke(plan.parts, plan.bytes);
+        await lane.inFlight;
       } catch (err) {
         this.logger.error('Dispatch step failed; retrying', { mapping: config.id, error: describeError(err) });
-        await this.sleep(500);
+        await this.sleep(lane, 500);
       } finally {
-        this.inFlight = undefined;
+        lane.inFlight = undefined;
       }
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(lane: Lane, ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
         resolve();
       }
-      this.wakeUp = done;
+      lane.wake = done;
     });
   }
 
   /** Partitions with nothing to deliver still get their frontier committed (filtered-out records, markers). */
-  private async commitIdlePartitions(): Promise<void> {
-    const commits = [...this.partitions.values()].filter((s) => s.queue.length === 0).map((s) => ({ state: s, commit: commitFrontier(s) }));
-    await this.commit(commits.filter((c): c is { state: PartitionState; commit: bigint } => c.commit !== undefined));
+  private commitIdlePartitions(states: readonly PartitionState[]): void {
+    const commits: CommitEntry[] = [];
+    for (const state of states) {
+      if (state.queue.length > 0) continue;
+      const commit = commitFrontier(state);
+      if (commit !== undefined) commits.push({ state, commit });
+    }
+    if (commits.length > 0) void this.commit(commits);
   }
 
-  private async commit(entries: Array<{ state: PartitionState; commit: bigint }>): Promise<Record<string, string>> {
-    const live = entries.filter((e) => this.partitions.get(e.state.key) === e.state);
-    if (live.length === 0 || !this.consumer) return {};
-    try {
-      await this.consumer.commitOffsets(live.map((e) => ({ topic: e.state.topic, partition: e.state.partition, offset: e.commit.toString() })));
-    } catch (err) {
-      // Typically a rebalance: the partition's new owner redelivers from the last commit (at-least-once).
-      this.logger.warn('Offset commit failed; records since the last commit will be redelivered', { mapping: this.config.id, error: describeError(err) });
-      return {};
-    }
-    const committed: Record<string, string> = {};
-    for (const e of live) {
-      e.state.committed = e.commit;
-      committed[e.state.key] = e.commit.toString();
-      if (this.pausedKeys.has(e.state.key) && e.state.queue.length < (this.options.maxQueuedPerPartition ?? Math.max(2 * this.config.batchSize, 1000)) / 2) {
-        this.pausedKeys.delete(e.state.key);
-        this.consumer.resume([{ topic: e.state.topic, partitions: [e.state.partition] }]);
+  /** Resume fetching a paused partition once its queue has drained to half the pause threshold. */
+  private resumeDrained(states: readonly PartitionState[]): void {
+    const limit = this.options.maxQueuedPerPartition ?? Math.max(2 * this.config.batchSize, 1000);
+    for (const state of states) {
+      if (this.pausedKeys.has(state.key) && state.queue.length < limit / 2 && this.partitions.get(state.key) === state) {
+        this.pausedKeys.delete(state.key);
+        this.consumer?.resume([{ topic: state.topic, partitions: [state.partition] }]);
       }
     }
-    return committed;
+  }
+
+  /**
+   * Queue offsets for commit; resolves, once they are committed, to `"topic-N": offset` for those that were
+   * (a failed commit resolves to `{}`: the records since the last commit are redelivered). Commits queued while
+   * one is on the wire are merged into the next OffsetCommit: the broker keeps only the last offset anyway.
+   */
+  private commit(entries: readonly CommitEntry[]): Promise<Record<string, string>> {
+    const fresh = entries.filter((e) => this.partitions.get(e.state.key) === e.state && !((this.scheduledCommit.get(e.state) ?? -1n) >= e.commit));
+    if (fresh.length === 0 || !this.consumer) return Promise.resolve({});
+    for (const e of fresh) {
+      this.scheduledCommit.set(e.state, e.commit);
+      this.commitQueue.set(e.state, e.commit);
+    }
+    const result = new Promise<Record<string, string>>((resolve) => this.commitWaiters.push({ entries: fresh, resolve }));
+    this.committing ??= this.sendCommits().finally(() => (this.committing = undefined));
+    return result;
+  }
+
+  private async sendCommits(): Promise<void> {
+    while (this.commitQueue.size > 0) {
+      const queued = this.commitQueue;
+      const waiters = this.commitWaiters;
+      this.commitQueue = new Map();
+      this.commitWaiters = [];
+      const live = [...queued].filter(([state]) => this.partitions.get(state.key) === state);
+      let ok = live.length > 0 && this.consumer !== undefined;
+      if (ok) {
+        try {
+          await this.consumer?.commitOffsets(live.map(([state, offset]) => ({ topic: state.topic, partition: state.partition, offset: offset.toString() })));
+          for (const [state, offset] of live) if (state.committed === undefined || offset > state.committed) state.committed = offset;
+        } catch (err) {
+          ok = false;
+          // Typically a rebalance: the partition's new owner redelivers from the last commit (at-least-once).
+          this.logger.warn('Offset commit failed; records since the last commit will be redelivered', { mapping: this.config.id, error: describeError(err) });
+          for (const [state, offset] of live) if (this.scheduledCommit.get(state) === offset) this.scheduledCommit.delete(state);
+        }
+      }
+      for (const w of waiters) {
+        const committed: Record<string, string> = {};
+        if (ok) for (const e of w.entries) if (e.state.committed !== undefined && e.state.committed >= e.commit) committed[e.state.key] = e.commit.toString();
+        w.resolve(committed);
+      }
+    }
   }
 
   private async invoke(parts: PlannedPart[], bytes: number): Promise<void> {
@@ -488,10 +585,11 @@ export class EsmMapping {
       discarded += s.discarded.length;
       await this.sendToFailureDestination(s.state, s.discarded, context.awsRequestId, error ?? new Error('partial batch failure'), label === 'partial-failure');
     }
-    const committed = await this.commit(settled.filter((s): s is typeof s & { commit: bigint } => s.commit !== undefined));
     if (label === 'success' || label === 'partial-failure') this.recordsDelivered += recordCount;
     this.lastResult = label === 'success' ? 'OK' : 'PROBLEM: Function call failed';
-    this.report({
+    // The next invocation may start while this commit is on the wire (Lambda's pollers do not wait for
+    // it either); the report waits for it, so `committed` says what reached the broker.
+    const outcomeReport = {
       mapping: config.id,
       functionName: config.functionName,
       awsRequestId: context.awsRequestId,
@@ -501,9 +599,9 @@ export class EsmMapping {
       durationMs,
       outcome: label,
       ...(error !== undefined ? { error: describeError(error) } : {}),
-      committed,
       discarded,
-    });
+    };
+    void this.commit(settled.filter((s): s is typeof s & { commit: bigint } => s.commit !== undefined)).then((committed) => this.report({ ...outcomeReport, committed }));
   }
 
   private report(report: InvocationReport): void {
@@ -565,7 +663,8 @@ export function toSourceRecord(topic: string, partition: number, message: KafkaM
     // kafkajs folds repeated header keys into an array (first-occurrence order of keys is kept).
     for (const value of Array.isArray(raw) ? raw : [raw]) {
       if (value === undefined) continue;
-      headers.push({ key, value: typeof value === 'string' ? new Uint8Array(Buffer.from(value)) : new Uint8Array(value) });
+      // A Buffer is a Uint8Array: no copy (kafkajs never reuses its fetch buffers).
+      headers.push({ key, value: typeof value === 'string' ? Buffer.from(value) : value });
     }
   }
   const batchContext = (message as KafkaMessage & { batchContext?: { timestampType?: number } }).batchContext;
@@ -575,8 +674,8 @@ export function toSourceRecord(topic: string, partition: number, message: KafkaM
     offset: BigInt(message.offset),
     timestamp: Number(message.timestamp),
     timestampType: batchContext?.timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
-    key: message.key === null ? null : new Uint8Array(message.key),
-    value: message.value === null ? null : new Uint8Array(message.value),
+    key: message.key ?? null,
+    value: message.value ?? null,
     headers,
   };
 }

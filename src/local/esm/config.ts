@@ -195,6 +195,8 @@ export interface EsmMappingConfig {
   filterPatterns: FilterPatternInput[];
   maximumRetryAttempts: number;
   onFailure?: OnFailureDestination;
+  /** Emulated event pollers (see `EsmRuntimeOptions.pollers`); from `provisionedPollerConfig.maximumPollers`. Default 1. */
+  pollers?: number | 'per-partition';
 }
 
 /** Options that are not part of the file: where it lives, which function to run, the environment for defaults. */

@@ -8,7 +8,7 @@ import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
 import { withAdmin } from '../../../src/kafka/clients';
 import { EsmEmulator } from '../../../src/local/esm/EsmEmulator';
 import { uniqueName, waitFor } from '../../support/helpers';
-import { committedOffsets, createTopic, mappingConfig, offsetsByPartition, produce, recordCount, recorder, sourceKafka, startMapping } from './support';
+import { commitOffsets, committedOffsets, createTopic, mappingConfig, offsetsByPartition, produce, recordCount, recorder, sourceKafka, startMapping } from './support';
 
 let kafka: Kafka;
 const cleanup: Array<() => Promise<void>> = [];
@@ -44,9 +44,7 @@ describe('ESM emulator starting positions', () => {
     await produce(kafka, topic, [0, 1, 2, 3, 4].map((i) => ({ partition: 0, value: `v${i}`, timestamp: String(T0 + i * 1000) })));
     const trim = mappingConfig(topic, { startingPosition: 'TRIM_HORIZON' });
     const atTs = mappingConfig(topic, { startingPosition: 'AT_TIMESTAMP', startingPositionTimestampMs: T0 });
-    for (const groupId of [trim.consumerGroupId, atTs.consumerGroupId]) {
-      await withAdmin(kafka, (admin) => admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '2' }] }));
-    }
+    for (const groupId of [trim.consumerGroupId, atTs.consumerGroupId]) await commitOffsets(kafka, groupId, topic, [{ partition: 0, offset: '2' }]);
     const fromTrim = recorder();
     const fromTs = recorder();
 
@@ -67,9 +65,9 @@ describe('ESM emulator starting positions', () => {
     const rec = recorder();
 
     // Act
-    await startMapping(mappingConfig(topic, { startingPosition: 'LATEST' }), rec.options(), cleanup);
-    // The consumer resolves "latest" on its first fetch after joining; give it that moment.
-    await new Promise((r) => setTimeout(r, 1500));
+    const mapping = await startMapping(mappingConfig(topic, { startingPosition: 'LATEST' }), rec.options(), cleanup);
+    // The consumer resolves "latest" before its first fetch after joining: once it polls, newer records are "new".
+    await waitFor('the first poll', () => mapping.status().polls > 0);
     await produce(kafka, topic, [3, 4].map((i) => ({ partition: 0, value: `new${i}` })));
     await waitFor('the new records', () => recordCount(rec.deliveries) >= 2);
 

@@ -3,6 +3,7 @@ import { inject } from 'vitest';
 import { createKafka } from '../../../src/kafka/factory';
 import { withAdmin, withProducer } from '../../../src/kafka/clients';
 import type { StructuredLogger } from '../../../src/kafka/logging';
+import { commitForEmptyGroup } from '../../../src/local/esm/groupOffsets';
 import type { EsmMappingConfig } from '../../../src/local/esm/config';
 import { EsmMapping, type EsmRuntimeOptions, type InvocationReport } from '../../../src/local/esm/EsmMapping';
 import type { LambdaHandler } from '../../../src/local/esm/handlerLoader';
@@ -41,6 +42,11 @@ export async function createTopic(kafka: Kafka, partitions: number, prefix = 'es
 
 export async function produce(kafka: Kafka, topic: string, messages: Array<{ partition: number; key?: string | Buffer | null; value: string | Buffer | null; headers?: Record<string, string | Buffer>; timestamp?: string }>): Promise<void> {
   await withProducer(kafka, (p) => p.send({ topic, messages }).then(() => undefined));
+}
+
+/** Commit offsets for a group nobody is in (one OffsetCommit; `admin.setOffsets` joins the group and takes seconds). */
+export function commitOffsets(kafka: Kafka, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
+  return commitForEmptyGroup(kafka, groupId, topic, partitions);
 }
 
 export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Record<number, string>> {
