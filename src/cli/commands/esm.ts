@@ -8,6 +8,7 @@ interface RunOptions {
   stage?: string;
   controlPort?: string;
   graceMs: string;
+  sessionTimeoutMs?: string;
   json?: boolean;
 }
 
@@ -27,6 +28,7 @@ export function register(program: Command): void {
     .option('--stage <stage>', 'stage for ${sls:stage}/${opt:stage} and function names (serverless files)')
     .option('--control-port <port>', 'serve the control API on 127.0.0.1:<port> (0 = any free port)')
     .option('--grace-ms <ms>', 'on SIGINT/SIGTERM, let the in-flight batch finish for this long before abandoning it uncommitted', '5000')
+    .option('--session-timeout-ms <ms>', "consumer group session timeout (kafkajs default 30000); lower it so a restart after a crash rejoins quickly (the broker's minimum is 6000 by default)")
     .option('--json', 'print the started mappings and control port as one JSON line on stdout')
     .action(async (opts: RunOptions) => {
       if ((opts.config === undefined) === (opts.serverless === undefined)) {
@@ -34,6 +36,7 @@ export function register(program: Command): void {
       }
       const graceMs = parseNonNegativeInt(opts.graceMs, '--grace-ms');
       const controlPort = opts.controlPort === undefined ? undefined : parseNonNegativeInt(opts.controlPort, '--control-port');
+      const sessionTimeout = opts.sessionTimeoutMs === undefined ? undefined : parseNonNegativeInt(opts.sessionTimeoutMs, '--session-timeout-ms');
       const [{ loadEsmConfigFile, loadServerlessFile, EsmEmulator }, { resolveAwsClientConfig }, { createJsonLineLogger }] = await Promise.all([
         import('../../local/esm/index'),
         import('../../adapters/aws/clientConfig'),
@@ -50,7 +53,9 @@ export function register(program: Command): void {
       const needsSecrets = mappings.some((m) => m.auth.type === 'sasl' || m.auth.type === 'mtls');
       const secrets = needsSecrets ? (await import('../../adapters/aws/secrets')).createAwsSecretReader({ clientConfig: aws }) : undefined;
       const logger = createJsonLineLogger({ component: 'esm' });
-      const emulator = new EsmEmulator(mappings, { logger, aws, kafkaDeps: { logger, ...(secrets ? { secrets } : {}) } });
+      // A crashed member holds its partitions until its session expires; heartbeats at a tenth of it, as kafkajs does.
+      const consumer = sessionTimeout === undefined ? undefined : { sessionTimeout, heartbeatInterval: Math.max(100, Math.floor(sessionTimeout / 10)) };
+      const emulator = new EsmEmulator(mappings, { logger, aws, kafkaDeps: { logger, ...(secrets ? { secrets } : {}) }, ...(consumer ? { consumer } : {}) });
 
       let stopping: Promise<void> | undefined;
       const stopped = new Promise<void>((resolve) => {
@@ -79,6 +84,9 @@ export function register(program: Command): void {
         process.stdout.write('Running; Ctrl-C to stop.\n');
       }
       await stopped;
+      // Lambda tears an execution environment down without waiting for the handler's own connections (a
+      // cached Kafka producer, say); those would keep this process alive, so exit shortly after stopping.
+      setTimeout(() => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0), 1000).unref();
     });
 }
 

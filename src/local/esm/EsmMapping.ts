@@ -1,14 +1,14 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { AwsClientConfig } from '../../adapters/aws/clientConfig';
 import { describeError, KBridgeError, WaitTimeoutError } from '../../errors';
-import { encodeKafkaEvent, LAMBDA_PAYLOAD_LIMIT_BYTES, lowestFailedOffsets, parseBatchResponse } from '../../event/codec';
+import { encodeKafkaEvent, LAMBDA_PAYLOAD_LIMIT_BYTES, lowestFailedOffsets, parseBatchResponse, partitionKey } from '../../event/codec';
 import { compileFilterCriteria } from '../../event/filter';
 import type { KafkaBatch, RecordHeader, SourceRecord } from '../../event/types';
 import { createKafka, type CreateKafkaDeps } from '../../kafka/factory';
 import { createJsonLineLogger, type StructuredLogger } from '../../kafka/logging';
-import type { EsmMappingConfig } from './config';
+import { effectiveMaximumRetryAttempts, type EsmMappingConfig } from './config';
 import { commitForEmptyGroup } from './groupOffsets';
-import { createFailureSender, type FailureSender, type KafkaFailureRecord } from './failureDestination';
+import { buildFailureRecord, createFailureSender, type FailureSender } from './failureDestination';
 import { loadHandler, type LambdaHandler } from './handlerLoader';
 import { createLambdaContext, localFunctionArn, newLogStreamName } from './lambdaContext';
 import {
@@ -574,16 +574,16 @@ export class EsmMapping {
       }
     }
     const backoff = this.options.retryBackoff ?? DEFAULT_BACKOFF;
+    const maximumRetryAttempts = effectiveMaximumRetryAttempts(config);
     const settled = settleBatch(parts, outcome, {
-      maximumRetryAttempts: config.maximumRetryAttempts,
+      maximumRetryAttempts,
       backoffMs: (n) => Math.min(backoff.initialMs * 2 ** (n - 1), backoff.maxMs),
       now: Date.now(),
     });
-    let discarded = 0;
-    for (const s of settled) {
-      if (s.discarded.length === 0) continue;
-      discarded += s.discarded.length;
-      await this.sendToFailureDestination(s.state, s.discarded, context.awsRequestId, error ?? new Error('partial batch failure'), label === 'partial-failure');
+    const discardedParts = settled.filter((s) => s.discarded.length > 0).map((s) => ({ topic: s.state.topic, partition: s.state.partition, records: s.discarded }));
+    const discarded = discardedParts.reduce((n, p) => n + p.records.length, 0);
+    if (discarded > 0) {
+      await this.sendToFailureDestination(discardedParts, context.awsRequestId, error ?? new Error('partial batch failure'), label === 'partial-failure', maximumRetryAttempts + 1);
     }
     if (label === 'success' || label === 'partial-failure') this.recordsDelivered += recordCount;
     this.lastResult = label === 'success' ? 'OK' : 'PROBLEM: Function call failed';
@@ -610,46 +610,27 @@ export class EsmMapping {
     this.options.onInvocation?.(report);
   }
 
-  private async sendToFailureDestination(state: PartitionState, records: SourceRecord[], requestId: string, error: unknown, handled: boolean): Promise<void> {
+  /** One failure record per discarded batch (all its partitions), as Lambda sends to an SQS/SNS destination. */
+  private async sendToFailureDestination(parts: KafkaBatch['partitions'], requestId: string, error: unknown, handled: boolean, invokeCount: number): Promise<void> {
     const { config } = this;
-    const first = records[0] as SourceRecord;
-    const last = records[records.length - 1] as SourceRecord;
-    const range = { mapping: config.id, topic: state.topic, partition: state.partition, firstOffset: first.offset.toString(), lastOffset: last.offset.toString() };
+    const ranges = parts.map((p) => ({ partition: partitionKey(p.topic, p.partition), firstOffset: (p.records[0] as SourceRecord).offset.toString(), lastOffset: (p.records[p.records.length - 1] as SourceRecord).offset.toString() }));
+    const context = { mapping: config.id, ranges, error: describeError(error) };
     if (!config.onFailure) {
-      this.logger.error('Retries exhausted and no on-failure destination: records skipped', { ...range, error: describeError(error) });
+      this.logger.error('Retries exhausted and no on-failure destination: records skipped', context);
       return;
     }
     this.failureSender ??= createFailureSender(config.onFailure, this.options.aws ?? { client: { region: config.region }, s3: { region: config.region } });
-    const record: KafkaFailureRecord = {
-      requestContext: {
-        requestId,
-        functionArn: localFunctionArn(config.region, config.functionName),
-        condition: 'RetryAttemptsExhausted',
-        approximateInvokeCount: config.maximumRetryAttempts + 1,
-      },
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: handled ? 'Handled' : 'Unhandled' },
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      KafkaBatchInfo: {
-        batchSize: records.length,
-        ...(config.eventSourceArn ? { eventSourceArn: config.eventSourceArn } : {}),
-        bootstrapServers: config.bootstrapServers.join(','),
-        topic: state.topic,
-        partition: state.partition,
-        firstOffset: range.firstOffset,
-        lastOffset: range.lastOffset,
-        error: describeError(error),
-      },
-    };
+    const batch: KafkaBatch = { eventSource: config.eventSource, ...(config.eventSourceArn ? { eventSourceArn: config.eventSourceArn } : {}), bootstrapServers: config.bootstrapServers, partitions: parts };
+    const record = buildFailureRecord(batch, { requestId, functionArn: localFunctionArn(config.region, config.functionName), approximateInvokeCount: invokeCount, functionError: handled ? 'Handled' : 'Unhandled' });
     // Lambda does not skip a batch it could not record: retry the destination until it takes it.
     for (let attempt = 1; ; attempt++) {
       try {
         await this.failureSender.send(record);
-        this.logger.warn('Retries exhausted: failure record sent to the on-failure destination, records skipped', range);
+        this.logger.warn('Retries exhausted: failure record sent to the on-failure destination, records skipped', context);
         return;
       } catch (err) {
         if (!(err instanceof KBridgeError) || !err.retriable || !this.running) throw err;
-        this.logger.error('On-failure destination unavailable; retrying', { ...range, attempt, error: describeError(err) });
+        this.logger.error('On-failure destination unavailable; retrying', { ...context, attempt, destinationError: describeError(err) });
         await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 10_000)));
       }
     }
