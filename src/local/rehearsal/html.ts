@@ -152,6 +152,13 @@ ${card('Max end-to-end', fmtMs(a.maxEndToEndMs), 'plain', 'produce → consume')
 ${steps || '<tr><td colspan="6">the cutover did not run</td></tr>'}
 </tbody>
 </table>
+<h2>Producer</h2>
+<table>
+<thead><tr><th>at</th><th>event</th><th>cluster</th><th>detail</th></tr></thead>
+<tbody>
+${report.producerEvents.map((e) => `<tr><td>+${((e.atMs - t0) / 1000).toFixed(1)} s</td><td>${escapeHtml(e.kind)}</td><td>${escapeHtml(e.cluster)} <code>${escapeHtml(e.bootstrapServers)}</code></td><td>${escapeHtml(e.detail ?? '')}</td></tr>`).join('\n') || '<tr><td colspan="4">no producer events</td></tr>'}
+</tbody>
+</table>
 <h2>Environment</h2>
 <table class="env">
 <tr><td>source</td><td><code>${escapeHtml(env.source)}</code></td></tr>
@@ -189,12 +196,18 @@ ${steps || '<tr><td colspan="6">the cutover did not run</td></tr>'}
           ctx.fillRect(x0, top, Math.max(1, x1 - x0), h);
         }
         ctx.font = (11 * devicePixelRatio) + 'px sans-serif';
-        markers.forEach(function (m, i) {
+        // Steps seconds apart would print their numbers on top of each other: each label takes the first row
+        // where it clears the previous label.
+        var rowEnds = [];
+        markers.forEach(function (m) {
           var px = u.valToPos(m.t, 'x', true);
           ctx.strokeStyle = m.color; ctx.fillStyle = m.color; ctx.lineWidth = devicePixelRatio;
           ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
           ctx.beginPath(); ctx.moveTo(px, top); ctx.lineTo(px, top + h); ctx.stroke();
-          ctx.fillText(m.label, px + 3 * devicePixelRatio, top + (12 + (i % 4) * 12) * devicePixelRatio);
+          var x = px + 3 * devicePixelRatio, w = ctx.measureText(m.label).width + 4 * devicePixelRatio, row = 0;
+          while (rowEnds[row] !== undefined && rowEnds[row] > x) row++;
+          rowEnds[row] = x + w;
+          ctx.fillText(m.label, x, top + (12 + row * 12) * devicePixelRatio);
         });
         ctx.restore();
       }] } };
