@@ -146,6 +146,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
   let loadStoppedAtMs: number | null = null;
   let readBack = { replicated: 0, replicatedDuplicates: 0, replicationMissing: 0 };
   const extraFailures: string[] = [];
+  let emulatorControlUrl: string | null = null;
   const [source, target] = await Promise.all([kafkaFor(sourceServers), kafkaFor(targetServers)]);
 
   try {
@@ -189,6 +190,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     await Promise.all([bridgeEmulator.start(), appEmulator.start()]);
     const controlPort = await appEmulator.listen(0);
     const controlUrl = `http://127.0.0.1:${controlPort}`;
+    emulatorControlUrl = controlUrl;
     info(`emulator: ${topics.length} bridge mapping(s), ${topics.length * 2} consumer mapping(s); control API ${controlUrl}`);
 
     enterPhase('load');
@@ -318,7 +320,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     finishedAt: new Date(finishedAtMs).toISOString(),
     durationMs: finishedAtMs - startedAtMs,
     settings: { pattern: options.pattern, ratePerSecond: options.ratePerSecond, durationSeconds: options.durationSeconds, topics: options.topics, partitions: options.partitions, kafkaVersion: up.info.kafkaVersion },
-    environment: { source: sourceServers, target: targetServers, topics, consumerGroups: groups, bridgeId, bridgeGroups, configStore: configStorePath, auditLog: auditPath, controlUrl: null },
+    environment: { source: sourceServers, target: targetServers, topics, consumerGroups: groups, bridgeId, bridgeGroups, configStore: configStorePath, auditLog: auditPath, controlUrl: emulatorControlUrl },
     counts,
     lostRanges: summary.lostRanges,
     duplicates: summary.duplicates,
