@@ -147,7 +147,7 @@ export const CutoverPlanSchema = z
       .object({
         /** Records that must arrive on the target topics after the switch (0: do not require traffic). */
         minNewTargetRecords: z.number().int().min(0).default(1),
-        /** Consecutive probes showing the groups' lag not growing. */
+        /** Probes over which each target group's lag must fall (or be 0 at the newest): see targetLagReasons. */
         minSamples: z.number().int().min(1).default(2),
       })
       .strict()

@@ -3,7 +3,7 @@ import { checkWaitTimeout, fromJsonSafe, runStep, type CutoverDeps, type StepRes
 import { endOffsets, measureLag, sumGrowth } from '../kafkaOps';
 import { targetTopicOf } from '../plan';
 
-interface VerifyProbe {
+export interface VerifyProbe {
   atMs: number;
   newTargetRecords: bigint;
   groups: Record<string, { members: number; lag: bigint | null }>;
@@ -12,8 +12,9 @@ interface VerifyProbe {
 /**
  * Verify after the switch, one probe per invocation: no new writes on the source since the producers moved
  * (VerificationError at once: a producer ignores its fence), at least `verify.minNewTargetRecords` new records
- * on the target topics, every target group with members and its lag not growing over the last
- * `verify.minSamples` probes. Not yet → NotReadyError; past `timeouts.verifySeconds` → WaitTimeoutError.
+ * on the target topics, every target group with members and its lag falling (or at 0) over the last
+ * `verify.minSamples` probes ({@link targetLagReasons}). Not yet → NotReadyError (polled again); still not past
+ * `timeouts.verifySeconds` → WaitTimeoutError (→ rollback).
  *
  * @example
  * ```ts
@@ -26,7 +27,7 @@ export function verify(deps: CutoverDeps): Promise<StepResult> {
     const started = ctx.all.find((r) => r.step === 'startTargetProducers' && r.event === 'done')?.result as
       | { detail?: { sourceEnds: Record<string, string>; targetEnds: Record<string, string> } }
       | undefined;
-    if (ctx.dryRun || !started?.detail) return { detail: { wouldCheck: 'no source writes after the switch, new target records, target groups consuming with lag not growing' } };
+    if (ctx.dryRun || !started?.detail) return { detail: { wouldCheck: 'no source writes after the switch, new target records, target groups consuming with lag falling or at 0' } };
     const sourceEnds = await endOffsets(deps.kafka.source, plan.topics);
     const sourceWrites = sumGrowth(started.detail.sourceEnds, sourceEnds);
     if (sourceWrites > 0n) {
@@ -46,14 +47,41 @@ export function verify(deps: CutoverDeps): Promise<StepResult> {
     const reasons: string[] = [];
     if (probe.newTargetRecords < BigInt(plan.verify.minNewTargetRecords)) reasons.push(`${probe.newTargetRecords} new target records, need ${plan.verify.minNewTargetRecords}`);
     if (probes.length < plan.verify.minSamples) reasons.push(`${probes.length} of ${plan.verify.minSamples} probes`);
-    for (const [groupId, g] of Object.entries(probe.groups)) {
-      if (g.members === 0) reasons.push(`target group ${groupId} has no members`);
-      if (g.lag === null) reasons.push(`target group ${groupId} lag unknown`);
-      const first = probes[0]?.groups[groupId]?.lag;
-      if (g.lag !== null && g.lag > 0n && first !== undefined && first !== null && g.lag > first) reasons.push(`target group ${groupId} lag grew from ${first} to ${g.lag}`);
-    }
+    reasons.push(...targetLagReasons(probes));
     if (reasons.length === 0) return { detail: probe };
     checkWaitTimeout(ctx, plan.timeouts.verifySeconds, 'verification', reasons);
     throw new NotReadyError(`Not verified yet: ${reasons.join('; ')}`, { step: 'verify', reasons });
   });
+}
+
+/**
+ * Why the target groups do not (yet) show they consume, over a window of probes (oldest first): each group needs
+ * members, a known lag, and its lag at 0 in the newest probe or falling across the window (never rising from one
+ * probe to the next, and lower at the end than at the start). A steady non-zero lag is not falling: the group may
+ * be stuck. Empty when verified.
+ *
+ * @example
+ * ```ts
+ * targetLagReasons([{ atMs: 0, newTargetRecords: 5n, groups: { app: { members: 1, lag: 9n } } }, { atMs: 1000, newTargetRecords: 9n, groups: { app: { members: 1, lag: 2n } } }]); // []
+ * ```
+ */
+export function targetLagReasons(window: readonly VerifyProbe[]): string[] {
+  const last = window[window.length - 1];
+  if (!last) return ['no probe yet'];
+  const reasons: string[] = [];
+  for (const [groupId, g] of Object.entries(last.groups)) {
+    if (g.members === 0) reasons.push(`target group ${groupId} has no members`);
+    if (g.lag === null) {
+      reasons.push(`target group ${groupId} lag unknown`);
+      continue;
+    }
+    if (g.lag === 0n) continue;
+    const lags = window.map((p) => p.groups[groupId]?.lag ?? null);
+    const first = lags[0];
+    const rose = lags.some((l, i) => i > 0 && (l === null || lags[i - 1] === null || (l as bigint) > (lags[i - 1] as bigint)));
+    if (window.length < 2 || first === null || first === undefined || rose || g.lag >= first) {
+      reasons.push(`target group ${groupId} lag not falling (${lags.map((l) => l ?? '?').join(' → ')})`);
+    }
+  }
+  return reasons;
 }
