@@ -32,6 +32,9 @@ export const EsmLimits = {
   maxRetryAttempts: 10_000,
 } as const;
 
+// ProvisionedPollerConfig.MaximumPollers default for Kafka (CloudFormation/Lambda API reference).
+const DEFAULT_MAXIMUM_POLLERS = 200;
+
 const BootstrapListSchema = z.union([
   BootstrapServersSchema,
   z.array(z.string()).min(1).transform((list, ctx) => {
@@ -83,6 +86,15 @@ const TriggerCommonShape = {
   filterPatterns: z.array(z.union([z.string(), z.record(z.unknown())])).max(5).optional(),
   maximumRetryAttempts: z.number().int().min(-1).max(EsmLimits.maxRetryAttempts).default(-1),
   destinations: z.object({ onFailure: OnFailureSchema }).strict().optional(),
+  /** Lambda's provisioned mode (ProvisionedPollerConfig); locally the pollers run fully scaled out (`maximumPollers`). */
+  provisionedPollerConfig: z
+    .object({
+      minimumPollers: z.number().int().min(1).max(200).optional(),
+      maximumPollers: z.number().int().min(1).max(2000).optional(),
+    })
+    .strict()
+    .refine((p) => (p.minimumPollers ?? 1) <= (p.maximumPollers ?? DEFAULT_MAXIMUM_POLLERS), 'expected minimumPollers <= maximumPollers')
+    .optional(),
   /** Local only: SASL credentials given inline (local clusters, tests). Never logged. */
   sasl: SaslInlineSchema.optional(),
 };
@@ -198,6 +210,22 @@ export interface EsmMappingConfig {
   /** Emulated event pollers (see `EsmRuntimeOptions.pollers`); from `provisionedPollerConfig.maximumPollers`. Default 1. */
   pollers?: number | 'per-partition';
 }
+
+/**
+ * The retry limit Lambda applies: `maximumRetryAttempts`, except that infinite retries (-1) together with an
+ * on-failure destination become 10 ("When you configure both infinite retries and an on-failure destination,
+ * Lambda automatically applies a maximum of 10 retry attempts" — Lambda developer guide, Kafka retry configurations).
+ *
+ * @example
+ * ```ts
+ * effectiveMaximumRetryAttempts({ maximumRetryAttempts: -1, onFailure: { type: 'file', path: 'f.jsonl' } }); // 10
+ * ```
+ */
+export function effectiveMaximumRetryAttempts(config: Pick<EsmMappingConfig, 'maximumRetryAttempts' | 'onFailure'>): number {
+  return config.maximumRetryAttempts < 0 && config.onFailure !== undefined ? INFINITE_RETRIES_WITH_DESTINATION : config.maximumRetryAttempts;
+}
+
+const INFINITE_RETRIES_WITH_DESTINATION = 10;
 
 /** Options that are not part of the file: where it lives, which function to run, the environment for defaults. */
 export interface LoadEsmConfigOptions {
@@ -368,6 +396,8 @@ function toMappings(
         enabled: common.enabled,
         filterPatterns: common.filterPatterns ?? [],
         maximumRetryAttempts: common.maximumRetryAttempts,
+        // Lambda never runs more pollers than partitions; lanes are only started for partitions that exist.
+        ...(common.provisionedPollerConfig ? { pollers: common.provisionedPollerConfig.maximumPollers ?? DEFAULT_MAXIMUM_POLLERS } : {}),
         ...(common.destinations ? { onFailure: parseOnFailure(common.destinations.onFailure, baseDir) } : {}),
       };
       mappings.push(mapping);

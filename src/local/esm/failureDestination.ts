@@ -3,33 +3,76 @@ import { dirname } from 'node:path';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsClientConfig } from '../../adapters/aws/clientConfig';
 import { AwsServiceError, DeliveryError } from '../../errors';
+import { estimateEventSize, partitionKey } from '../../event/codec';
+import type { KafkaBatch } from '../../event/types';
 import type { OnFailureDestination } from './config';
 
 /**
- * The record Lambda sends to an on-failure destination of a Kafka event source mapping when a batch
- * is discarded: metadata only (no record content), one per topic-partition range.
+ * The invocation record Lambda sends to an SQS/SNS on-failure destination of a Kafka event source mapping when
+ * it discards a batch: metadata only (no record content), one per discarded batch, with the offset and
+ * timestamp range of every topic-partition in it (Lambda developer guide, "Capturing discarded batches for
+ * Amazon MSK and self-managed Apache Kafka event sources", SNS and SQS example invocation record).
  */
 export interface KafkaFailureRecord {
   requestContext: {
     requestId: string;
     functionArn: string;
-    condition: 'RetryAttemptsExhausted';
+    condition: 'RetryAttemptsExhausted' | 'MaximumPayloadSizeExceeded';
     approximateInvokeCount: number;
   };
-  responseContext: { statusCode: number; executedVersion: '$LATEST'; functionError: 'Unhandled' | 'Handled' };
+  /** `null` when the condition is `MaximumPayloadSizeExceeded` (the function was never invoked). */
+  responseContext: { statusCode: number; executedVersion: '$LATEST'; functionError: 'Unhandled' | 'Handled' } | null;
   version: '1.0';
   timestamp: string;
   KafkaBatchInfo: {
     batchSize: number;
     eventSourceArn?: string;
     bootstrapServers: string;
-    topic: string;
-    partition: number;
-    /** Decimal strings: offsets are never `number` here. */
-    firstOffset: string;
-    lastOffset: string;
-    /** The error of the last attempt, `Name: message`. */
-    error: string;
+    /** Bytes of the discarded records' event JSON. */
+    payloadSize: number;
+    /** Keyed `"topic-N"`; offsets as decimal strings, timestamps as ISO-8601. */
+    recordsInfo: Record<string, { firstRecordOffset: string; lastRecordOffset: string; firstRecordTimestamp: string; lastRecordTimestamp: string }>;
+  };
+}
+
+/**
+ * The failure record for the discarded records of one invocation (`batch.partitions` hold only those).
+ *
+ * @example
+ * ```ts
+ * const record = buildFailureRecord(discarded, { requestId, functionArn, approximateInvokeCount: 11, functionError: 'Unhandled' });
+ * ```
+ */
+export function buildFailureRecord(
+  batch: KafkaBatch,
+  invocation: { requestId: string; functionArn: string; approximateInvokeCount: number; functionError: 'Unhandled' | 'Handled'; now?: Date },
+): KafkaFailureRecord {
+  const recordsInfo: KafkaFailureRecord['KafkaBatchInfo']['recordsInfo'] = {};
+  let batchSize = 0;
+  for (const p of batch.partitions) {
+    const first = p.records[0];
+    const last = p.records[p.records.length - 1];
+    if (first === undefined || last === undefined) continue;
+    batchSize += p.records.length;
+    recordsInfo[partitionKey(p.topic, p.partition)] = {
+      firstRecordOffset: first.offset.toString(),
+      lastRecordOffset: last.offset.toString(),
+      firstRecordTimestamp: new Date(first.timestamp).toISOString(),
+      lastRecordTimestamp: new Date(last.timestamp).toISOString(),
+    };
+  }
+  return {
+    requestContext: { requestId: invocation.requestId, functionArn: invocation.functionArn, condition: 'RetryAttemptsExhausted', approximateInvokeCount: invocation.approximateInvokeCount },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: invocation.functionError },
+    version: '1.0',
+    timestamp: (invocation.now ?? new Date()).toISOString(),
+    KafkaBatchInfo: {
+      batchSize,
+      ...(batch.eventSourceArn !== undefined ? { eventSourceArn: batch.eventSourceArn } : {}),
+      bootstrapServers: batch.bootstrapServers.join(','),
+      payloadSize: estimateEventSize(batch),
+      recordsInfo,
+    },
   };
 }
 

@@ -101,6 +101,26 @@ describe('loadEsmConfigFile', () => {
   });
 });
 
+describe('provisionedPollerConfig', () => {
+  it('runs maximumPollers pollers (Lambda fully scaled out), 200 by default, and rejects min above max', async () => {
+    // Prepare
+    const trigger = (ppc: string): string => `functions:\n  f:\n    handler: h.main\n    events:\n      - kafka: { bootstrapServers: "b:9092", topic: t, provisionedPollerConfig: ${ppc} }\n`;
+    const explicit = await writeTemp('a.yml', trigger('{ minimumPollers: 1, maximumPollers: 4 }'));
+    const defaulted = await writeTemp('b.yml', trigger('{ minimumPollers: 2 }'));
+    const inverted = await writeTemp('c.yml', trigger('{ minimumPollers: 5, maximumPollers: 2 }'));
+
+    // Act
+    const [withMax] = await loadEsmConfigFile(explicit);
+    const [withDefault] = await loadEsmConfigFile(defaulted);
+    const error = await loadEsmConfigFile(inverted).catch((e: unknown) => e);
+
+    // Assess
+    expect([withMax?.pollers, withDefault?.pollers]).toEqual([4, 200]);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toMatch(/provisionedPollerConfig.*minimumPollers <= maximumPollers/);
+  });
+});
+
 describe('loadServerlessFile', () => {
   it('reads only kafka events and resolves self, env and stage variables', async () => {
     // Act
