@@ -1,15 +1,15 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { partitionEnds, readRanges } from '../../../src/bridge/read';
 import { bridgeGroupId } from '../../../src/bridge/replicate';
 import { translateGroupOffsets } from '../../../src/bridge/translate';
 import { verifyReplication } from '../../../src/bridge/verify';
-import { uniqueName, waitFor } from '../../support/helpers';
+import { uniqueName } from '../../support/helpers';
 import { startEsmRun, sumMetric, writeBridgeEsmConfig, type EsmRun } from './esmProcess';
-import { connectClusters, disconnectClusters, type TestClusters } from './support';
+import { connectClusters, disconnectClusters, readSequences, startSequencedLoad, waitForCheckpoint, type TestClusters } from './support';
 
 const PARTITIONS = 4;
 const KILLS = 5;
@@ -21,7 +21,6 @@ let sourceAdmin: Admin;
 let targetAdmin: Admin;
 const runs: EsmRun[] = [];
 const topics: string[] = [];
-let producer: Producer | undefined;
 
 beforeAll(async () => {
   clusters = await connectClusters();
@@ -30,40 +29,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-  await producer?.disconnect().catch(() => undefined);
   await sourceAdmin?.deleteTopics({ topics }).catch(() => undefined);
   await targetAdmin?.deleteTopics({ topics }).catch(() => undefined);
   await disconnectClusters(clusters);
 });
-
-/** Produces `seq` 0,1,2… per partition (key `k-<p>-<seq>`, a `seq` header) until stopped; idempotent, so source offset = seq. */
-function startSequencedLoad(kafka: Kafka, topic: string, perTick: number, tickMs: number): { stop(): Promise<number[]> } {
-  const next = Array.from({ length: PARTITIONS }, () => 0);
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  const p = producer;
-  let stopped = false;
-  const loop = (async () => {
-    await p.connect();
-    while (!stopped) {
-      const messages = next.flatMap((_, partition) =>
-        Array.from({ length: perTick }, () => {
-          const seq = next[partition] ?? 0;
-          next[partition] = seq + 1;
-          return { partition, key: `k-${partition}-${seq}`, value: JSON.stringify({ partition, seq, pad: 'x'.repeat(seq % 50) }), headers: { seq: String(seq) } };
-        }),
-      );
-      await p.send({ topic, acks: -1, messages });
-      await new Promise((r) => setTimeout(r, tickMs));
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-      return next;
-    },
-  };
-}
 
 describe('bridge through `kbridge esm run` under SIGKILL (chaos)', () => {
   it('replicates exactly once and in order while the emulator process is killed five times', async () => {
@@ -82,7 +51,7 @@ describe('bridge through `kbridge esm run` under SIGKILL (chaos)', () => {
       targetServers: targetInfo.bootstrapServers,
       batchSize: 100,
     });
-    const load = startSequencedLoad(source, topic, 1, 20);
+    const load = startSequencedLoad(source, topic, PARTITIONS, 1, 20);
 
     // Act
     const t0 = Date.now();
@@ -104,22 +73,12 @@ describe('bridge through `kbridge esm run` under SIGKILL (chaos)', () => {
     runs.push(last);
     await last.started;
     log('last incarnation started');
-    await waitFor(
-      'the bridge checkpoint reaches the end of every source partition',
-      async () => {
-        const [committed] = await targetAdmin.fetchOffsets({ groupId: bridgeGroupId(bridgeId), topics: [topic] });
-        return produced.every((n, p) => committed?.partitions.find((x) => x.partition === p)?.offset === String(n));
-      },
-      { timeoutMs: 60_000 },
-    );
+    await waitForCheckpoint(targetAdmin, bridgeGroupId(bridgeId), topic, produced, 60_000);
     log('replicated to the end');
     last.child.kill('SIGTERM');
     const lastExit = await last.exited;
     const targetEnds = await partitionEnds(targetAdmin, topic);
-    const seqs = new Map<number, number[]>(produced.map((_, p) => [p, []]));
-    await readRanges(target, topic, new Map([...targetEnds].map(([p, e]) => [p, { from: 0n, to: e.high }])), (p, m) => {
-      seqs.get(p)?.push(Number(JSON.parse(String(m.value)).seq));
-    });
+    const seqs = await readSequences(target, targetAdmin, topic);
     log('target read back');
     const report = await verifyReplication({ source, target, targetAdmin, topics: [topic], bridgeId });
     // A source consumer that stopped at a random record of each partition; one partition fully consumed.

@@ -1,7 +1,8 @@
 import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import { inject } from 'vitest';
 import type { KafkaBatch, SourceRecord } from '../../../src/event/types';
-import { readRanges } from '../../../src/bridge/read';
+import { partitionEnds, readRanges } from '../../../src/bridge/read';
+import { waitFor } from '../../support/helpers';
 
 /** kafkajs clients for the shared local clusters (PLAINTEXT listeners). */
 export function localKafka(which: 'source' | 'target'): Kafka {
@@ -144,4 +145,67 @@ export async function connectClusters(): Promise<TestClusters> {
 
 export async function disconnectClusters(c: TestClusters | undefined): Promise<void> {
   if (c) await Promise.allSettled([c.sourceAdmin.disconnect(), c.targetAdmin.disconnect()]);
+}
+
+/** A producer writing `seq` 0,1,2… per partition until stopped. */
+export interface SequencedLoad {
+  /** Stop producing; resolves with the number of records written per partition. */
+  stop(): Promise<number[]>;
+}
+
+/**
+ * Produce `{ partition, seq }` records (key `k-<p>-<seq>`, a `seq` header) to every partition, `perTick` per
+ * partition every `tickMs`, until stopped. Idempotent and non-transactional, so on the source offset = seq.
+ */
+export function startSequencedLoad(kafka: Kafka, topic: string, partitions: number, perTick: number, tickMs: number): SequencedLoad {
+  const next = Array.from({ length: partitions }, () => 0);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  let stopped = false;
+  const loop = (async () => {
+    await producer.connect();
+    try {
+      while (!stopped) {
+        const messages = next.flatMap((_, partition) =>
+          Array.from({ length: perTick }, () => {
+            const seq = next[partition] ?? 0;
+            next[partition] = seq + 1;
+            return { partition, key: `k-${partition}-${seq}`, value: JSON.stringify({ partition, seq, pad: 'x'.repeat(seq % 50) }), headers: { seq: String(seq) } };
+          }),
+        );
+        await producer.send({ topic, acks: -1, messages });
+        await new Promise((r) => setTimeout(r, tickMs));
+      }
+    } finally {
+      await producer.disconnect();
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return next;
+    },
+  };
+}
+
+/** The `seq` of every committed record on the target topic, per partition, in offset order. */
+export async function readSequences(kafka: Kafka, admin: Admin, topic: string): Promise<Map<number, number[]>> {
+  const ends = await partitionEnds(admin, topic);
+  const seqs = new Map<number, number[]>([...ends.keys()].map((p) => [p, []]));
+  await readRanges(kafka, topic, new Map([...ends].map(([p, e]) => [p, { from: 0n, to: e.high }])), (p, m) => {
+    seqs.get(p)?.push(Number((JSON.parse(String(m.value)) as { seq: number }).seq));
+  });
+  return seqs;
+}
+
+/** Wait until the bridge's checkpoint on the target covers `produced[p]` records of every source partition. */
+export async function waitForCheckpoint(targetAdmin: Admin, groupId: string, topic: string, produced: readonly number[], timeoutMs: number): Promise<void> {
+  await waitFor(
+    'the bridge checkpoint reaches the end of every source partition',
+    async () => {
+      const [committed] = await targetAdmin.fetchOffsets({ groupId, topics: [topic] });
+      return produced.every((n, p) => committed?.partitions.find((x) => x.partition === p)?.offset === String(n));
+    },
+    { timeoutMs },
+  );
 }
