@@ -16,6 +16,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { clearTimeout, setTimeout } from 'node:timers';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CFN_LINT_VERSION = '1.58.0';
@@ -201,7 +202,7 @@ async function packageVariant(name, params) {
   rmSync(dir, { recursive: true, force: true });
   const args = [join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--package', dir, '--stage', 'ci'];
   for (const [k, v] of Object.entries(params)) args.push(`--param=${k}=${v}`);
-  const res = await run(process.execPath, args, { env: dummyAwsEnv(), timeout: 300_000 });
+  const res = await run(process.execPath, args, { env: dummyAwsEnv(), timeout: 900_000 });
   const templatePath = join(dir, 'cloudformation-template-update-stack.json');
   if (res.status !== 0 || !existsSync(templatePath)) {
     return { ok: false, problems: [`osls package (${name}) failed: ${(res.stderr + res.stdout).trim().slice(-2000)}`] };
