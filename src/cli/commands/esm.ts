@@ -9,6 +9,7 @@ interface RunOptions {
   controlPort?: string;
   graceMs: string;
   sessionTimeoutMs?: string;
+  pollers?: string;
   json?: boolean;
 }
 
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .option('--control-port <port>', 'serve the control API on 127.0.0.1:<port> (0 = any free port)')
     .option('--grace-ms <ms>', 'on SIGINT/SIGTERM, let the in-flight batch finish for this long before abandoning it uncommitted', '5000')
     .option('--session-timeout-ms <ms>', "consumer group session timeout (kafkajs default 30000); lower it so a restart after a crash rejoins quickly (the broker's minimum is 6000 by default)")
+    .option('--pollers <n|per-partition>', "emulated event pollers per mapping, each with one invocation in flight (Lambda's provisioned mode; per-partition = fully scaled out); default: the config's provisionedPollerConfig, else 1")
     .option('--json', 'print the started mappings and control port as one JSON line on stdout')
     .action(async (opts: RunOptions) => {
       if ((opts.config === undefined) === (opts.serverless === undefined)) {
@@ -37,6 +39,8 @@ export function register(program: Command): void {
       const graceMs = parseNonNegativeInt(opts.graceMs, '--grace-ms');
       const controlPort = opts.controlPort === undefined ? undefined : parseNonNegativeInt(opts.controlPort, '--control-port');
       const sessionTimeout = opts.sessionTimeoutMs === undefined ? undefined : parseNonNegativeInt(opts.sessionTimeoutMs, '--session-timeout-ms');
+      const pollers = opts.pollers === undefined || opts.pollers === 'per-partition' ? opts.pollers : parseNonNegativeInt(opts.pollers, '--pollers');
+      if (pollers === 0) throw new ConfigError('--pollers must be at least 1 or "per-partition"', { field: '--pollers' });
       const [{ loadEsmConfigFile, loadServerlessFile, EsmEmulator }, { resolveAwsClientConfig }, { createJsonLineLogger }] = await Promise.all([
         import('../../local/esm/index'),
         import('../../adapters/aws/clientConfig'),
@@ -55,7 +59,7 @@ export function register(program: Command): void {
       const logger = createJsonLineLogger({ component: 'esm' });
       // A crashed member holds its partitions until its session expires; heartbeats at a tenth of it, as kafkajs does.
       const consumer = sessionTimeout === undefined ? undefined : { sessionTimeout, heartbeatInterval: Math.max(100, Math.floor(sessionTimeout / 10)) };
-      const emulator = new EsmEmulator(mappings, { logger, aws, kafkaDeps: { logger, ...(secrets ? { secrets } : {}) }, ...(consumer ? { consumer } : {}) });
+      const emulator = new EsmEmulator(mappings, { logger, aws, kafkaDeps: { logger, ...(secrets ? { secrets } : {}) }, ...(consumer ? { consumer } : {}), ...(pollers !== undefined ? { pollers } : {}) });
 
       let stopping: Promise<void> | undefined;
       const stopped = new Promise<void>((resolve) => {

@@ -57,7 +57,7 @@ export interface EsmRuntimeOptions {
   aws?: AwsClientConfig;
   /** Use this function instead of loading `config.handler` (in-process tests). */
   handler?: LambdaHandler;
-  /** Consumer group timings; defaults are kafkajs's. Tests lower them. */
+  /** Consumer group timings; defaults are kafkajs's, except maxWaitTimeInMs (500 ms). Tests lower them. */
   consumer?: { sessionTimeout?: number; heartbeatInterval?: number; rebalanceTimeout?: number; maxWaitTimeInMs?: number };
   /** Backoff between retries of a failed batch: `initialMs * 2^(n-1)`, at most `maxMs`. Default 1 s .. 30 s. */
   retryBackoff?: { initialMs: number; maxMs: number };
@@ -92,6 +92,7 @@ export interface MappingStatus {
 }
 
 const DEFAULT_BACKOFF = { initialMs: 1000, maxMs: 30_000 };
+const DEFAULT_MAX_WAIT_MS = 500;
 
 /** One emulated event poller: its partitions are delivered one invocation at a time. */
 interface Lane {
@@ -264,7 +265,9 @@ export class EsmMapping {
       ...(tuning.sessionTimeout !== undefined ? { sessionTimeout: tuning.sessionTimeout } : {}),
       ...(tuning.heartbeatInterval !== undefined ? { heartbeatInterval: tuning.heartbeatInterval } : {}),
       ...(tuning.rebalanceTimeout !== undefined ? { rebalanceTimeout: tuning.rebalanceTimeout } : {}),
-      ...(tuning.maxWaitTimeInMs !== undefined ? { maxWaitTimeInMs: tuning.maxWaitTimeInMs } : {}),
+      // kafkajs's disconnect waits for the fetch in progress, which long-polls up to maxWaitTimeInMs (5 s by
+      // default) on a caught-up topic: a shorter wait keeps disable/stop (cutover, Ctrl-C) quick.
+      maxWaitTimeInMs: tuning.maxWaitTimeInMs ?? DEFAULT_MAX_WAIT_MS,
     });
     this.consumer = consumer;
     this.partitions = new Map();

@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsClientConfig } from '../../adapters/aws/clientConfig';
 import { AwsServiceError, DeliveryError } from '../../errors';
 import { estimateEventSize, partitionKey } from '../../event/codec';
@@ -106,14 +106,17 @@ export function createFailureSender(destination: OnFailureDestination, aws: AwsC
       close() {},
     };
   }
-  const client = new SQSClient(aws.client);
+  // The SQS SDK loads only when a failure record is due: most runs never send one, and it costs every start.
+  let sdk: Promise<{ client: SQSClient; sqs: typeof import('@aws-sdk/client-sqs') }> | undefined;
+  const load = (): Promise<{ client: SQSClient; sqs: typeof import('@aws-sdk/client-sqs') }> =>
+    (sdk ??= import('@aws-sdk/client-sqs').then((sqs) => ({ sqs, client: new sqs.SQSClient(aws.client) })));
   let queueUrl: Promise<string> | undefined = destination.type === 'sqs-url' ? Promise.resolve(destination.queueUrl) : undefined;
   const resolveUrl = (): Promise<string> => {
     if (queueUrl === undefined && destination.type === 'sqs') {
       // arn:aws:sqs:<region>:<account>:<name>
       const [, , , , account, ...name] = destination.queueArn.split(':');
-      queueUrl = client
-        .send(new GetQueueUrlCommand({ QueueName: name.join(':'), QueueOwnerAWSAccountId: account }))
+      queueUrl = load()
+        .then(({ client, sqs }) => client.send(new sqs.GetQueueUrlCommand({ QueueName: name.join(':'), QueueOwnerAWSAccountId: account })))
         .then((r) => r.QueueUrl ?? Promise.reject(new Error('GetQueueUrl returned no QueueUrl')));
       queueUrl.catch(() => (queueUrl = undefined));
     }
@@ -123,13 +126,14 @@ export function createFailureSender(destination: OnFailureDestination, aws: AwsC
   return {
     async send(record) {
       try {
-        await client.send(new SendMessageCommand({ QueueUrl: await resolveUrl(), MessageBody: JSON.stringify(record) }));
+        const { client, sqs } = await load();
+        await client.send(new sqs.SendMessageCommand({ QueueUrl: await resolveUrl(), MessageBody: JSON.stringify(record) }));
       } catch (err) {
         throw new AwsServiceError(`Cannot send the failure record to SQS ${where}: ${(err as Error).message}`, { cause: err, retriable: true });
       }
     },
     close() {
-      client.destroy();
+      void sdk?.then(({ client }) => client.destroy());
     },
   };
 }

@@ -67,7 +67,7 @@ describe('kbridge esm run (subprocess)', () => {
           slow: {
             handler: `${relative(dir, handlers)}.recordSlowly`,
             timeout: 30,
-            environment: { RECORD_FILE: recordFile, SLOW_MS: '800' },
+            environment: { RECORD_FILE: recordFile, SLOW_MS: '400' },
             events: [{ kafka: { bootstrapServers: sourceBootstrap().join(','), topic, consumerGroupId: uniqueName('esm-cli'), batchSize: 6, maximumBatchingWindow: 0.1 } }],
           },
         },
