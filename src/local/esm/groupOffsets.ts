@@ -1,10 +1,10 @@
 import type { Kafka } from 'kafkajs';
-import { createKafkaCluster } from '../../lag/kafkaLagReader';
+import { commitGroupOffsets } from '../../kafka/groupOffsets';
 
 /**
- * Commit offsets for a consumer group with no live member in one OffsetCommit (generation -1, no member id,
- * as Kafka's own tools send). `admin.setOffsets` joins the group with a consumer to do the same: seconds
- * instead of milliseconds. The broker refuses it (an error) when the group has members.
+ * Commit offsets of one topic for a consumer group with no live member: {@link commitGroupOffsets} (one
+ * OffsetCommit, refused with GroupNotEmptyError while the group has members), kept under this name for the ESM
+ * emulator's AT_TIMESTAMP positioning and its tests.
  *
  * @example
  * ```ts
@@ -12,12 +12,5 @@ import { createKafkaCluster } from '../../lag/kafkaLagReader';
  * ```
  */
 export async function commitForEmptyGroup(kafka: Kafka, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
-  const cluster = createKafkaCluster(kafka);
-  await cluster.connect();
-  try {
-    const coordinator = await cluster.findGroupCoordinator({ groupId });
-    await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions }] });
-  } finally {
-    await cluster.disconnect();
-  }
+  await commitGroupOffsets(kafka, groupId, [{ topic, partitions }]);
 }
