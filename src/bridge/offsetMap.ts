@@ -13,6 +13,11 @@ import { OffsetTranslationError } from '../errors';
  * records; target transaction markers between batches (and between chunks of one batch if anything else
  * wrote there). An entry therefore stores *runs*: maximal stretches where both source and target offsets
  * advance by one, which maps every replicated source offset exactly and stays tiny for contiguous data.
+ *
+ * A topic the mapping repartitions by key has no per-record map a consumer offset could go through: one source
+ * partition's batch is scattered over several target partitions and each target partition interleaves several
+ * source partitions. Its entries carry `repartitioned` (the target partition count and the target offset spans
+ * the batch wrote, which `kbridge verify` reads) and no runs; translation reports them as unavailable.
  */
 
 /** Name of the compacted offset-map topic on the target. */
@@ -25,6 +30,21 @@ export interface OffsetRun {
   length: number;
 }
 
+/** `length` consecutive target offsets of `partition` from `targetStart` written by one repartitioned batch. */
+export interface TargetSpan {
+  partition: number;
+  targetStart: bigint;
+  length: number;
+}
+
+/** What a repartitioned batch wrote: no per-record map, only where on the target its records went. */
+export interface RepartitionedPlacement {
+  /** Target partition count the keys were hashed onto. */
+  targetPartitions: number;
+  /** Target offsets written, per chunk and partition, in write order. */
+  spans: TargetSpan[];
+}
+
 export interface DeadLetteredOffset {
   offset: bigint;
   reason: string;
@@ -35,13 +55,17 @@ export interface OffsetMapEntry {
   sourceTopic: string;
   sourcePartition: number;
   targetTopic: string;
-  targetPartition: number;
+  /** The target partition (same number as the source), or `null` when the topic is repartitioned by key. */
+  targetPartition: number | null;
   /** First source offset this entry accounts for (replicated or dead-lettered). */
   firstSourceOffset: bigint;
   /** Last source offset this entry accounts for. */
   lastSourceOffset: bigint;
+  /** Empty when `repartitioned` is set. */
   runs: OffsetRun[];
   deadLettered: DeadLetteredOffset[];
+  /** Set when the mapping repartitions this topic by key: translation is unavailable for it. */
+  repartitioned?: RepartitionedPlacement;
   /** Epoch ms when the entry was written (informational). */
   writtenAt: number;
 }
@@ -97,7 +121,20 @@ const WireEntrySchema = z
     v: z.literal(1),
     bridgeId: z.string().min(1),
     source: z.object({ topic: z.string().min(1), partition: z.number().int().nonnegative(), first: Decimal, last: Decimal }).strict(),
-    target: z.object({ topic: z.string().min(1), partition: z.number().int().nonnegative() }).strict(),
+    target: z.union([
+      z.object({ topic: z.string().min(1), partition: z.number().int().nonnegative() }).strict(),
+      z
+        .object({
+          topic: z.string().min(1),
+          repartitioned: z
+            .object({
+              partitions: z.number().int().positive(),
+              spans: z.array(z.tuple([z.number().int().nonnegative(), Decimal, z.number().int().positive()])),
+            })
+            .strict(),
+        })
+        .strict(),
+    ]),
     runs: z.array(z.tuple([Decimal, Decimal, z.number().int().positive()])),
     deadLettered: z.array(z.object({ offset: Decimal, reason: z.string() }).strict()),
     writtenAt: z.number(),
@@ -123,7 +160,15 @@ export function encodeOffsetMapEntry(entry: OffsetMapEntry): Buffer {
       first: entry.firstSourceOffset.toString(),
       last: entry.lastSourceOffset.toString(),
     },
-    target: { topic: entry.targetTopic, partition: entry.targetPartition },
+    target: entry.repartitioned
+      ? {
+          topic: entry.targetTopic,
+          repartitioned: {
+            partitions: entry.repartitioned.targetPartitions,
+            spans: entry.repartitioned.spans.map((s) => [s.partition, s.targetStart.toString(), s.length]),
+          },
+        }
+      : { topic: entry.targetTopic, partition: entry.targetPartition ?? entry.sourcePartition },
     runs: entry.runs.map((r) => [r.sourceStart.toString(), r.targetStart.toString(), r.length]),
     deadLettered: entry.deadLettered.map((d) => ({ offset: d.offset.toString(), reason: d.reason })),
     writtenAt: entry.writtenAt,
@@ -160,11 +205,19 @@ export function decodeOffsetMapEntry(bytes: Uint8Array): OffsetMapEntry {
     sourceTopic: w.source.topic,
     sourcePartition: w.source.partition,
     targetTopic: w.target.topic,
-    targetPartition: w.target.partition,
+    targetPartition: 'partition' in w.target ? w.target.partition : null,
     firstSourceOffset: BigInt(w.source.first),
     lastSourceOffset: BigInt(w.source.last),
     runs: w.runs.map(([s, t, length]) => ({ sourceStart: BigInt(s), targetStart: BigInt(t), length })),
     deadLettered: w.deadLettered.map((d) => ({ offset: BigInt(d.offset), reason: d.reason })),
+    ...('repartitioned' in w.target
+      ? {
+          repartitioned: {
+            targetPartitions: w.target.repartitioned.partitions,
+            spans: w.target.repartitioned.spans.map(([partition, start, length]) => ({ partition, targetStart: BigInt(start), length })),
+          },
+        }
+      : {}),
     writtenAt: w.writtenAt,
   };
 }
@@ -203,15 +256,19 @@ export type Translation =
   | { status: 'ahead-of-bridge'; bridgeNextSourceOffset: bigint; targetOffset: bigint | undefined }
   /** The committed offset lies before the first offset the bridge replicated (the bridge started later). */
   | { status: 'not-covered'; firstCoveredSourceOffset: bigint }
-  /** Nothing in the map for this partition (or key-based repartitioning, where no per-record map can exist). */
-  | { status: 'unavailable'; detail: string };
+  /**
+   * Nothing in the map for this partition, or (`reason: 'repartitioned'`) the topic is repartitioned by key,
+   * where a source partition's committed offset has no single target position.
+   */
+  | { status: 'unavailable'; detail: string; reason?: 'repartitioned' };
 
 /**
  * Translate a committed source offset (the *next* record the group would read) to the exact target offset of
  * the same next record: the target offset of the first replicated record whose source offset is ≥ `committed`;
  * or, when the group has consumed everything the bridge replicated, the target offset right after the last
  * replicated record (records replicated later land after it). Dead-lettered records are not on the target and
- * are skipped over. Entries of other partitions/bridges in `entries` are ignored.
+ * are skipped over. Entries of other partitions/bridges in `entries` are ignored. A topic repartitioned by key
+ * is `unavailable` with `reason: 'repartitioned'` for every partition.
  *
  * @example
  * ```ts
@@ -226,6 +283,16 @@ export function translateOffset(
   sourcePartition: number,
   committed: bigint,
 ): Translation {
+  const repartitioned = entries.find((e) => e.sourceTopic === sourceTopic && e.repartitioned !== undefined);
+  if (repartitioned?.repartitioned) {
+    return {
+      status: 'unavailable',
+      reason: 'repartitioned',
+      detail:
+        `repartitioned: ${sourceTopic} is repartitioned by key onto the ${repartitioned.repartitioned.targetPartitions} partition(s) of ` +
+        `${repartitioned.targetTopic}, so offset ${committed} of ${sourceTopic}-${sourcePartition} has no single target offset`,
+    };
+  }
   const mine = entries
     .filter((e) => e.sourceTopic === sourceTopic && e.sourcePartition === sourcePartition)
     .sort((a, b) => (a.firstSourceOffset < b.firstSourceOffset ? -1 : a.firstSourceOffset > b.firstSourceOffset ? 1 : 0));
@@ -290,6 +357,12 @@ export function requireExactTranslation(
         where,
       );
     default:
+      if (t.reason === 'repartitioned') {
+        throw new OffsetTranslationError(`Cannot translate ${sourceTopic}-${sourcePartition}@${committed}: translation unavailable (${t.detail})`, {
+          ...where,
+          reason: t.reason,
+        });
+      }
       throw new OffsetTranslationError(`Cannot translate ${sourceTopic}-${sourcePartition}@${committed}: ${t.detail}`, where);
   }
 }

@@ -53,4 +53,9 @@ describe('parseBridgeConfig', () => {
     expect(() => parseBridgeConfig({ BRIDGE_ID: 'dr' })).toThrow(ConfigError);
     expect(() => parseBridgeConfig({ ...base, TARGET_MSK_CLUSTER_ARN: 'arn:aws:kafka:eu-west-1:123456789012:cluster/t/x' })).toThrow(/not both/);
   });
+
+  it('reads key-based repartitioning from TOPIC_MAPPING and names the variable when it is wrong', () => {
+    expect(parseBridgeConfig({ ...base, TOPIC_MAPPING: '{"prefix":"dr.","repartition":"all"}' }).topicMapping).toEqual({ kind: 'prefix', prefix: 'dr.', repartition: 'all' });
+    expect(() => parseBridgeConfig({ ...base, TOPIC_MAPPING: '{"repartition":"some"}' })).toThrow(/TOPIC_MAPPING\.repartition/);
+  });
 });

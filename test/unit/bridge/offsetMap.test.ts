@@ -162,3 +162,46 @@ describe('translateOffset', () => {
     );
   });
 });
+
+describe('repartitioned entries', () => {
+  const repartitioned = (partition: number, first: bigint): OffsetMapEntry => ({
+    ...entry(first, first + 3n, []),
+    sourcePartition: partition,
+    targetTopic: 'orders-v2',
+    targetPartition: null,
+    repartitioned: { targetPartitions: 3, spans: [{ partition: 2, targetStart: 40n, length: 3 }, { partition: 0, targetStart: 2n ** 60n, length: 1 }] },
+  });
+
+  it('round-trips the target partition count and spans, with no runs and no target partition', () => {
+    // Prepare
+    const e = repartitioned(5, 100n);
+
+    // Act
+    const decoded = decodeOffsetMapEntry(encodeOffsetMapEntry(e));
+
+    // Assess
+    expect(decoded).toEqual(e);
+    expect(JSON.parse(encodeOffsetMapEntry(e).toString()).target).toEqual({
+      topic: 'orders-v2',
+      repartitioned: { partitions: 3, spans: [[2, '40', 3], [0, String(2n ** 60n), 1]] },
+    });
+  });
+
+  it('reports translation unavailable (repartitioned) for every partition of the topic, even one without entries', () => {
+    // Prepare
+    const entries = [repartitioned(5, 100n), entry(0n, 3n, place([[0, 0], [1, 1], [2, 2], [3, 3]]))].map((e, i) =>
+      i === 1 ? { ...e, sourceTopic: 'payments' } : e,
+    );
+
+    // Act
+    const five = translateOffset(entries, 'orders', 5, 102n);
+    const seven = translateOffset(entries, 'orders', 7, 0n);
+
+    // Assess
+    expect(five).toMatchObject({ status: 'unavailable', reason: 'repartitioned' });
+    expect(five.status === 'unavailable' && five.detail).toMatch(/orders is repartitioned by key onto the 3 partition\(s\) of orders-v2/);
+    expect(seven).toMatchObject({ status: 'unavailable', reason: 'repartitioned' });
+    expect(translateOffset(entries, 'payments', 0, 2n)).toMatchObject({ status: 'exact', targetOffset: 2n });
+    expect(() => requireExactTranslation(entries, 'orders', 5, 102n)).toThrow(/Cannot translate orders-5@102: translation unavailable \(repartitioned/);
+  });
+});
