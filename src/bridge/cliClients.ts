@@ -1,6 +1,15 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { BootstrapServersSchema, parseConfig } from '../config/parse';
-import { createKafka } from '../kafka/factory';
+import { createKafka, describeKafka, type CreateKafkaDeps } from '../kafka/factory';
+import { toKBridgeError } from '../kafka/errors';
+import type { SecretReader } from '../kafka/secrets';
+import type { KafkaConnectionConfig } from '../kafka/types';
+
+/** What {@link connectBridgeClusters} connects to: both configs, and the secret reader when one references a secret. */
+export interface BridgeConnections {
+  source: KafkaConnectionConfig;
+  target: KafkaConnectionConfig;
+  secrets?: SecretReader;
+}
 
 export interface BridgeClusters {
   source: Kafka;
@@ -11,29 +20,53 @@ export interface BridgeClusters {
 }
 
 /**
- * Source and target clients with connected admins for the bridge's CLI commands (`--source`/`--target`
- * bootstrap lists, PLAINTEXT, fail fast).
+ * Connect an admin (fail fast: two retries). A failed connect comes out in our taxonomy naming the cluster and
+ * mechanism (a rejected password is a KafkaAuthError), and the half-open admin is closed first.
  *
  * @example
  * ```ts
- * const clusters = await connectBridgeClusters(opts.source, opts.target);
+ * const admin = await connectAdmin(kafka);
+ * ```
+ */
+export async function connectAdmin(kafka: Kafka): Promise<Admin> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    await admin.disconnect().catch(() => undefined);
+    const { cluster, mechanism } = describeKafka(kafka);
+    throw toKBridgeError(err, { cluster, mechanism, operation: 'connect admin' });
+  }
+  return admin;
+}
+
+/**
+ * Source and target clients with connected admins for the bridge's CLI commands, from connection configs
+ * parsed at the edge (`resolveConnection` in `src/cli/connectionOptions.ts`: PLAINTEXT, TLS, SASL, mTLS, IAM).
+ * `secrets` is needed when a config references a Secrets Manager secret.
+ *
+ * @example
+ * ```ts
+ * const clusters = await connectBridgeClusters(await resolveBridgeConnections(opts, process.env));
  * try { ... } finally { await clusters.close(); }
  * ```
  */
-export async function connectBridgeClusters(sourceServers: string, targetServers: string): Promise<BridgeClusters> {
-  const deps = { retry: { retries: 2 }, logLevel: 'error' as const };
-  const source = await createKafka({ name: 'source', bootstrapServers: parseConfig(BootstrapServersSchema, sourceServers, '--source'), auth: { type: 'none' } }, deps);
-  const target = await createKafka({ name: 'target', bootstrapServers: parseConfig(BootstrapServersSchema, targetServers, '--target'), auth: { type: 'none' } }, deps);
-  const sourceAdmin = source.admin();
-  const targetAdmin = target.admin();
-  await Promise.all([sourceAdmin.connect(), targetAdmin.connect()]);
+export async function connectBridgeClusters(connections: BridgeConnections): Promise<BridgeClusters> {
+  const options: CreateKafkaDeps = { retry: { retries: 2 }, logLevel: 'error', ...(connections.secrets ? { secrets: connections.secrets } : {}) };
+  const source = await createKafka(connections.source, options);
+  const target = await createKafka(connections.target, options);
+  const [sourceAdmin, targetAdmin] = await Promise.allSettled([connectAdmin(source), connectAdmin(target)]);
+  if (sourceAdmin.status === 'rejected' || targetAdmin.status === 'rejected') {
+    await Promise.allSettled([sourceAdmin, targetAdmin].map((a) => (a.status === 'fulfilled' ? a.value.disconnect() : undefined)));
+    throw sourceAdmin.status === 'rejected' ? sourceAdmin.reason : (targetAdmin as PromiseRejectedResult).reason;
+  }
   return {
     source,
     target,
-    sourceAdmin,
-    targetAdmin,
+    sourceAdmin: sourceAdmin.value,
+    targetAdmin: targetAdmin.value,
     async close() {
-      await Promise.allSettled([sourceAdmin.disconnect(), targetAdmin.disconnect()]);
+      await Promise.allSettled([sourceAdmin.value.disconnect(), targetAdmin.value.disconnect()]);
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors';
+import { addConnectionOptions, createCliSecretReader, resolveConnection, SINGLE_SIDE } from '../connectionOptions';
 
 interface LagOptions {
-  bootstrap: string;
   group: string[];
   include?: string;
   exclude?: string;
@@ -34,10 +34,9 @@ function positiveInt(value: string, flag: string): number {
  * samples seen. Exit code 1 when a group cannot be read (status ERR).
  */
 export function register(program: Command): void {
-  program
+  const lag = program
     .command('lag')
     .description('Consumer lag and time lag per group, topic and partition (status over samples with --watch)')
-    .requiredOption('--bootstrap <servers>', 'bootstrap servers "host:port[,host:port]" (PLAINTEXT)')
     .option('--group <id>', 'a group to measure (repeatable); default all groups', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--include <regex>', 'only groups matching this pattern')
     .option('--exclude <regex>', 'skip groups matching this pattern')
@@ -46,11 +45,10 @@ export function register(program: Command): void {
     .option('--watch', 'repeat until interrupted; status uses the samples seen so far')
     .option('--interval <seconds>', 'seconds between samples with --watch', '10')
     .option('--worst <n>', 'worst partitions shown per group in the table', '5')
-    .option('--samples <n>', 'with --watch, stop after this many samples')
-    .action(async (opts: LagOptions) => {
-      const [{ BootstrapServersSchema, parseConfig }, { createKafka }, { KafkaLagReader }, { computeLag }, { evaluateStatus, toGroupSample }, { appendSample }, { toLagJson }, { renderLagTable }] =
+    .option('--samples <n>', 'with --watch, stop after this many samples');
+  addConnectionOptions(lag, SINGLE_SIDE).action(async (opts: LagOptions) => {
+      const [{ createKafka, describeKafka, toKBridgeError }, { KafkaLagReader }, { computeLag }, { evaluateStatus, toGroupSample }, { appendSample }, { toLagJson }, { renderLagTable }] =
         await Promise.all([
-          import('../../config/parse'),
           import('../../kafka'),
           import('../../lag/kafkaLagReader'),
           import('../../lag/computeLag'),
@@ -59,7 +57,7 @@ export function register(program: Command): void {
           import('../../lag/json'),
           import('../../lag/table'),
         ]);
-      const bootstrapServers = parseConfig(BootstrapServersSchema, opts.bootstrap, '--bootstrap');
+      const connection = { ...(await resolveConnection(opts, SINGLE_SIDE, process.env)), name: opts.cluster };
       const selection = {
         ...(opts.group.length > 0 ? { groups: opts.group } : {}),
         ...(opts.include !== undefined ? { include: regex(opts.include, '--include') } : {}),
@@ -68,8 +66,12 @@ export function register(program: Command): void {
       const intervalMs = positiveInt(opts.interval, '--interval') * 1000;
       const worst = positiveInt(opts.worst, '--worst');
       const maxSamples = opts.samples === undefined ? (opts.watch ? Infinity : 1) : positiveInt(opts.samples, '--samples');
-      const kafka = await createKafka({ name: opts.cluster, bootstrapServers, auth: { type: 'none' } }, { retry: { retries: 2 }, logLevel: 'error' });
-      const reader = await KafkaLagReader.connect(kafka, { cluster: opts.cluster });
+      const secrets = await createCliSecretReader([connection], process.env);
+      const kafka = await createKafka(connection, { retry: { retries: 2 }, logLevel: 'error', ...(secrets ? { secrets } : {}) });
+      const reader = await KafkaLagReader.connect(kafka, { cluster: opts.cluster }).catch((err: unknown) => {
+        const { cluster, mechanism } = describeKafka(kafka);
+        throw toKBridgeError(err, { cluster, mechanism, operation: 'connect' });
+      });
       const windows = new Map<string, ReturnType<typeof toGroupSample>[]>();
       let stop = false;
       const onSignal = (): void => {

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
+import { addBridgeConnectionOptions, resolveBridgeConnections } from '../connectionOptions';
 
 interface TranslateOptions {
   group: string;
-  source: string;
-  target: string;
   bridgeId?: string;
   offsetMapTopic?: string;
   apply?: boolean;
@@ -17,23 +16,21 @@ interface TranslateOptions {
  */
 export function register(program: Command): void {
   const offsets = program.command('offsets').description('Consumer-group offsets across the bridge');
-  offsets
+  const translate = offsets
     .command('translate')
     .description('Translate a source group\'s committed offsets to exact target offsets (offset map); --apply writes them')
     .requiredOption('--group <id>', 'consumer group id (same id on both clusters)')
-    .requiredOption('--source <servers>', 'source bootstrap servers "host:port[,host:port]" (PLAINTEXT)')
-    .requiredOption('--target <servers>', 'target bootstrap servers "host:port[,host:port]" (PLAINTEXT)')
     .option('--bridge-id <id>', 'only this bridge\'s offset-map entries (needed when several bridges share the target)')
     .option('--offset-map-topic <topic>', 'offset-map topic on the target', '__kbridge_offset_map')
     .option('--apply', 'write the translated offsets to the target group (it must have no active members)')
-    .option('--json', 'machine output (offsets as decimal strings)')
-    .action(async (opts: TranslateOptions) => {
+    .option('--json', 'machine output (offsets as decimal strings)');
+  addBridgeConnectionOptions(translate).action(async (opts: TranslateOptions) => {
       const [{ connectBridgeClusters }, { translateGroupOffsets, applyTranslatedOffsets }, { default: Table }] = await Promise.all([
         import('../../bridge/cliClients'),
         import('../../bridge/translate'),
         import('cli-table3'),
       ]);
-      const { source, target, sourceAdmin, targetAdmin, close } = await connectBridgeClusters(opts.source, opts.target);
+      const { source, target, sourceAdmin, targetAdmin, close } = await connectBridgeClusters(await resolveBridgeConnections(opts, process.env));
       try {
         const rows = await translateGroupOffsets({
           source,
@@ -44,7 +41,7 @@ export function register(program: Command): void {
           ...(opts.bridgeId ? { bridgeId: opts.bridgeId } : {}),
           ...(opts.offsetMapTopic ? { offsetMapTopic: opts.offsetMapTopic } : {}),
         });
-        if (opts.apply) await applyTranslatedOffsets(targetAdmin, opts.group, rows);
+        if (opts.apply) await applyTranslatedOffsets(target, opts.group, rows);
         const exact = rows.every((r) => r.status === 'exact');
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ group: opts.group, applied: Boolean(opts.apply), exact, partitions: rows })}\n`);

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
+import { addBridgeConnectionOptions, resolveBridgeConnections } from '../connectionOptions';
 
 interface SyncOptions {
-  source: string;
-  target: string;
   topics?: string[];
   topicMapping?: string;
   replicationFactor?: string;
@@ -15,16 +14,14 @@ interface SyncOptions {
  */
 export function register(program: Command): void {
   const topics = program.command('topics').description('Target topics for the bridge');
-  topics
+  const sync = topics
     .command('sync')
     .description('Create missing target topics with the source partition count and configs; check existing ones')
-    .requiredOption('--source <servers>', 'source bootstrap servers "host:port[,host:port]" (PLAINTEXT)')
-    .requiredOption('--target <servers>', 'target bootstrap servers "host:port[,host:port]" (PLAINTEXT)')
     .option('--topics <topics...>', 'source topics (default: every non-internal source topic)')
     .option('--topic-mapping <json>', 'same as TOPIC_MAPPING: identity | {"prefix":"x."} | {"map":{"a":"b"}}')
     .option('--replication-factor <n>', 'replication factor on the target (default: the broker default)')
-    .option('--json', 'machine output')
-    .action(async (opts: SyncOptions) => {
+    .option('--json', 'machine output');
+  addBridgeConnectionOptions(sync).action(async (opts: SyncOptions) => {
       const [{ connectBridgeClusters }, { syncTopic }, { mapTopic, parseTopicMapping }, { ConfigError }, { default: Table }] = await Promise.all([
         import('../../bridge/cliClients'),
         import('../../bridge/topics'),
@@ -36,7 +33,7 @@ export function register(program: Command): void {
       if (opts.replicationFactor !== undefined && !/^[1-9]\d*$/.test(opts.replicationFactor)) {
         throw new ConfigError(`--replication-factor expects a positive whole number, got "${opts.replicationFactor}"`, { field: '--replication-factor' });
       }
-      const { sourceAdmin, targetAdmin, close } = await connectBridgeClusters(opts.source, opts.target);
+      const { sourceAdmin, targetAdmin, close } = await connectBridgeClusters(await resolveBridgeConnections(opts, process.env));
       try {
         const names = opts.topics ?? (await sourceAdmin.listTopics()).filter((t) => !t.startsWith('_')).sort();
         const results = [];
