@@ -19,9 +19,11 @@ import {
   type BridgeCheckpoint,
   type OffsetMapEntry,
   type Placement,
+  type TargetSpan,
 } from './offsetMap';
+import { targetPartitionFor } from './partitioner';
 import { RECORD_BATCH_OVERHEAD, chunkBySize, estimateRecordSize, toTargetMessage } from './records';
-import { mapTopic, type TopicMapping } from './topicMapping';
+import { isRepartitioned, mapTopic, type TopicMapping } from './topicMapping';
 import { assertSamePartitionCount, describeTopic, ensureTopic, syncTopic, targetInfoFromShape, type TargetTopicInfo } from './topics';
 
 /** Settings of one bridge (parsed at the edge). */
@@ -86,6 +88,29 @@ export function bridgeGroupId(bridgeId: string): string {
   return `kbridge-bridge-${bridgeId}`;
 }
 
+/**
+ * The consumer group holding the checkpoint of one source partition of a topic repartitioned by key. The
+ * checkpoint of a kept-partition topic is the bridge group's commit on the same target topic-partition; a
+ * repartitioned topic may have fewer target partitions than source partitions, and Kafka accepts an offset
+ * commit only for a partition that exists, so each source partition gets its own group, committing on
+ * partition 0 of the offset-map topic (which always exists and belongs to the bridge).
+ *
+ * @example
+ * ```ts
+ * repartitionCheckpointGroupId('dr', 'orders', 5); // 'kbridge-bridge-dr.repartition.orders.5'
+ * ```
+ */
+export function repartitionCheckpointGroupId(bridgeId: string, sourceTopic: string, partition: number): string {
+  return `${bridgeGroupId(bridgeId)}.repartition.${sourceTopic}.${partition}`;
+}
+
+/** Where one source partition's checkpoint is committed (group, topic, partition on the target). */
+interface CheckpointAt {
+  groupId: string;
+  topic: string;
+  partition: number;
+}
+
 /** The transactional id of one source topic-partition: stable, so a new instance fences the old one. */
 export function transactionalIdFor(bridgeId: string, sourceTopic: string, partition: number): string {
   return `kbridge-${bridgeId}-${sourceTopic}-${partition}`;
@@ -141,7 +166,9 @@ interface PreparedRecord {
  * Per source partition and batch, one Kafka transaction holds: the records (same partition number, key,
  * value, headers, CreateTime), the offset-map entry, dead letters (Kafka DLQ), and a TxnOffsetCommit of the
  * next source offset to the bridge group. Redelivered records (source offset < committed checkpoint) are
- * skipped. The checkpoint is read once per batch with one OffsetFetch, after the producer's InitProducerId
+ * skipped. A topic the mapping repartitions by key writes each record to the partition Kafka's default
+ * partitioner picks for its key ({@link targetPartitionFor}): one transaction then spans several target
+ * partitions, and the checkpoint lives in {@link repartitionCheckpointGroupId}. The checkpoint is read once per batch with one OffsetFetch, after the producer's InitProducerId
  * has completed any transaction left open by an earlier instance, and is cached after our own commits.
  *
  * @example
@@ -204,10 +231,12 @@ export class Bridge {
       if (pb.records.length === 0) {
         return { ...base, targetTopic, status: 'skipped', replicated: 0, skippedDuplicate: 0, deadLettered: 0 };
       }
-      const info = await this.targetTopicInfo(pb.topic, targetTopic);
-      if (pb.partition >= info.partitions) {
+      const repartition = isRepartitioned(this.settings.topicMapping, pb.topic);
+      const info = await this.targetTopicInfo(pb.topic, targetTopic, repartition);
+      if (!repartition && pb.partition >= info.partitions) {
         assertSamePartitionCount(pb.topic, pb.partition + 1, targetTopic, info.partitions);
       }
+      const at = this.checkpointAt(pb, targetTopic, repartition);
       const infra = await this.ensureInfrastructure();
       // Each broker rejection isolates (then dead-letters) records, so this terminates within n+2 attempts.
       // Transient errors (coordinator moved, broker restarting) get a few quick retries here: each attempt
@@ -215,9 +244,9 @@ export class Bridge {
       let transientRetries = 0;
       for (let attempt = 0; ; attempt++) {
         try {
-          return await this.attempt(pb, sourceCluster, targetTopic, info, infra.offsetMapPartitions, brokerRejected, sendAlone);
+          return await this.attempt(pb, sourceCluster, targetTopic, info, repartition, at, infra.offsetMapPartitions, brokerRejected, sendAlone);
         } catch (err) {
-          await this.forget(pb.topic, pb.partition, targetTopic);
+          await this.forget(pb.topic, pb.partition, at);
           if (!(err instanceof ChunkRejected)) {
             const mapped = this.toBridgeError(err, pb, targetTopic);
             if (!mapped.retriable || transientRetries >= (this.settings.transientRetries ?? 3)) throw mapped;
@@ -242,14 +271,14 @@ export class Bridge {
         replicated: 0,
         skippedDuplicate: 0,
         deadLettered: 0,
-        firstUnreplicatedOffset: this.firstUnreplicated(pb, targetTopic)?.toString(),
+        firstUnreplicatedOffset: this.firstUnreplicated(pb, this.checkpointAt(pb, targetTopic, isRepartitioned(this.settings.topicMapping, pb.topic)))?.toString(),
         error,
       };
     }
   }
 
-  private firstUnreplicated(pb: PartitionBatch, targetTopic: string): bigint | undefined {
-    const cp = this.checkpoints.get(checkpointKey(targetTopic, pb.partition));
+  private firstUnreplicated(pb: PartitionBatch, at: CheckpointAt): bigint | undefined {
+    const cp = this.checkpoints.get(checkpointKey(at));
     const rec = pb.records.find((r) => cp === undefined || r.offset >= cp.nextSourceOffset);
     return rec?.offset ?? pb.records[0]?.offset;
   }
@@ -259,6 +288,8 @@ export class Bridge {
     sourceCluster: string,
     targetTopic: string,
     info: TargetTopicInfo,
+    repartition: boolean,
+    at: CheckpointAt,
     offsetMapPartitions: number,
     brokerRejected: ReadonlyMap<bigint, string>,
     sendAlone: ReadonlySet<bigint>,
@@ -269,7 +300,7 @@ export class Bridge {
     const txn = await producer.transaction();
     let done = false;
     try {
-      const checkpoint = await this.checkpoint(targetTopic, pb.partition);
+      const checkpoint = await this.checkpoint(at);
       const fresh = checkpoint ? pb.records.filter((r) => r.offset >= checkpoint.nextSourceOffset) : pb.records;
       const skippedDuplicate = pb.records.length - fresh.length;
       const result = { sourceTopic: pb.topic, sourcePartition: pb.partition, targetTopic, skippedDuplicate };
@@ -284,6 +315,7 @@ export class Bridge {
       const provenance = this.settings.provenanceHeaders ? { cluster: sourceCluster } : undefined;
       for (const record of fresh) {
         const message = toTargetMessage(record, { provenance });
+        if (repartition) message.partition = targetPartitionFor(message.key as Buffer | null, pb.partition, info.partitions);
         const size = estimateRecordSize(message);
         const letter = (reason: DeadLetter['reason'], detail: string): void => {
           letters.push({ record, sourceCluster, targetTopic, reason, detail });
@@ -299,6 +331,7 @@ export class Bridge {
       if (letters.length > 0 && !this.deps.deadLetter) throw noDeadLetterSinkError(letters);
 
       const placements: Placement[] = [];
+      const spans: TargetSpan[] = [];
       for (const chunk of chunkRecords(good, sendAlone, info.maxMessageBytes)) {
         let metadata;
         try {
@@ -307,6 +340,10 @@ export class Bridge {
           const rejection = recordRejection(err);
           if (rejection !== undefined && !isFenced(err)) throw new ChunkRejected(chunk.map((c) => c.record.offset), rejection);
           throw err;
+        }
+        if (repartition) {
+          spans.push(...chunkSpans(chunk, metadata, targetTopic));
+          continue;
         }
         const baseOffset = metadata.find((m) => m.partition === pb.partition && m.topicName === targetTopic)?.baseOffset;
         if (baseOffset === undefined) {
@@ -323,11 +360,12 @@ export class Bridge {
         sourceTopic: pb.topic,
         sourcePartition: pb.partition,
         targetTopic,
-        targetPartition: pb.partition,
+        targetPartition: repartition ? null : pb.partition,
         firstSourceOffset: first.offset,
         lastSourceOffset: last.offset,
         runs: buildRuns(placements),
         deadLettered: letters.map((l) => ({ offset: l.record.offset, reason: l.reason })),
+        ...(repartition ? { repartitioned: { targetPartitions: info.partitions, spans } } : {}),
         writtenAt: (this.deps.now ?? Date.now)(),
       };
       const key = offsetMapKey(this.settings.bridgeId, pb.topic, pb.partition, first.offset);
@@ -342,13 +380,13 @@ export class Bridge {
         nextTargetOffset: lastPlacement ? lastPlacement.targetOffset + 1n : checkpoint?.nextTargetOffset,
       };
       await txn.sendOffsets({
-        consumerGroupId: this.groupId,
+        consumerGroupId: at.groupId,
         topics: [
           {
-            topic: targetTopic,
+            topic: at.topic,
             partitions: [
               // kafkajs passes `metadata` through to TxnOffsetCommit (it is not in its type definitions).
-              { partition: pb.partition, offset: next.nextSourceOffset.toString(), metadata: encodeCheckpointMetadata(next.nextTargetOffset) } as {
+              { partition: at.partition, offset: next.nextSourceOffset.toString(), metadata: encodeCheckpointMetadata(next.nextTargetOffset) } as {
                 partition: number;
                 offset: string;
               },
@@ -358,11 +396,11 @@ export class Bridge {
       });
       done = true;
       await txn.commit();
-      this.checkpoints.set(checkpointKey(targetTopic, pb.partition), next);
+      this.checkpoints.set(checkpointKey(at), next);
       return {
         ...result,
         status: 'committed',
-        replicated: placements.length,
+        replicated: good.length,
         deadLettered: letters.length,
         nextSourceOffset: next.nextSourceOffset.toString(),
         entry,
@@ -373,21 +411,27 @@ export class Bridge {
     }
   }
 
-  private async checkpoint(targetTopic: string, partition: number): Promise<BridgeCheckpoint | undefined> {
-    const key = checkpointKey(targetTopic, partition);
+  private checkpointAt(pb: PartitionBatch, targetTopic: string, repartition: boolean): CheckpointAt {
+    return repartition
+      ? { groupId: repartitionCheckpointGroupId(this.settings.bridgeId, pb.topic, pb.partition), topic: this.offsetMapTopic, partition: 0 }
+      : { groupId: this.groupId, topic: targetTopic, partition: pb.partition };
+  }
+
+  private async checkpoint(at: CheckpointAt): Promise<BridgeCheckpoint | undefined> {
+    const key = checkpointKey(at);
     const cached = this.checkpoints.get(key);
     if (cached) return cached;
     const admin = await this.adminClient();
-    const fetched = await admin.fetchOffsets({ groupId: this.groupId, topics: [targetTopic] });
-    const p = fetched.find((t) => t.topic === targetTopic)?.partitions.find((x) => x.partition === partition);
+    const fetched = await admin.fetchOffsets({ groupId: at.groupId, topics: [at.topic] });
+    const p = fetched.find((t) => t.topic === at.topic)?.partitions.find((x) => x.partition === at.partition);
     if (!p || p.offset === '-1' || p.offset === '') return undefined;
     const checkpoint = { nextSourceOffset: BigInt(p.offset), nextTargetOffset: decodeCheckpointMetadata(p.metadata) };
     this.checkpoints.set(key, checkpoint);
     return checkpoint;
   }
 
-  private async forget(sourceTopic: string, partition: number, targetTopic: string): Promise<void> {
-    this.checkpoints.delete(checkpointKey(targetTopic, partition));
+  private async forget(sourceTopic: string, partition: number, at: CheckpointAt): Promise<void> {
+    this.checkpoints.delete(checkpointKey(at));
     const id = transactionalIdFor(this.settings.bridgeId, sourceTopic, partition);
     const producer = this.producers.get(id);
     this.producers.delete(id);
@@ -423,22 +467,30 @@ export class Bridge {
     return this.admin;
   }
 
-  private targetTopicInfo(sourceTopic: string, targetTopic: string): Promise<TargetTopicInfo> {
+  private targetTopicInfo(sourceTopic: string, targetTopic: string, repartition: boolean): Promise<TargetTopicInfo> {
     let p = this.targetTopics.get(targetTopic);
     if (!p) {
-      p = this.loadTargetTopicInfo(sourceTopic, targetTopic);
+      p = this.loadTargetTopicInfo(sourceTopic, targetTopic, repartition);
       p.catch(() => this.targetTopics.delete(targetTopic));
       this.targetTopics.set(targetTopic, p);
     }
     return p;
   }
 
-  private async loadTargetTopicInfo(sourceTopic: string, targetTopic: string): Promise<TargetTopicInfo> {
+  private async loadTargetTopicInfo(sourceTopic: string, targetTopic: string, repartition: boolean): Promise<TargetTopicInfo> {
     const admin = await this.adminClient();
-    if (this.deps.sourceAdmin) {
+    if (this.deps.sourceAdmin && !repartition) {
       await syncTopic({ source: this.deps.sourceAdmin, target: admin, sourceTopic, targetTopic });
     }
     const shape = await describeTopic(admin, targetTopic);
+    if (!shape && repartition) {
+      // The partition count is the point of repartitioning: the bridge cannot guess it.
+      throw new TopicMismatchError(
+        `Target topic "${targetTopic}" does not exist; TOPIC_MAPPING repartitions source topic "${sourceTopic}" by key, ` +
+          'so create the target topic with the partition count you want before the bridge writes to it',
+        { topic: targetTopic, sourceTopic, cluster: 'target', field: 'TOPIC_MAPPING' },
+      );
+    }
     if (!shape) {
       throw new TopicMismatchError(
         `Target topic "${targetTopic}" does not exist and the bridge has no source connection to copy its shape from; ` +
@@ -497,8 +549,24 @@ export function replicateBatch(batch: KafkaBatch, bridge: Bridge): Promise<Bridg
   return bridge.replicateBatch(batch);
 }
 
-function checkpointKey(targetTopic: string, partition: number): string {
-  return `${targetTopic}\u0000${partition}`;
+function checkpointKey(at: CheckpointAt): string {
+  return `${at.groupId}\u0000${at.topic}\u0000${at.partition}`;
+}
+
+/**
+ * The target spans one produce request of a repartitioned batch wrote: kafkajs puts the chunk's records for
+ * one partition, in order, into one record batch, whose base offset the response carries per partition.
+ */
+function chunkSpans(chunk: readonly PreparedRecord[], metadata: ReadonlyArray<{ topicName: string; partition: number; baseOffset?: string }>, targetTopic: string): TargetSpan[] {
+  const counts = new Map<number, number>();
+  for (const c of chunk) counts.set(c.message.partition as number, (counts.get(c.message.partition as number) ?? 0) + 1);
+  return [...counts].map(([partition, length]) => {
+    const baseOffset = metadata.find((m) => m.partition === partition && m.topicName === targetTopic)?.baseOffset;
+    if (baseOffset === undefined) {
+      throw new TransactionError(`Produce response for ${targetTopic}-${partition} carried no base offset`, { topic: targetTopic, partition });
+    }
+    return { partition, targetStart: BigInt(baseOffset), length };
+  });
 }
 
 async function safeAbort(txn: Transaction): Promise<void> {

@@ -169,7 +169,8 @@ export function assertSamePartitionCount(sourceTopic: string, sourcePartitions: 
   if (sourcePartitions !== targetPartitions) {
     throw new TopicMismatchError(
       `Target topic "${targetTopic}" has ${targetPartitions} partition(s) but source topic "${sourceTopic}" has ${sourcePartitions}; ` +
-        'the bridge keeps partition numbers, so they must match (recreate the target topic, or use key-based repartitioning)',
+        'the bridge keeps partition numbers, so they must match (recreate the target topic, or ask for key-based repartitioning ' +
+        `with "repartition": ["${sourceTopic}"] in TOPIC_MAPPING, which makes consumer offsets untranslatable)`,
       { topic: targetTopic, sourceTopic, sourcePartitions, targetPartitions },
     );
   }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
-import type { OffsetMapEntry } from './offsetMap';
+import type { OffsetMapEntry, TargetSpan } from './offsetMap';
 import { readOffsetMap } from './offsetMapStore';
+import { targetPartitionFor } from './partitioner';
 import { PROVENANCE_HEADER_PREFIX } from './records';
 import { readRanges } from './read';
 
@@ -20,9 +21,58 @@ export interface PartitionVerification {
   match: boolean;
 }
 
+/**
+ * A topic repartitioned by key, compared as a whole (per-partition checksums cannot match: one source
+ * partition is scattered over the target partitions). `match` needs all of: equal counts, equal
+ * order-insensitive content checksums (nothing lost, duplicated or altered), every keyed target record in the
+ * partition Kafka's default partitioner picks for its key, and, for each key whose source records all sit in
+ * one source partition, the same order on the target (an order-sensitive checksum per key).
+ */
+export interface RepartitionedVerification {
+  sourceTopic: string;
+  targetTopic: string;
+  /** Source partitions with offset-map entries, and the target partition count the keys were hashed onto. */
+  sourcePartitions: number;
+  targetPartitions: number;
+  sourceCount: number;
+  targetCount: number;
+  deadLettered: number;
+  /** Order-insensitive checksums over every record. */
+  sourceChecksum: string;
+  targetChecksum: string;
+  /** Keys whose order was compared, and how many of them differ (missing, extra, altered or reordered). */
+  keysCompared: number;
+  keysDifferent: number;
+  /** Up to 5 differing keys, base64. */
+  sampleDifferentKeys: string[];
+  /** Keys found in several source partitions: their relative order was never defined, only content is compared. */
+  keysInSeveralSourcePartitions: number;
+  /** Records without a key (placed by source partition; content compared, not order). */
+  keylessRecords: number;
+  /** Keyed target records not in the partition their key hashes to. */
+  misplaced: number;
+  match: boolean;
+}
+
 export interface VerificationReport {
   partitions: PartitionVerification[];
+  /** Topics repartitioned by key (absent from `partitions`). */
+  repartitioned: RepartitionedVerification[];
   ok: boolean;
+}
+
+/** The canonical text of a record for checksums: key, value, timestamp and headers (provenance ignored). */
+function recordLine(message: KafkaMessage): string {
+  const headers = Object.entries(message.headers ?? {})
+    .filter(([k]) => !k.startsWith(PROVENANCE_HEADER_PREFIX))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}=${x === undefined ? '' : Buffer.from(x).toString('base64')}`));
+  return [
+    message.key === null ? '-' : message.key.toString('base64'),
+    message.value === null ? '-' : message.value.toString('base64'),
+    message.timestamp,
+    headers.join(','),
+  ].join('|');
 }
 
 /**
@@ -34,17 +84,7 @@ export class RecordChecksum {
   public count = 0;
 
   public add(message: KafkaMessage): void {
-    const headers = Object.entries(message.headers ?? {})
-      .filter(([k]) => !k.startsWith(PROVENANCE_HEADER_PREFIX))
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}=${x === undefined ? '' : Buffer.from(x).toString('base64')}`));
-    const line = [
-      message.key === null ? '-' : message.key.toString('base64'),
-      message.value === null ? '-' : message.value.toString('base64'),
-      message.timestamp,
-      headers.join(','),
-    ].join('|');
-    this.hash.update(`${line}\n`);
+    this.hash.update(`${recordLine(message)}\n`);
     this.count++;
   }
 
@@ -56,7 +96,8 @@ export class RecordChecksum {
 /**
  * Compare source and target per partition over the range the bridge replicated (from the offset map):
  * counts and order-sensitive checksums. Dead-lettered source records are excluded from the source side.
- * Anything missing, duplicated, reordered or altered makes `match` false.
+ * Anything missing, duplicated, reordered or altered makes `match` false. Topics repartitioned by key are
+ * compared as a whole instead ({@link RepartitionedVerification}).
  *
  * @example
  * ```ts
@@ -76,8 +117,15 @@ export async function verifyReplication(options: {
 }): Promise<VerificationReport> {
   const entries = options.entries ?? (await readOffsetMap(options.target, options.targetAdmin, { bridgeId: options.bridgeId, topic: options.offsetMapTopic }));
   const groups = new Map<string, OffsetMapEntry[]>();
+  const repartitionedTopics = new Set(entries.filter((e) => e.repartitioned).map((e) => e.sourceTopic));
+  const repartitioned: RepartitionedVerification[] = [];
+  for (const sourceTopic of [...repartitionedTopics].sort()) {
+    if (options.topics && !options.topics.includes(sourceTopic)) continue;
+    repartitioned.push(await verifyRepartitionedTopic(options, sourceTopic, entries.filter((e) => e.sourceTopic === sourceTopic)));
+  }
   for (const e of entries) {
     if (options.topics && !options.topics.includes(e.sourceTopic)) continue;
+    if (repartitionedTopics.has(e.sourceTopic)) continue;
     const key = `${e.sourceTopic}\u0000${e.sourcePartition}`;
     groups.set(key, [...(groups.get(key) ?? []), e]);
   }
@@ -127,5 +175,126 @@ export async function verifyReplication(options: {
       });
     }
   }
-  return { partitions, ok: partitions.every((p) => p.match) };
+  return { partitions, repartitioned, ok: partitions.every((p) => p.match) && repartitioned.every((r) => r.match) };
+}
+
+/** Per-key state while reading one side of a repartitioned topic. */
+interface KeyState {
+  chain: string;
+  sourcePartition: number;
+  several: boolean;
+}
+
+/** Order-insensitive: the sum of 64-bit record hashes (mod 2^64) with the count. */
+class ContentSum {
+  public sum = 0n;
+  public count = 0;
+
+  public add(line: string): void {
+    this.sum = (this.sum + createHash('sha256').update(line).digest().readBigUInt64BE(0)) & 0xffffffffffffffffn;
+    this.count++;
+  }
+
+  public digest(): string {
+    return this.sum.toString(16).padStart(16, '0');
+  }
+}
+
+function chainKey(keys: Map<string, KeyState>, key: string, line: string, partition: number): void {
+  const state = keys.get(key);
+  const chain = createHash('sha256').update(`${state?.chain ?? ''}\n${line}`).digest('hex').slice(0, 16);
+  if (state) {
+    state.chain = chain;
+    if (state.sourcePartition !== partition) state.several = true;
+  } else keys.set(key, { chain, sourcePartition: partition, several: false });
+}
+
+async function verifyRepartitionedTopic(
+  options: { source: Kafka; target: Kafka; timeoutMs?: number },
+  sourceTopic: string,
+  entries: OffsetMapEntry[],
+): Promise<RepartitionedVerification> {
+  const targetTopic = (entries[0] as OffsetMapEntry).targetTopic;
+  const targetPartitions = entries.find((e) => e.repartitioned)?.repartitioned?.targetPartitions ?? 0;
+  const sourceRanges = new Map<number, { from: bigint; to: bigint }>();
+  const dlq = new Set<string>();
+  const spans = new Map<number, TargetSpan[]>();
+  for (const e of entries) {
+    const r = sourceRanges.get(e.sourcePartition);
+    sourceRanges.set(e.sourcePartition, {
+      from: r && r.from < e.firstSourceOffset ? r.from : e.firstSourceOffset,
+      to: r && r.to > e.lastSourceOffset + 1n ? r.to : e.lastSourceOffset + 1n,
+    });
+    for (const d of e.deadLettered) dlq.add(`${e.sourcePartition}/${d.offset}`);
+    for (const s of e.repartitioned?.spans ?? []) spans.set(s.partition, [...(spans.get(s.partition) ?? []), s]);
+  }
+  const sourceKeys = new Map<string, KeyState>();
+  const sourceSum = new ContentSum();
+  let keyless = 0;
+  await readRanges(options.source, sourceTopic, sourceRanges, (p, m) => {
+    if (dlq.has(`${p}/${m.offset}`)) return;
+    const line = recordLine(m);
+    sourceSum.add(line);
+    if (m.key === null) keyless++;
+    else chainKey(sourceKeys, m.key.toString('base64'), line, p);
+  }, { timeoutMs: options.timeoutMs });
+
+  // Only the offsets the bridge wrote (its spans) count: anything else on the target is not the bridge's.
+  const targetRanges = new Map<number, { from: bigint; to: bigint }>();
+  for (const [p, list] of spans) {
+    list.sort((a, b) => (a.targetStart < b.targetStart ? -1 : 1));
+    const lastSpan = list[list.length - 1] as TargetSpan;
+    targetRanges.set(p, { from: (list[0] as TargetSpan).targetStart, to: lastSpan.targetStart + BigInt(lastSpan.length) });
+  }
+  const cursor = new Map<number, number>();
+  const inSpans = (p: number, offset: bigint): boolean => {
+    const list = spans.get(p) ?? [];
+    let i = cursor.get(p) ?? 0;
+    while (i < list.length && offset >= (list[i] as TargetSpan).targetStart + BigInt((list[i] as TargetSpan).length)) i++;
+    cursor.set(p, i);
+    return i < list.length && offset >= (list[i] as TargetSpan).targetStart;
+  };
+  const targetKeys = new Map<string, KeyState>();
+  const targetSum = new ContentSum();
+  let misplaced = 0;
+  await readRanges(options.target, targetTopic, targetRanges, (p, m) => {
+    if (!inSpans(p, BigInt(m.offset))) return;
+    const line = recordLine(m);
+    targetSum.add(line);
+    if (m.key === null) return;
+    if (targetPartitionFor(m.key, 0, targetPartitions) !== p) misplaced++;
+    chainKey(targetKeys, m.key.toString('base64'), line, p);
+  }, { timeoutMs: options.timeoutMs });
+
+  let keysCompared = 0;
+  let several = 0;
+  const different: string[] = [];
+  for (const [key, s] of sourceKeys) {
+    if (s.several) {
+      several++;
+      continue;
+    }
+    keysCompared++;
+    if (targetKeys.get(key)?.chain !== s.chain) different.push(key);
+  }
+  // A key only on the target is a difference too (content sums also catch it).
+  for (const key of targetKeys.keys()) if (!sourceKeys.has(key)) different.push(key);
+  return {
+    sourceTopic,
+    targetTopic,
+    sourcePartitions: sourceRanges.size,
+    targetPartitions,
+    sourceCount: sourceSum.count,
+    targetCount: targetSum.count,
+    deadLettered: dlq.size,
+    sourceChecksum: sourceSum.digest(),
+    targetChecksum: targetSum.digest(),
+    keysCompared,
+    keysDifferent: different.length,
+    sampleDifferentKeys: different.slice(0, 5),
+    keysInSeveralSourcePartitions: several,
+    keylessRecords: keyless,
+    misplaced,
+    match: sourceSum.count === targetSum.count && sourceSum.digest() === targetSum.digest() && different.length === 0 && misplaced === 0,
+  };
 }
