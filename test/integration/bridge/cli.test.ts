@@ -1,25 +1,11 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Bridge } from '../../../src/bridge/replicate';
 import { partitionEnds, readRanges } from '../../../src/bridge/read';
+import { runKbridge as kbridge } from '../../support/cli';
 import { uniqueName, waitFor } from '../../support/helpers';
 import { batchOf, produce, readAll, sampleRecords } from './support';
 import { connectClusters, disconnectClusters, type TestClusters } from './support';
-
-const run = promisify(execFile);
-
-/** Run `kbridge` as a user would; resolves with the exit code and output. */
-async function kbridge(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/kbridge.mjs', ...args], { timeout: 90_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 let source: Kafka;
 let target: Kafka;
