@@ -1,6 +1,7 @@
 import { readOffsetMap } from '../bridge/offsetMapStore';
 import type { OffsetMapEntry } from '../bridge/offsetMap';
 import { withAdmin } from '../kafka/clients';
+import { commitGroupOffsets, type TopicOffsets } from '../kafka/groupOffsets';
 import type { CutoverDeps } from './context';
 import { targetTopicOf } from './plan';
 
@@ -43,9 +44,9 @@ export interface ReseededPartition {
 /**
  * Rollback after the target consumers ran while the bridge kept replicating (consumers-first): carry their
  * progress back to the source group, so the re-enabled source consumer neither re-reads what the target
- * consumer already processed nor skips anything. Only moves offsets forward; the source group must be empty
- * (its mapping still disabled) and the target group stopped (its committed offsets final). With `dryRun`,
- * computes without committing.
+ * consumer already processed nor skips anything. Only moves offsets forward, in one OffsetCommit
+ * ({@link commitGroupOffsets}); the source group must be empty (its mapping still disabled: GroupNotEmptyError
+ * otherwise) and the target group stopped (its committed offsets final). With `dryRun`, computes without committing.
  *
  * @example
  * ```ts
@@ -61,6 +62,7 @@ export async function reseedSourceFromTarget(deps: CutoverDeps, groupId: string,
   return withAdmin(deps.kafka.source, async (admin) => {
     const sourceCommitted = await admin.fetchOffsets({ groupId, topics: plan.topics });
     const moved: ReseededPartition[] = [];
+    const commits: TopicOffsets[] = [];
     for (const topic of plan.topics) {
       const onTarget = targetCommitted.find((t) => t.topic === targetTopicOf(plan, topic));
       const onSource = sourceCommitted.find((t) => t.topic === topic);
@@ -73,8 +75,10 @@ export async function reseedSourceFromTarget(deps: CutoverDeps, groupId: string,
         partitions.push({ partition: p.partition, offset: next.toString() });
         moved.push({ topic, partition: p.partition, from, to: next.toString(), targetCommitted: p.offset });
       }
-      if (partitions.length > 0 && options.dryRun !== true) await admin.setOffsets({ groupId, topic, partitions });
+      if (partitions.length > 0) commits.push({ topic, partitions });
     }
+    // One OffsetCommit for every topic (refused with GroupNotEmptyError while the source group has members).
+    if (commits.length > 0 && options.dryRun !== true) await commitGroupOffsets(deps.kafka.source, groupId, commits);
     return moved;
   });
 }

@@ -1,15 +1,17 @@
 import { readOffsetMap } from '../../bridge/offsetMapStore';
 import { requireExactTranslation } from '../../bridge/offsetMap';
-import { GroupNotEmptyError } from '../../errors';
+import type { Admin } from 'kafkajs';
 import { withAdmin } from '../../kafka/clients';
-import { runStep, type CutoverDeps, type StepResult } from '../context';
+import { commitGroupOffsets, type TopicOffsets } from '../../kafka/groupOffsets';
+import { runStep, type CutoverDeps, type StepContext, type StepResult } from '../context';
 import { targetTopicOf } from '../plan';
 
 /**
  * Translate each group's committed source offsets through the bridge's offset map (exact only: an offset the
  * bridge has not reached is an OffsetTranslationError) and commit them to the same group id on the target.
  * Refuses while the target group has members (GroupNotEmptyError: Kafka rejects offset commits from outside an
- * active group, and a running consumer would race us). Partitions the group never committed on are left
+ * active group, and a running consumer would race us). Each group's offsets go out in one OffsetCommit
+ * ({@link commitGroupOffsets}), not one consumer join per topic. Partitions the group never committed on are left
  * uncommitted: the target mapping's starting position then applies, as it did on the source.
  *
  * @example
@@ -35,9 +37,6 @@ export function translateAndSeedOffsets(deps: CutoverDeps): Promise<StepResult> 
       });
       const groups: Record<string, Record<string, { source: string; target: string }>> = {};
       for (const g of plan.consumerGroups) {
-        const described = await admin.describeGroups([g.groupId]);
-        const members = described.groups[0]?.members.length ?? 0;
-        if (members > 0) throw new GroupNotEmptyError(`Target group ${g.groupId} has ${members} active members; stop them before seeding offsets`, { group: g.groupId });
         const seeded: Record<string, { source: string; target: string }> = {};
         const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
         for (const c of committed.get(g.groupId) ?? []) {
@@ -47,19 +46,31 @@ export function translateAndSeedOffsets(deps: CutoverDeps): Promise<StepResult> 
           const tt = targetTopicOf(plan, c.topic);
           byTopic.set(tt, [...(byTopic.get(tt) ?? []), { partition: c.partition, offset: target.toString() }]);
         }
-        for (const [topic, partitions] of byTopic) {
-          const before = await admin.fetchOffsets({ groupId: g.groupId, topics: [topic] });
-          await ctx.change({
-            kind: 'offsets',
-            target: `${g.groupId}@${topic}`,
-            from: Object.fromEntries((before[0]?.partitions ?? []).map((p) => [p.partition, p.offset])),
-            to: Object.fromEntries(partitions.map((p) => [p.partition, p.offset])),
-          });
-          if (!ctx.dryRun) await admin.setOffsets({ groupId: g.groupId, topic, partitions });
-        }
+        const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+        // One OffsetCommit for all the group's topics; it refuses while the target group has members, also in a
+        // dry run, and the changes are audited only once the group was found empty.
+        await commitGroupOffsets(deps.kafka.target, g.groupId, topics, {
+          dryRun: ctx.dryRun,
+          beforeCommit: () => recordChanges(ctx, admin, g.groupId, topics),
+        });
+        if (ctx.dryRun) await recordChanges(ctx, admin, g.groupId, topics);
         groups[g.groupId] = seeded;
       }
       return { detail: { groups } };
     });
   });
+}
+
+/** Audit one change per group and topic (from → to), as the rollback reads them, before the commit. */
+async function recordChanges(ctx: StepContext, admin: Admin, groupId: string, topics: readonly TopicOffsets[]): Promise<void> {
+  if (topics.length === 0) return;
+  const before = await admin.fetchOffsets({ groupId, topics: topics.map((t) => t.topic) });
+  for (const { topic, partitions } of topics) {
+    await ctx.change({
+      kind: 'offsets',
+      target: `${groupId}@${topic}`,
+      from: Object.fromEntries((before.find((b) => b.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset])),
+      to: Object.fromEntries(partitions.map((p) => [p.partition, p.offset])),
+    });
+  }
 }
