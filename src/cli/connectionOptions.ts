@@ -64,7 +64,7 @@ function optionsOf(side: ConnectionSide): Array<{ key: FlagKey; option: Option }
   const f = (suffix: string) => flagOf(side, suffix);
   const password = kafkaEnvNames(side.envPrefix).password;
   const specs: Array<{ key: FlagKey; option: Option }> = [
-    { key: 'bootstrapServers', option: new Option(`${side.bootstrapFlag} <servers>`, `${side.name === 'kafka' ? '' : `${side.name} `}bootstrap servers "host:port[,host:port]"`).makeOptionMandatory() },
+    { key: 'bootstrapServers', option: new Option(`${side.bootstrapFlag} <servers>`, `${side.flagPrefix === '' ? '' : `${side.name} `}bootstrap servers "host:port[,host:port]"`).makeOptionMandatory() },
     {
       key: 'auth',
       // choices() for the help text; the parser also accepts any case, as the Lambda variables do.
