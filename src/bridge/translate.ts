@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { GroupNotEmptyError, OffsetTranslationError } from '../errors';
+import { OffsetTranslationError } from '../errors';
+import { commitGroupOffsets } from '../kafka/groupOffsets';
 import { translateOffset, type OffsetMapEntry, type Translation } from './offsetMap';
 import { readOffsetMap } from './offsetMapStore';
 import { readRanges } from './read';
@@ -74,16 +75,17 @@ export async function translateGroupOffsets(options: {
 }
 
 /**
- * Write translated offsets to the same group on the target. Refuses with {@link GroupNotEmptyError} when
- * the target group has members (offsets of an active group cannot be set), and with
- * {@link OffsetTranslationError} when any row is not exact (nothing is written then).
+ * Write translated offsets to the same group on the target, all topics in one OffsetCommit
+ * ({@link commitGroupOffsets}). Refuses with {@link OffsetTranslationError} when any row is not exact, and with
+ * `GroupNotEmptyError` when the target group has members (offsets of an active group cannot be set);
+ * nothing is written then. Applying the same rows again is harmless.
  *
  * @example
  * ```ts
- * await applyTranslatedOffsets(targetAdmin, 'billing', rows);
+ * await applyTranslatedOffsets(target, 'billing', rows);
  * ```
  */
-export async function applyTranslatedOffsets(targetAdmin: Admin, groupId: string, rows: readonly TranslatedOffset[]): Promise<void> {
+export async function applyTranslatedOffsets(target: Kafka, groupId: string, rows: readonly TranslatedOffset[]): Promise<void> {
   const inexact = rows.filter((r) => r.status !== 'exact');
   if (inexact.length > 0) {
     const first = inexact[0] as TranslatedOffset;
@@ -92,19 +94,10 @@ export async function applyTranslatedOffsets(targetAdmin: Admin, groupId: string
       { group: groupId, topic: first.sourceTopic, partition: first.partition, offset: first.sourceOffset },
     );
   }
-  const described = await targetAdmin.describeGroups([groupId]);
-  const group = described.groups[0];
-  if (group && group.members.length > 0) {
-    throw new GroupNotEmptyError(
-      `Target group "${groupId}" has ${group.members.length} active member(s) (state ${group.state}); stop its consumers before applying offsets`,
-      { group: groupId, cluster: 'target', members: group.members.length },
-    );
-  }
   const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
   for (const r of rows) {
     const topic = r.targetTopic ?? r.sourceTopic;
     byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition: r.partition, offset: r.targetOffset as string }]);
   }
-  for (const [topic, partitions] of byTopic) await targetAdmin.setOffsets({ groupId, topic, partitions });
+  await commitGroupOffsets(target, groupId, [...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
 }
-
