@@ -288,9 +288,7 @@ export function translateOffset(
     return {
       status: 'unavailable',
       reason: 'repartitioned',
-      detail:
-        `repartitioned: ${sourceTopic} is repartitioned by key onto the ${repartitioned.repartitioned.targetPartitions} partition(s) of ` +
-        `${repartitioned.targetTopic}, so offset ${committed} of ${sourceTopic}-${sourcePartition} has no single target offset`,
+      detail: `repartitioned by key onto the ${repartitioned.repartitioned.targetPartitions} partition(s) of ${repartitioned.targetTopic}: a source offset has no single target offset`,
     };
   }
   const mine = entries

@@ -24,7 +24,15 @@ import {
 import { targetPartitionFor } from './partitioner';
 import { RECORD_BATCH_OVERHEAD, chunkBySize, estimateRecordSize, toTargetMessage } from './records';
 import { isRepartitioned, mapTopic, type TopicMapping } from './topicMapping';
-import { assertSamePartitionCount, describeTopic, ensureTopic, syncTopic, targetInfoFromShape, type TargetTopicInfo } from './topics';
+import {
+  assertSamePartitionCount,
+  describeTopic,
+  ensureTopic,
+  missingRepartitionedTarget,
+  syncTopic,
+  targetInfoFromShape,
+  type TargetTopicInfo,
+} from './topics';
 
 /** Settings of one bridge (parsed at the edge). */
 export interface BridgeSettings {
@@ -483,14 +491,7 @@ export class Bridge {
       await syncTopic({ source: this.deps.sourceAdmin, target: admin, sourceTopic, targetTopic });
     }
     const shape = await describeTopic(admin, targetTopic);
-    if (!shape && repartition) {
-      // The partition count is the point of repartitioning: the bridge cannot guess it.
-      throw new TopicMismatchError(
-        `Target topic "${targetTopic}" does not exist; TOPIC_MAPPING repartitions source topic "${sourceTopic}" by key, ` +
-          'so create the target topic with the partition count you want before the bridge writes to it',
-        { topic: targetTopic, sourceTopic, cluster: 'target', field: 'TOPIC_MAPPING' },
-      );
-    }
+    if (!shape && repartition) throw missingRepartitionedTarget(sourceTopic, targetTopic);
     if (!shape) {
       throw new TopicMismatchError(
         `Target topic "${targetTopic}" does not exist and the bridge has no source connection to copy its shape from; ` +

@@ -109,6 +109,8 @@ export interface SyncTopicResult {
  * mirrored configs if missing; if it exists with another partition count, throw {@link TopicMismatchError}
  * (naming the topic and both counts) so nothing is written to the wrong partitions.
  * `min.insync.replicas` is copied only when the target has enough brokers to honour it.
+ * With `repartition` (the mapping repartitions this topic by key) an existing target topic is accepted with any
+ * partition count, and a missing one is refused: its partition count is the user's choice.
  *
  * @example
  * ```ts
@@ -121,14 +123,16 @@ export async function syncTopic(options: {
   sourceTopic: string;
   targetTopic: string;
   replicationFactor?: number;
+  repartition?: boolean;
 }): Promise<SyncTopicResult> {
   const source = await describeTopic(options.source, options.sourceTopic);
   if (!source) {
     throw new TopicMismatchError(`Source topic "${options.sourceTopic}" does not exist`, { topic: options.sourceTopic, cluster: 'source' });
   }
   const existing = await describeTopic(options.target, options.targetTopic);
+  if (!existing && options.repartition) throw missingRepartitionedTarget(options.sourceTopic, options.targetTopic);
   if (existing) {
-    assertSamePartitionCount(options.sourceTopic, source.partitions, options.targetTopic, existing.partitions);
+    if (!options.repartition) assertSamePartitionCount(options.sourceTopic, source.partitions, options.targetTopic, existing.partitions);
     return { sourceTopic: options.sourceTopic, targetTopic: options.targetTopic, action: 'exists', partitions: existing.partitions, configs: {} };
   }
   const brokers = (await options.target.describeCluster()).brokers.length;
@@ -155,6 +159,23 @@ export async function syncTopic(options: {
   if (!created) throw new TopicMismatchError(`Target topic "${options.targetTopic}" was not created`, { topic: options.targetTopic, cluster: 'target' });
   assertSamePartitionCount(options.sourceTopic, source.partitions, options.targetTopic, created.partitions);
   return { sourceTopic: options.sourceTopic, targetTopic: options.targetTopic, action: 'created', partitions: created.partitions, configs };
+}
+
+/**
+ * The error for a target topic that does not exist although the mapping repartitions its source topic by key:
+ * the partition count is the point of repartitioning, so nothing guesses it.
+ *
+ * @example
+ * ```ts
+ * throw missingRepartitionedTarget('orders', 'orders-v2');
+ * ```
+ */
+export function missingRepartitionedTarget(sourceTopic: string, targetTopic: string): TopicMismatchError {
+  return new TopicMismatchError(
+    `Target topic "${targetTopic}" does not exist; TOPIC_MAPPING repartitions source topic "${sourceTopic}" by key, ` +
+      'so create the target topic with the partition count you want before the bridge writes to it',
+    { topic: targetTopic, sourceTopic, cluster: 'target', field: 'TOPIC_MAPPING' },
+  );
 }
 
 /**

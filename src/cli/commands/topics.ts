@@ -18,11 +18,11 @@ export function register(program: Command): void {
     .command('sync')
     .description('Create missing target topics with the source partition count and configs; check existing ones')
     .option('--topics <topics...>', 'source topics (default: every non-internal source topic)')
-    .option('--topic-mapping <json>', 'same as TOPIC_MAPPING: identity | {"prefix":"x."} | {"map":{"a":"b"}}')
+    .option('--topic-mapping <json>', 'same as TOPIC_MAPPING: identity | {"prefix":"x."} | {"map":{"a":"b"}}, optionally with "repartition": "all" | ["topic", ...]')
     .option('--replication-factor <n>', 'replication factor on the target (default: the broker default)')
     .option('--json', 'machine output');
   addBridgeConnectionOptions(sync).action(async (opts: SyncOptions) => {
-      const [{ connectBridgeClusters }, { syncTopic }, { mapTopic, parseTopicMapping }, { ConfigError }, { default: Table }] = await Promise.all([
+      const [{ connectBridgeClusters }, { syncTopic }, { isRepartitioned, mapTopic, parseTopicMapping }, { ConfigError }, { default: Table }] = await Promise.all([
         import('../../bridge/cliClients'),
         import('../../bridge/topics'),
         import('../../bridge/topicMapping'),
@@ -44,6 +44,7 @@ export function register(program: Command): void {
               target: targetAdmin,
               sourceTopic,
               targetTopic: mapTopic(mapping, sourceTopic),
+              repartition: isRepartitioned(mapping, sourceTopic),
               ...(opts.replicationFactor ? { replicationFactor: Number(opts.replicationFactor) } : {}),
             }),
           );

@@ -11,6 +11,7 @@ import { partitionEnds, readRanges } from '../../../src/bridge/read';
 import { Bridge, repartitionCheckpointGroupId } from '../../../src/bridge/replicate';
 import { translateGroupOffsets } from '../../../src/bridge/translate';
 import { verifyReplication } from '../../../src/bridge/verify';
+import { syncTopic } from '../../../src/bridge/topics';
 import { TopicMismatchError } from '../../../src/errors';
 import { TOOL_JVM_OPTS, kafkaClasspath } from '../../../src/local/clusters/kafkaDist';
 import { resolveLocalSettings } from '../../../src/local/clusters/settings';
@@ -253,6 +254,12 @@ describe('bridge key-based repartitioning, 8 → 3 partitions (real brokers)', (
     const overlapping = await fresh.replicateBatch(batchOf(allRecords));
     const again = await newBridge().replicateBatch(batchOf(allRecords));
     const landed = await readTarget(targetTopic, first.length + second.length);
+    const entries = await readOffsetMap(target, targetAdmin, { bridgeId });
+    const report = await verifyReplication({ source, target, targetAdmin, entries });
+    // The last entry of a partition claiming one source record less: verify must notice the extra target record.
+    const last = entries.reduce((m, e) => (e.sourcePartition === m.sourcePartition && e.lastSourceOffset > m.lastSourceOffset ? e : m));
+    const shortened = entries.map((e) => (e === last ? { ...e, lastSourceOffset: e.lastSourceOffset - 1n } : e));
+    const tampered = await verifyReplication({ source, target, targetAdmin, entries: shortened });
 
     // Assess
     expect(initial).toMatchObject({ replicated: first.length, skippedDuplicate: 0, failed: [] });
@@ -262,6 +269,9 @@ describe('bridge key-based repartitioning, 8 → 3 partitions (real brokers)', (
     expect(landed).toHaveLength(first.length + second.length);
     for (const seqs of seqsBy(landed.filter((x) => x.key !== null), (l) => l.key).values()) expect(seqs).toEqual([0, 1, 2, 3, 4, 5, 6]);
     for (const seqs of seqsBy(landed.filter((x) => x.key === null), (l) => l.sourcePartition).values()) expect(seqs).toEqual([0, 1, 4]);
+    expect(report.repartitioned[0]).toMatchObject({ sourceCount: landed.length, targetCount: landed.length, keysDifferent: 0, match: true });
+    expect(tampered.ok).toBe(false);
+    expect(tampered.repartitioned[0]).toMatchObject({ sourceCount: landed.length - 1, targetCount: landed.length, match: false });
     expect(await checkpoints(bridgeId, topic)).toEqual([...ends.entries()].sort(([x], [y]) => x - y).map(([, e]) => e.high.toString()));
   }, 90_000);
 
@@ -284,5 +294,24 @@ describe('bridge key-based repartitioning, 8 → 3 partitions (real brokers)', (
     expect(result.failed[0]?.error).toBeInstanceOf(TopicMismatchError);
     expect(result.failed[0]?.error?.message).toMatch(/Target topic "missing\.rp-.*" does not exist; TOPIC_MAPPING repartitions source topic/);
     expect(await targetAdmin.listTopics()).not.toContain(`missing.${topic}`);
+  }, 60_000);
+
+  it('`topics sync` accepts an existing target with another partition count only for a repartitioned topic, and creates none', async () => {
+    // Prepare
+    const { topic, targetTopic } = await topicPair();
+    const sync = (repartition: boolean, to = targetTopic) => syncTopic({ source: sourceAdmin, target: targetAdmin, sourceTopic: topic, targetTopic: to, repartition });
+
+    // Act
+    const accepted = await sync(true);
+    const refused = await sync(false).catch((err: unknown) => err);
+    const missing = await sync(true, `${targetTopic}-none`).catch((err: unknown) => err);
+
+    // Assess
+    expect(accepted).toMatchObject({ action: 'exists', partitions: TARGET_PARTITIONS });
+    expect(refused).toBeInstanceOf(TopicMismatchError);
+    expect((refused as Error).message).toMatch(/has 3 partition\(s\) but source topic .* has 8.*"repartition": \[/);
+    expect(missing).toBeInstanceOf(TopicMismatchError);
+    expect((missing as Error).message).toMatch(/does not exist; TOPIC_MAPPING repartitions/);
+    expect(await targetAdmin.listTopics()).not.toContain(`${targetTopic}-none`);
   }, 60_000);
 });
