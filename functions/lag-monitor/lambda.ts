@@ -45,7 +45,7 @@ export function createLagMonitorLambda(
     config.clusters.map((c) => [c.name, parseKafkaConnectionEnv(clusterEnvPrefix(c), env, { name: c.name })]),
   );
   const aws = resolveAwsClientConfig(env);
-  const cloudWatch = overrides.cloudWatch ?? new CloudWatchClient(aws.client);
+  const cloudWatch = overrides.cloudWatch ?? new CloudWatchClient(aws.cloudWatch ?? aws.client);
   const store = overrides.store ?? (config.sampleTable ? createDynamoSampleStore(new DynamoDBClient(aws.client), config.sampleTable) : undefined);
   const secrets = createAwsSecretReader({ clientConfig: aws });
   const logger = overrides.logger ?? new Logger({ serviceName: 'kbridge-lag-monitor' });

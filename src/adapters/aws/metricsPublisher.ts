@@ -50,7 +50,7 @@ export function chunkMetrics(metrics: LagMetric[], maxPerRequest = PUT_METRIC_DA
  *
  * @example
  * ```ts
- * const cw = new CloudWatchClient(resolveAwsClientConfig(process.env).client);
+ * const cw = new CloudWatchClient(resolveAwsClientConfig(process.env).cloudWatch);
  * await publishMetrics(cw, 'KafkaMskBridge', metrics);
  * ```
  */
