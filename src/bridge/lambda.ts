@@ -185,7 +185,7 @@ async function withMskBrokers(target: KafkaConnectionConfig, clusterArn: string,
 
 function report(result: BridgeResult, logger: Logger, metrics: Metrics, latencyMs: number): void {
   for (const p of result.partitions) {
-    if (p.status === 'failed') logger.error('partition batch not replicated; it will be redelivered', { ...p.error?.toJSON() });
+    if (p.status === 'failed') logger.error('partition batch not replicated; it will be redelivered', { error: p.error?.toJSON() });
     else if (p.deadLettered > 0) logger.warn('records dead-lettered', { topic: p.sourceTopic, partition: p.sourcePartition, deadLettered: p.deadLettered, offsets: p.entry?.deadLettered.map((d) => `${d.offset}:${d.reason}`) });
   }
   metrics.addMetric('RecordsReplicated', MetricUnit.Count, result.replicated);

@@ -259,7 +259,7 @@ export class Bridge {
             const mapped = this.toBridgeError(err, pb, targetTopic);
             if (!mapped.retriable || transientRetries >= (this.settings.transientRetries ?? 3)) throw mapped;
             transientRetries++;
-            this.deps.logger?.warn('Transient failure; retrying the partition batch', { ...mapped.toJSON(), retry: transientRetries });
+            this.deps.logger?.warn('Transient failure; retrying the partition batch', { error: mapped.toJSON(), retry: transientRetries });
             await new Promise((r) => setTimeout(r, 200 * 2 ** transientRetries));
             continue;
           }
@@ -271,7 +271,7 @@ export class Bridge {
       }
     } catch (err) {
       const error = this.toBridgeError(err, pb, targetTopic);
-      this.deps.logger?.warn('Partition batch failed', { ...error.toJSON() });
+      this.deps.logger?.warn('Partition batch failed', { error: error.toJSON() });
       return {
         ...base,
         targetTopic,
