@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createS3AuditLog } from '../adapters/aws/audit';
+import { createAwsSecretReader } from '../adapters/aws/secrets';
 import type { AwsClientConfig } from '../adapters/aws/clientConfig';
 import { createAwsConfigStore } from '../adapters/aws/configStore';
 import { createLambdaTriggerControl } from '../adapters/aws/triggerControl';
@@ -50,7 +51,10 @@ export async function buildAwsCutoverDeps(
   const audit = createS3AuditLog(aws, { bucket: env.CUTOVER_AUDIT_BUCKET, prefix: env.CUTOVER_AUDIT_PREFIX });
   const store = createAwsConfigStore(aws);
   const triggers = createLambdaTriggerControl(aws);
-  const [source, target] = await Promise.all([createKafka(connectionOf(plan, 'source'), kafkaDeps), createKafka(connectionOf(plan, 'target'), kafkaDeps)]);
+  // A plan's clusters may name Secrets Manager secrets (SASL, mTLS, root CA) in Lambda's formats: read them with
+  // the task's own role unless the caller brings a reader.
+  const withSecrets: CreateKafkaDeps = { ...kafkaDeps, secrets: kafkaDeps.secrets ?? createAwsSecretReader({ clientConfig: aws }) };
+  const [source, target] = await Promise.all([createKafka(connectionOf(plan, 'source'), withSecrets), createKafka(connectionOf(plan, 'target'), withSecrets)]);
   return {
     deps: { plan, audit, configStore: routeConfigStores({ secretsmanager: store, ssm: store }), triggers, kafka: { source, target } },
     close: () => {

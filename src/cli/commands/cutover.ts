@@ -6,10 +6,11 @@ import { resolveAwsClientConfig } from '../../adapters/aws/clientConfig';
 import { findRunDirByToken, sendApprovalDecision } from '../../cutover/approval';
 import { buildLocalCutoverDeps } from '../../cutover/awsDeps';
 import { runCutoverLocally, type CutoverProgress } from '../../cutover/localRun';
-import { parsePlan } from '../../cutover/plan';
+import { connectionOf, parsePlan } from '../../cutover/plan';
 import { parseJsonVariable } from '../../config/parse';
 import { ConfigError, describeError, KBridgeError } from '../../errors';
 import { createJsonLineLogger } from '../../kafka/logging';
+import { createCliSecretReader } from '../connectionOptions';
 
 /** Where local runs keep their run directories (log file, pending approval): `<root>/<cutoverId>`. */
 export const CUTOVER_RUNS_ROOT = '/tmp/kbridge-local/cutover';
@@ -103,11 +104,13 @@ export function register(program: Command): void {
         if (!opts.verbose) logFile = createWriteStream(join(runDir, 'cutover.log'), { flags: 'a' });
         const file = logFile;
         const logger = createJsonLineLogger({ service: 'kbridge-cutover', cutoverId: plan.cutoverId }, file ? (l) => file.write(`${l}\n`) : undefined);
+        // Clusters whose auth names a secret (SASL, mTLS, root CA): read it from Secrets Manager (AWS_* settings).
+        const secrets = await createCliSecretReader([connectionOf(plan, 'source'), connectionOf(plan, 'target')], process.env);
         const deps = await buildLocalCutoverDeps(plan, {
           configStorePath: opts.configStore,
           auditPath: opts.audit,
           dryRun,
-          kafkaDeps: { logger },
+          kafkaDeps: { logger, ...(secrets ? { secrets } : {}) },
           ...(plan.configEntries.some((e) => e.store !== 'local') ? { aws: resolveAwsClientConfig(process.env) } : {}),
         });
         const autoApprove = opts.approve === true || dryRun;
