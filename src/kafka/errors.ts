@@ -108,7 +108,7 @@ export function toKBridgeError(err: unknown, context: KafkaErrorContext): KBridg
   const auth = chain.find((e) => e.name === 'KafkaJSSASLAuthenticationError' || (e.type !== undefined && AUTH_PROTOCOL_TYPES.has(e.type)));
   if (auth) {
     return new KafkaAuthError(
-      `${where(context)} rejected ${mechanism ?? 'SASL'} authentication: ${auth.message}. Check the credentials in the secret and the mechanism the listener expects`,
+      `${where(context)} rejected ${mechanism ?? 'SASL'} authentication: ${auth.message}. Check the credentials (the secret, or the password variable for the CLI) and the mechanism the listener expects`,
       base,
     );
   }
