@@ -2,6 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { createKafka, describeKafka, type CreateKafkaDeps } from '../kafka/factory';
 import { toKBridgeError } from '../kafka/errors';
 import type { SecretReader } from '../kafka/secrets';
+import type { KafkaLogLevelName } from '../kafka/logging';
 import type { KafkaConnectionConfig } from '../kafka/types';
 
 /** What {@link connectBridgeClusters} connects to: both configs, and the secret reader when one references a secret. */
@@ -9,6 +10,8 @@ export interface BridgeConnections {
   source: KafkaConnectionConfig;
   target: KafkaConnectionConfig;
   secrets?: SecretReader;
+  /** kafkajs log level (default `nothing`: the commands report failures themselves). */
+  logLevel?: KafkaLogLevelName;
 }
 
 export interface BridgeClusters {
@@ -52,7 +55,7 @@ export async function connectAdmin(kafka: Kafka): Promise<Admin> {
  * ```
  */
 export async function connectBridgeClusters(connections: BridgeConnections): Promise<BridgeClusters> {
-  const options: CreateKafkaDeps = { retry: { retries: 2 }, logLevel: 'error', ...(connections.secrets ? { secrets: connections.secrets } : {}) };
+  const options: CreateKafkaDeps = { retry: { retries: 2 }, logLevel: connections.logLevel ?? 'nothing', ...(connections.secrets ? { secrets: connections.secrets } : {}) };
   const source = await createKafka(connections.source, options);
   const target = await createKafka(connections.target, options);
   const [sourceAdmin, targetAdmin] = await Promise.allSettled([connectAdmin(source), connectAdmin(target)]);

@@ -3,6 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { BridgeConnections } from '../bridge/cliClients';
 import { ConfigError } from '../errors';
 import { KafkaAuthModes, kafkaEnvNames, parseKafkaConnectionEnv } from '../kafka/env';
+import type { KafkaLogLevelName } from '../kafka/logging';
 import type { SecretReader } from '../kafka/secrets';
 import type { KafkaConnectionConfig } from '../kafka/types';
 
@@ -207,6 +208,27 @@ export async function resolveConnection(opts: object, side: ConnectionSide, env:
   return { ...config, tls: { ...config.tls, enabled: true, rootCaPem: pem } };
 }
 
+/**
+ * kafkajs log level of the one-shot CLI commands: `nothing` by default — every failure is reported once by the
+ * command itself as a named error (the raw kafkajs lines repeated each retry); `KBRIDGE_KAFKA_LOG_LEVEL=warn`
+ * (or `error`, `info`, `debug`) shows them on stderr for troubleshooting.
+ *
+ * @example
+ * ```ts
+ * const kafka = await createKafka(connection, { logLevel: cliKafkaLogLevel(process.env) });
+ * ```
+ */
+export function cliKafkaLogLevel(env: Env): KafkaLogLevelName {
+  const raw = (env.KBRIDGE_KAFKA_LOG_LEVEL ?? '').trim().toLowerCase();
+  if (raw === '') return 'nothing';
+  if (!(KAFKA_LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`KBRIDGE_KAFKA_LOG_LEVEL: "${raw}" is not a log level; expected one of ${KAFKA_LOG_LEVELS.join(', ')}`, { field: 'KBRIDGE_KAFKA_LOG_LEVEL' });
+  }
+  return raw as KafkaLogLevelName;
+}
+
+const KAFKA_LOG_LEVELS = ['nothing', 'error', 'warn', 'info', 'debug'] as const satisfies readonly KafkaLogLevelName[];
+
 /** True when connecting needs Secrets Manager (a SASL or mTLS secret, or a root CA secret). */
 export function needsSecrets(configs: KafkaConnectionConfig[]): boolean {
   return configs.some((c) => c.auth.type === 'sasl' || c.auth.type === 'mtls' || c.tls?.rootCaSecretArn !== undefined);
@@ -253,5 +275,6 @@ export async function resolveBridgeConnections(opts: object, env: Env): Promise<
   const source = await resolveConnection(opts, SOURCE_SIDE, env);
   const target = await resolveConnection(opts, TARGET_SIDE, env);
   const secrets = await createCliSecretReader([source, target], env);
-  return secrets ? { source, target, secrets } : { source, target };
+  const logLevel = cliKafkaLogLevel(env);
+  return secrets ? { source, target, secrets, logLevel } : { source, target, logLevel };
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors';
-import { addConnectionOptions, createCliSecretReader, resolveConnection, SINGLE_SIDE } from '../connectionOptions';
+import { addConnectionOptions, cliKafkaLogLevel, createCliSecretReader, resolveConnection, SINGLE_SIDE } from '../connectionOptions';
 
 interface LagOptions {
   group: string[];
@@ -67,7 +67,7 @@ export function register(program: Command): void {
       const worst = positiveInt(opts.worst, '--worst');
       const maxSamples = opts.samples === undefined ? (opts.watch ? Infinity : 1) : positiveInt(opts.samples, '--samples');
       const secrets = await createCliSecretReader([connection], process.env);
-      const kafka = await createKafka(connection, { retry: { retries: 2 }, logLevel: 'error', ...(secrets ? { secrets } : {}) });
+      const kafka = await createKafka(connection, { retry: { retries: 2 }, logLevel: cliKafkaLogLevel(process.env), ...(secrets ? { secrets } : {}) });
       const reader = await KafkaLagReader.connect(kafka, { cluster: opts.cluster }).catch((err: unknown) => {
         const { cluster, mechanism } = describeKafka(kafka);
         throw toKBridgeError(err, { cluster, mechanism, operation: 'connect' });

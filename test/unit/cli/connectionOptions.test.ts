@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   addBridgeConnectionOptions,
   addConnectionOptions,
+  cliKafkaLogLevel,
   createCliSecretReader,
   resolveBridgeConnections,
   resolveConnection,
@@ -307,5 +308,14 @@ describe('help and secrets', () => {
 
     // Assess
     expect(command.opts()).toMatchObject({ target: 't:1', targetAuth: 'plain' });
+  });
+});
+
+describe('cliKafkaLogLevel', () => {
+  it('is quiet by default, takes a level from KBRIDGE_KAFKA_LOG_LEVEL and names the variable for a bad one', () => {
+    // Act / Assess
+    expect(cliKafkaLogLevel({})).toBe('nothing');
+    expect(cliKafkaLogLevel({ KBRIDGE_KAFKA_LOG_LEVEL: ' WARN ' })).toBe('warn');
+    expect(() => cliKafkaLogLevel({ KBRIDGE_KAFKA_LOG_LEVEL: 'loud' })).toThrow(/KBRIDGE_KAFKA_LOG_LEVEL: "loud" is not a log level; expected one of nothing, error, warn, info, debug/);
   });
 });
