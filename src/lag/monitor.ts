@@ -1,5 +1,5 @@
 import { computeLag } from './computeLag';
-import type { LagMonitorConfig } from './config';
+import { replicationRequestOf, type LagMonitorConfig } from './config';
 import { buildLagMetrics, buildReplicationMetrics, MetricName, Dimension, type LagMetric } from './metrics';
 import type { LagReader } from './port';
 import { computeReplicationLag } from './replication';
@@ -106,15 +106,13 @@ export async function runLagMonitor(config: LagMonitorConfig, deps: LagMonitorDe
     const source = deps.readers.get(b.sourceCluster);
     const progress = deps.readers.get(b.targetCluster);
     let lag: ReplicationLag;
-    if (!source || source instanceof Error || !progress || progress instanceof Error) {
-      const cause = source instanceof Error ? source : progress instanceof Error ? progress : new Error('cluster not configured');
-      lag = { bridgeId: b.bridgeId, sourceCluster: b.sourceCluster, atMs: now(), partitions: [], sumOffsetLag: 0n, maxOffsetLag: 0n, maxTimeLagMs: null, error: describeError(cause) };
-    } else {
-      lag = await computeReplicationLag(
-        { source, progress },
-        { bridgeId: b.bridgeId, sourceTopics: b.sourceTopics, ...(b.topicMapping ? { topicMapping: b.topicMapping } : {}) },
-        { now },
-      );
+    try {
+      if (!source || source instanceof Error) throw source ?? new Error(`cluster ${b.sourceCluster} not configured`);
+      if (!progress || progress instanceof Error) throw progress ?? new Error(`cluster ${b.targetCluster} not configured`);
+      // The configured name is the metric dimension, whatever the reader calls itself (as for groups above).
+      lag = { ...(await computeReplicationLag({ source, progress }, replicationRequestOf(b), { now })), sourceCluster: b.sourceCluster };
+    } catch (err) {
+      lag = { bridgeId: b.bridgeId, sourceCluster: b.sourceCluster, atMs: now(), partitions: [], sumOffsetLag: 0n, maxOffsetLag: 0n, maxTimeLagMs: null, error: describeError(err) };
     }
     metrics.push(...buildReplicationMetrics(lag));
     report.bridges.push({
