@@ -27,7 +27,7 @@ export interface CommitGroupOffsetsOptions {
    * run): the place to audit the change before it is made.
    */
   beforeCommit?: () => Promise<void>;
-  /** Attempts when the coordinator moves or is loading (the commit is idempotent, so a retry is safe). Default 5. */
+  /** Attempts when the coordinator moves or is still loading the group (every request is safe to repeat). Default 8. */
   coordinatorAttempts?: number;
 }
 
@@ -74,6 +74,8 @@ const UNKNOWN_TOPIC_OR_PARTITION = 3;
 /** Kafka 4's group coordinator answers DescribeGroups for a group it never saw with GROUP_ID_NOT_FOUND (3.x: state Dead). */
 const GROUP_ID_NOT_FOUND = 69;
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
+/** What a request on the coordinator answers when it should be asked again (see `onCoordinator`). */
+const MOVED = Symbol('coordinator moved');
 
 function errorOf(code: number): { type: string; retriable: boolean; message: string } {
   return errorCodes.find((e) => e.code === code) ?? { type: `ERROR_CODE_${code}`, retriable: false, message: `broker error code ${code}` };
@@ -107,30 +109,38 @@ export async function commitGroupOffsets(kafka: Kafka, groupId: string, topics: 
   const context = { cluster: clusterName, mechanism, group: groupId };
   try {
     await cluster.connect();
-    let coordinator = (await cluster.findGroupCoordinator({ groupId })) as unknown as Broker;
-    const { state, members } = await describeGroup(coordinator, groupId, clusterName);
+    // The coordinator can move or still be loading the group (a fresh or restarted broker, Kafka 4 answers
+    // NOT_COORDINATOR then): ask again, with backoff. Every request here is safe to repeat.
+    const attempts = Math.max(1, options.coordinatorAttempts ?? 8);
+    let coordinator: Broker | undefined;
+    const onCoordinator = async <T>(request: (broker: Broker, last: boolean) => Promise<T | typeof MOVED>): Promise<T> => {
+      for (let attempt = 1; ; attempt++) {
+        coordinator ??= (await cluster.findGroupCoordinator({ groupId })) as unknown as Broker;
+        const result = await request(coordinator, attempt >= attempts);
+        if (result !== MOVED) return result;
+        coordinator = undefined;
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** (attempt - 1), 2_000)));
+      }
+    };
+
+    const { state, members } = await onCoordinator((broker, last) => describeGroup(broker, groupId, clusterName, last));
     if (members > 0) {
       throw new GroupNotEmptyError(
         `Cannot commit offsets for group "${groupId}" on cluster "${clusterName}": it has ${members} active member(s) (state ${state}); the group must have no active members, stop its consumers first`,
         { cluster: clusterName, group: groupId, members, state },
       );
     }
-    await requirePartitions(coordinator, groupId, clusterName, wanted);
+    await onCoordinator((broker) => requirePartitions(broker, groupId, clusterName, wanted));
     if (options.dryRun === true || wanted.length === 0) return { groupId, state, committed: [] };
     await options.beforeCommit?.();
 
-    const attempts = Math.max(1, options.coordinatorAttempts ?? 5);
-    for (let attempt = 1; ; attempt++) {
-      const answers = await sendOffsetCommit(coordinator, groupId, wanted);
-      const moved = answers.find((a) => a.errorCode !== 0 && COORDINATOR_MOVED.has(errorOf(a.errorCode).type));
-      if (moved === undefined || attempt >= attempts) {
-        const error = offsetCommitError(groupId, clusterName, answers);
-        if (error) throw error;
-        return { groupId, state, committed: answers.map(({ topic, partition, offset }) => ({ topic, partition, offset })) };
-      }
-      await new Promise((r) => setTimeout(r, 100 * attempt));
-      coordinator = (await cluster.findGroupCoordinator({ groupId })) as unknown as Broker;
-    }
+    return await onCoordinator(async (broker, last) => {
+      const answers = await sendOffsetCommit(broker, groupId, wanted);
+      if (!last && answers.some((a) => a.errorCode !== 0 && COORDINATOR_MOVED.has(errorOf(a.errorCode).type))) return MOVED;
+      const error = offsetCommitError(groupId, clusterName, answers);
+      if (error) throw error;
+      return { groupId, state, committed: answers.map(({ topic, partition, offset }) => ({ topic, partition, offset })) };
+    });
   } catch (err) {
     throw err instanceof KBridgeError || !isKafkaClientError(err) ? err : toKBridgeError(err, { ...context, operation: `commit offsets of group ${groupId}` });
   } finally {
@@ -193,12 +203,13 @@ async function sendUnparsed<T>(broker: Broker, apiKey: number, definition: unkno
   return (await broker.connectionPool.send({ ...protocolRequest, response: { ...protocolRequest.response, parse: async (data: unknown) => data } })) as T;
 }
 
-async function describeGroup(broker: Broker, groupId: string, cluster: string): Promise<{ state: string; members: number }> {
+async function describeGroup(broker: Broker, groupId: string, cluster: string, last: boolean): Promise<{ state: string; members: number } | typeof MOVED> {
   const answer = await sendUnparsed<DescribeGroupsAnswer>(broker, apiKeys.DescribeGroups, requests.DescribeGroups, { groupIds: [groupId] });
   const group = answer.groups.find((g) => g.groupId === groupId);
   if (group === undefined || group.errorCode === GROUP_ID_NOT_FOUND) return { state: 'Dead', members: 0 };
   if (group.errorCode !== 0) {
     const { type, retriable, message } = errorOf(group.errorCode);
+    if (!last && COORDINATOR_MOVED.has(type)) return MOVED;
     throw new KafkaRequestError(`Cannot describe group "${groupId}" on cluster "${cluster}" before committing its offsets: the broker answered ${type}: ${message}. Nothing was committed`, {
       cluster,
       group: groupId,
