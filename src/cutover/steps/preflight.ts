@@ -1,4 +1,5 @@
 import { withAdmin } from '../../kafka/clients';
+import { repartitionCheckpointGroupId } from '../../bridge/replicate';
 import { describeTopic } from '../../bridge/topics';
 import { describeError, KBridgeError, PreflightError } from '../../errors';
 import { describeEntry } from '../../ports/clientConfigStore';
@@ -7,9 +8,11 @@ import { runStep, type CutoverDeps, type StepResult } from '../context';
 import { targetTopicOf } from '../plan';
 
 /**
- * Preflight: credentials work on both clusters, every target topic exists with the source's partition count,
- * the bridge has replicated every partition and reports no error, the target consumer groups are empty, every
- * config entry exists and every mapping answers. Changes nothing; all problems in one PreflightError.
+ * Preflight: credentials work on both clusters, no topic is one the bridge repartitions by key (its groups'
+ * offsets cannot be translated, so translateAndSeedOffsets would fail after the producers were fenced), every
+ * target topic exists with the source's partition count, the bridge has replicated every partition and reports
+ * no error, the target consumer groups are empty, every config entry exists and every mapping answers. Changes
+ * nothing; all problems in one PreflightError.
  *
  * @example
  * ```ts
@@ -37,9 +40,24 @@ export function preflight(deps: CutoverDeps): Promise<StepResult> {
         }
       }),
     );
+    const repartitioned = new Set<string>();
     await guard('target cluster', () =>
       withAdmin(deps.kafka.target, async (admin) => {
+        // The bridge checkpoints a repartitioned topic in one group per source partition: their presence is what
+        // tells it apart (the plan's topicMapping holds names only).
+        const listed = new Set((await admin.listGroups()).groups.map((g) => g.groupId));
         for (const t of plan.topics) {
+          const found = Array.from({ length: shapes[t]?.source ?? 0 }, (_, p) => repartitionCheckpointGroupId(plan.bridge.bridgeId, t, p)).filter((g) => listed.has(g));
+          if (found.length === 0) continue;
+          repartitioned.add(t);
+          problems.push(
+            `topic ${t} is repartitioned by key by bridge ${plan.bridge.bridgeId} (checkpoint group ${found[0]} and ${found.length - 1} more on the target): ` +
+              `consumer group offsets cannot be translated for it, so this plan would fail at translateAndSeedOffsets after fencing the producers; ` +
+              `remove ${t} from "topics" (and its groups from "consumerGroups") and move those consumers as functions/bridge/README.md "Key-based repartitioning" describes ` +
+              `(once producers are stopped and the group and the bridge are caught up, start the target group at the latest offsets; otherwise reset it by time)`,
+          );
+        }
+        for (const t of plan.topics.filter((x) => !repartitioned.has(x))) {
           const tt = targetTopicOf(plan, t);
           const shape = await describeTopic(admin, tt);
           if (!shape) problems.push(`target topic ${tt} does not exist`);
@@ -62,7 +80,7 @@ export function preflight(deps: CutoverDeps): Promise<StepResult> {
       if (!replication) return;
       if (replication.error) problems.push(`bridge ${plan.bridge.bridgeId}: ${replication.error}`);
       for (const p of replication.partitions) {
-        if (p.replicatedOffset === null) problems.push(`bridge ${plan.bridge.bridgeId} has not replicated ${p.sourceTopic}[${p.partition}] yet`);
+        if (p.replicatedOffset === null && !repartitioned.has(p.sourceTopic)) problems.push(`bridge ${plan.bridge.bridgeId} has not replicated ${p.sourceTopic}[${p.partition}] yet`);
       }
     });
     for (const entry of plan.configEntries) {
@@ -79,7 +97,7 @@ export function preflight(deps: CutoverDeps): Promise<StepResult> {
       }
     }
     if (problems.length > 0) {
-      throw new PreflightError(`Preflight found ${problems.length} problem(s): ${problems.join('; ')}`, { problems });
+      throw new PreflightError(`Preflight found ${problems.length} problem(s): ${problems.join('; ')}`, { problems, ...(repartitioned.size > 0 ? { repartitionedTopics: [...repartitioned] } : {}) });
     }
     // The approval state's timeout reads it from here (the execution input may omit the default).
     return { detail: { topics: shapes, approvalSeconds: plan.timeouts.approvalSeconds } };
