@@ -2,17 +2,15 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Transaction } from 'kafkajs';
 import { AwsServiceError, DeliveryError } from '../errors';
+import { buildDeadLetterBody, type DeadLetterBody, type DeadLetterReason } from '../deadLetter/body';
 import type { SourceRecord } from '../event/types';
-
-/** Why a record could not be replicated. */
-export type DeadLetterReason = 'record-too-large' | 'null-key-on-compacted-topic' | 'rejected-by-broker';
 
 /** One record the bridge could not write to the target, with where it came from and why. */
 export interface DeadLetter {
   record: SourceRecord;
   sourceCluster: string;
   targetTopic: string;
-  reason: DeadLetterReason;
+  reason: Extract<DeadLetterReason, 'record-too-large' | 'null-key-on-compacted-topic' | 'rejected-by-broker'>;
   /** A human explanation (broker error, sizes); never a payload or secret. */
   detail: string;
 }
@@ -29,60 +27,10 @@ export interface DeadLetterSink {
   deliver(letters: readonly DeadLetter[], txn: Transaction): Promise<void>;
 }
 
-/** The JSON body of a dead letter (both sinks). Payload bytes are base64. */
-export interface DeadLetterBody {
-  kbridge: 'dead-letter';
-  v: 1;
-  reason: DeadLetterReason;
-  detail: string;
-  source: { cluster: string; topic: string; partition: number; offset: string; timestamp: number; timestampType: string };
-  targetTopic: string;
-  /** True when the payload did not fit and is neither inline nor in S3. */
-  truncated: boolean;
-  payloadBytes: number;
-  key: string | null;
-  value: string | null;
-  headers: Array<{ key: string; value: string }> | null;
-  payloadS3?: { bucket: string; key: string };
-}
-
-const b64 = (u: Uint8Array | null): string | null => (u === null ? null : Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64'));
-
-/**
- * Build the dead-letter body; when the JSON would exceed `maxBytes`, the payload is left out and
- * `truncated: true` set (the caller may store it elsewhere and set `payloadS3`).
- *
- * @example
- * ```ts
- * const { body, full } = buildDeadLetterBody(letter, 256 * 1024);
- * ```
- */
-export function buildDeadLetterBody(letter: DeadLetter, maxBytes: number): { body: DeadLetterBody; full: DeadLetterBody; fits: boolean } {
-  const r = letter.record;
-  const payloadBytes =
-    (r.key?.byteLength ?? 0) + (r.value?.byteLength ?? 0) + r.headers.reduce((n, h) => n + h.key.length + h.value.byteLength, 0);
-  const full: DeadLetterBody = {
-    kbridge: 'dead-letter',
-    v: 1,
-    reason: letter.reason,
-    detail: letter.detail,
-    source: {
-      cluster: letter.sourceCluster,
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset.toString(),
-      timestamp: r.timestamp,
-      timestampType: r.timestampType,
-    },
-    targetTopic: letter.targetTopic,
-    truncated: false,
-    payloadBytes,
-    key: b64(r.key),
-    value: b64(r.value),
-    headers: r.headers.map((h) => ({ key: h.key, value: b64(h.value) ?? '' })),
-  };
-  if (Buffer.byteLength(JSON.stringify(full), 'utf8') <= maxBytes) return { body: full, full, fits: true };
-  return { body: { ...full, truncated: true, key: null, value: null, headers: null }, full, fits: false };
+/** The shared dead-letter body of one bridge dead letter, cut to `maxBytes` (complete without it). */
+function bridgeDeadLetterBody(letter: DeadLetter, maxBytes?: number): DeadLetterBody {
+  const { record, reason, detail, sourceCluster, targetTopic } = letter;
+  return buildDeadLetterBody({ record, reason, detail, sourceCluster, destination: { kind: 'kafka', name: targetTopic } }, maxBytes);
 }
 
 /** The dead-letter message key: the source coordinates, so duplicates from retried batches are recognisable. */
@@ -108,7 +56,7 @@ export function kafkaDeadLetterSink(options: { topic: string; maxMessageBytes?: 
       await txn.send({
         topic: options.topic,
         acks: -1,
-        messages: letters.map((l) => ({ key: deadLetterKey(l), value: JSON.stringify(buildDeadLetterBody(l, maxBytes).body) })),
+        messages: letters.map((l) => ({ key: deadLetterKey(l), value: JSON.stringify(bridgeDeadLetterBody(l, maxBytes)) })),
       });
     },
   };
@@ -118,8 +66,8 @@ export function kafkaDeadLetterSink(options: { topic: string; maxMessageBytes?: 
 export const SQS_MAX_BODY_BYTES = 256 * 1024;
 
 /**
- * A dead-letter SQS queue. Payloads too big for SQS go to S3 when a bucket is given (the message carries
- * `payloadS3`), otherwise the message says `truncated: true` and carries the coordinates and sizes.
+ * A dead-letter SQS queue. A body too big for SQS is cut (`truncated: true`, original sizes kept); when a bucket
+ * is given, the complete body is stored in S3 first and the message carries `payloadS3`.
  *
  * @example
  * ```ts
@@ -135,14 +83,13 @@ export function sqsDeadLetterSink(options: {
     kind: 'sqs',
     async deliver(letters) {
       for (const letter of letters) {
-        const built = buildDeadLetterBody(letter, SQS_MAX_BODY_BYTES - 1024);
-        let body = built.body;
-        const { full, fits } = built;
+        // 1 KiB of room for `payloadS3`.
+        let body = bridgeDeadLetterBody(letter, SQS_MAX_BODY_BYTES - 1024);
         try {
-          if (!fits && options.s3) {
+          if (body.truncated && options.s3) {
             const key = `${options.s3.prefix ?? 'kbridge-dead-letters/'}${deadLetterKey(letter)}.json`;
             await options.s3.client.send(
-              new PutObjectCommand({ Bucket: options.s3.bucket, Key: key, Body: JSON.stringify(full), ContentType: 'application/json' }),
+              new PutObjectCommand({ Bucket: options.s3.bucket, Key: key, Body: JSON.stringify(bridgeDeadLetterBody(letter)), ContentType: 'application/json' }),
             );
             body = { ...body, payloadS3: { bucket: options.s3.bucket, key } };
           }

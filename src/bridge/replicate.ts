@@ -7,6 +7,7 @@ import {
   describeError,
 } from '../errors';
 import { isKafkaClientError, toKBridgeError } from '../kafka/errors';
+import { sourceClusterOf } from '../deadLetter/body';
 import type { KafkaBatch, PartitionBatch, SourceRecord } from '../event/types';
 import { noDeadLetterSinkError, type DeadLetter, type DeadLetterSink } from './deadLetter';
 import {
@@ -204,7 +205,7 @@ export class Bridge {
 
   /** Replicate every partition of the batch; partitions succeed or fail independently. */
   public async replicateBatch(batch: KafkaBatch): Promise<BridgeResult> {
-    const sourceCluster = this.settings.sourceClusterName ?? batch.eventSourceArn ?? batch.bootstrapServers.join(',');
+    const sourceCluster = sourceClusterOf(batch, this.settings.sourceClusterName);
     const results = await mapWithConcurrency(batch.partitions, this.settings.concurrency ?? 8, (pb) =>
       this.replicatePartition(pb, sourceCluster),
     );

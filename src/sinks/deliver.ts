@@ -1,3 +1,4 @@
+import { sourceClusterOf } from '../deadLetter/body';
 import type { KafkaBatch, SourceRecord } from '../event/types';
 import { chunkEntries, sendWithRetry, type RetryOptions, type SendRequest } from './batching';
 import type {
@@ -45,9 +46,9 @@ export function entriesPerRecord<P>(
   return { entries, rejects };
 }
 
-/** Where rejected records go. One outcome per reject, in order. */
+/** Where rejected records go (`sourceCluster` as dead letters name it). One outcome per reject, in order. */
 export interface DeadLetterPort {
-  send(rejects: Reject[], sinkKind: SinkKind): Promise<EntryOutcome[]>;
+  send(rejects: Reject[], sourceCluster: string): Promise<EntryOutcome[]>;
 }
 
 export interface DeliverOptions {
@@ -89,13 +90,13 @@ export async function deliverBatch<P>(batch: KafkaBatch, adapter: SinkAdapter<P>
   for (const entry of entries) {
     if (entry.bytes > adapter.limits.maxEntryBytes) {
       const reason = `too big for ${adapter.kind}: ${entry.bytes} bytes > limit ${adapter.limits.maxEntryBytes}`;
-      for (const record of entry.records) rejects.push({ record, reason });
+      for (const record of entry.records) rejects.push({ record, reason, code: 'record-too-large' });
     } else {
       sendable.push(entry);
     }
   }
 
-  await deadLetterAll(rejects, adapter.kind, options, outcomes, fail);
+  await deadLetterAll(rejects, sourceClusterOf(batch), options, outcomes, fail);
 
   for (const chunk of chunkEntries(sendable, adapter.limits)) {
     const attempt: Entry<P>[] = [];
@@ -129,7 +130,7 @@ export async function deliverBatch<P>(batch: KafkaBatch, adapter: SinkAdapter<P>
 
 async function deadLetterAll(
   rejects: Reject[],
-  kind: SinkKind,
+  sourceCluster: string,
   options: DeliverOptions,
   outcomes: Map<string, RecordOutcome>,
   fail: (record: SourceRecord, outcome: RecordOutcome & { status: 'failed' }) => void,
@@ -141,7 +142,7 @@ async function deadLetterAll(
     }
     return;
   }
-  const results = await options.deadLetter.send(rejects, kind);
+  const results = await options.deadLetter.send(rejects, sourceCluster);
   rejects.forEach(({ record, reason }, i) => {
     const result = results[i] ?? { ok: false, retriable: true, reason: 'no result from the dead-letter queue' };
     if (result.ok) outcomes.set(recordId(record), { status: 'dead-lettered', reason });

@@ -9,7 +9,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsClientConfig } from '../adapters/aws/clientConfig';
 import type { KafkaBatch } from '../event/types';
 import type { SinkConfig } from './config';
-import { createSqsDeadLetterQueue } from './deadLetter';
+import { createSqsDeadLetterQueue, sinkDestination } from './deadLetter';
 import { deliverBatch, type SinkAdapter } from './deliver';
 import { createDynamoDbAdapter } from './dynamodb';
 import { createEventBridgeAdapter } from './eventbridge';
@@ -70,7 +70,7 @@ export function createSink(config: SinkConfig, aws: AwsClientConfig, clients: Si
     }
   })();
   const deadLetter = config.deadLetterQueueUrl
-    ? createSqsDeadLetterQueue(sqs(), config.deadLetterQueueUrl, { retry: config.retry })
+    ? createSqsDeadLetterQueue(sqs(), config.deadLetterQueueUrl, { retry: config.retry, destination: sinkDestination(config) })
     : undefined;
   return {
     kind: config.kind,

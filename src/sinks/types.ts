@@ -1,3 +1,4 @@
+import type { DeadLetterReason } from '../deadLetter/body';
 import type { BatchItemFailure } from '../event/codec';
 import type { KafkaBatch, SourceRecord } from '../event/types';
 
@@ -70,7 +71,10 @@ export interface Entry<P> {
 /** A record the sink cannot send (too big, unshapeable) and hands to the dead-letter queue. */
 export interface Reject {
   record: SourceRecord;
+  /** Human text: what was wrong and what was expected. */
   reason: string;
+  /** The dead letter's machine code; `unshapeable` when absent. */
+  code?: DeadLetterReason;
 }
 
 /** The destination's answer for one entry of a request. */

@@ -2,7 +2,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
-import type { DeadLetterBody } from '../../../src/bridge/deadLetter';
+import type { DeadLetterBody } from '../../../src/deadLetter/body';
 import { createBridgeLambda, type BridgeLambda } from '../../../src/bridge/lambda';
 import { partitionEnds } from '../../../src/bridge/read';
 import { encodeKafkaEvent } from '../../../src/event/codec';
@@ -77,7 +77,15 @@ describe('bridge Lambda handler (bare, real brokers and moto SQS)', () => {
     const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     const letters = (received.Messages ?? []).map((m) => JSON.parse(m.Body as string) as DeadLetterBody);
     expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ reason: 'record-too-large', source: { topic, partition: poison.partition, offset: poison.offset.toString() } });
+    expect(letters[0]).toMatchObject({
+      kbridge: 'dead-letter',
+      v: 2,
+      reason: 'record-too-large',
+      source: { topic, partition: poison.partition, offset: poison.offset.toString() },
+      destination: { kind: 'kafka', name: topic },
+      truncated: false,
+      valueBytes: 4000,
+    });
     sqs.destroy();
   });
 

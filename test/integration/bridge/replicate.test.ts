@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaDeadLetterSink, type DeadLetterBody, type DeadLetterSink } from '../../../src/bridge/deadLetter';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { kafkaDeadLetterSink, type DeadLetterSink } from '../../../src/bridge/deadLetter';
+import type { DeadLetterBody } from '../../../src/deadLetter/body';
 import { translateOffset } from '../../../src/bridge/offsetMap';
 import { readOffsetMap } from '../../../src/bridge/offsetMapStore';
 import { partitionEnds, readRanges } from '../../../src/bridge/read';
@@ -197,10 +198,14 @@ describe('bridge replication (real brokers)', () => {
     const letters: DeadLetterBody[] = [];
     await readRanges(target, dlqTopic, new Map([[0, { from: 0n, to: 1n }]]), (_p, m) => letters.push(JSON.parse(String(m.value))));
     expect(letters[0]).toMatchObject({
+      kbridge: 'dead-letter',
+      v: 2,
       reason: 'record-too-large',
-      source: { topic, partition: 0, offset: '2' },
+      source: { cluster: inject('clusters').source.bootstrapServers, topic, partition: 0, offset: '2' },
+      destination: { kind: 'kafka', name: topic },
       truncated: false,
       value: Buffer.from(poison.value).toString('base64'),
+      valueBytes: 5000,
     });
     const entries = await mapEntries(bridgeId, 1);
     expect(entries[0]?.deadLettered).toEqual([{ offset: 2n, reason: 'record-too-large' }]);

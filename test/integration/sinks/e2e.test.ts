@@ -81,7 +81,9 @@ describe('sinks end to end through the ESM emulator and real Kafka', () => {
     // Assess
     expect(reports.every((r) => r.outcome === 'success')).toBe(true);
     expect((await destination.delivered()).sort()).toEqual(['0:0', '0:2', '1:0']);
-    expect((await deadLetters(context.sqs(), dlqUrl)).map((d) => [d.topic, d.offset, d.reason])).toEqual([[topic, '1', 'value is not valid JSON']]);
+    expect((await deadLetters(context.sqs(), dlqUrl)).map((d) => [d.source.topic, d.source.offset, d.reason, d.detail, d.destination.kind])).toEqual([
+      [topic, '1', 'unshapeable', 'value is not valid JSON', kind],
+    ]);
   });
 });
 

@@ -79,7 +79,15 @@ describe('sink-kinesis against moto', () => {
     expect(envelope.offset).toBe('598');
     expect(Buffer.from(envelope.value, 'base64').toString()).toBe('{"i":598}');
     const dead = await deadLetters(context.sqs(), dlqUrl);
-    expect(dead).toEqual([expect.objectContaining({ offset: '599', reason: expect.stringMatching(/^too big for kinesis/), truncated: true })]);
+    expect(dead).toEqual([
+      expect.objectContaining({
+        source: expect.objectContaining({ offset: '599' }),
+        destination: { kind: 'kinesis', name: stream },
+        reason: 'record-too-large',
+        detail: expect.stringMatching(/^too big for kinesis/),
+        truncated: true,
+      }),
+    ]);
   });
 });
 
@@ -148,9 +156,9 @@ describe('sink-dynamodb against moto', () => {
       const d = await deadLetters(context.sqs(), dlqUrl);
       return d.length === 2 ? d : undefined;
     }, { timeoutMs: 5000 });
-    expect(dead.map((d) => d.reason)).toEqual([
-      'has a null or empty Kafka key, which cannot be the item key (ITEM_KEY=kafka-key)',
-      expect.stringMatching(/^too big for dynamodb: \d+ bytes > limit 409600$/),
+    expect(dead.map((d) => [d.reason, d.detail])).toEqual([
+      ['unshapeable', 'has a null or empty Kafka key, which cannot be the item key (ITEM_KEY=kafka-key)'],
+      ['record-too-large', expect.stringMatching(/^too big for dynamodb: \d+ bytes > limit 409600$/)],
     ]);
   });
 });

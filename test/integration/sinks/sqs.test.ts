@@ -71,15 +71,18 @@ describe('sink-sqs against moto', () => {
     expect(oversize).toEqual({ batchItemFailures: [] });
     expect(unshapeable).toEqual({ batchItemFailures: [] });
     const dead = await deadLetters(context.sqs(), dlqUrl);
-    expect(dead.map((d) => [d.topic, d.offset, d.reason])).toEqual(expect.arrayContaining([
-      ['edge', '1', expect.stringMatching(/^too big for sqs: \d+ bytes > limit 1048576$/)],
-      ['sink-edge', '1', expect.stringMatching(/^value is not valid UTF-8/)],
-      ['sink-edge', '2', expect.stringMatching(/^value is not valid JSON/)],
+    expect(dead.map((d) => [d.source.topic, d.source.offset, d.reason, d.detail])).toEqual(expect.arrayContaining([
+      ['edge', '1', 'record-too-large', expect.stringMatching(/^too big for sqs: \d+ bytes > limit 1048576$/)],
+      ['sink-edge', '1', 'unshapeable', expect.stringMatching(/^value is not valid UTF-8/)],
+      ['sink-edge', '2', 'unshapeable', expect.stringMatching(/^value is not valid JSON/)],
       // An empty value is not JSON either.
-      ['sink-edge', '4', expect.stringMatching(/^value is not valid JSON/)],
+      ['sink-edge', '4', 'unshapeable', expect.stringMatching(/^value is not valid JSON/)],
     ]));
     expect(dead).toHaveLength(4);
-    expect(dead.find((d) => d.offset === '1' && d.topic === 'edge')).toMatchObject({ truncated: true, valueBytes: huge.length });
+    const cut = dead.find((d) => d.source.offset === '1' && d.source.topic === 'edge');
+    expect(cut).toMatchObject({ kbridge: 'dead-letter', v: 2, destination: { kind: 'sqs', name: queueUrl }, truncated: true, valueBytes: huge.length });
+    expect(huge.startsWith(Buffer.from(cut?.value ?? '', 'base64').toString())).toBe(true);
+    expect(cut?.value?.length).toBeGreaterThan(1_000_000);
     const delivered = await receiveAll(context.sqs(), queueUrl);
     expect(delivered).toHaveLength(2 + 4);
   });

@@ -8,6 +8,7 @@ import { CreateTopicCommand, DeleteTopicCommand, SNSClient, SubscribeCommand } f
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
+import type { DeadLetterBody } from '../../../src/deadLetter/body';
 import { createSinkLambda, type SinkLambda } from '../../../src/sinks/lambda';
 import type { SinkKind } from '../../../src/sinks/types';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -49,7 +50,7 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Mess
 }
 
 /** DLQ messages as parsed bodies. */
-export async function deadLetters(sqs: SQSClient, queueUrl: string): Promise<Array<{ reason: string; offset: string; topic: string; truncated: boolean; valueBytes: number | null }>> {
+export async function deadLetters(sqs: SQSClient, queueUrl: string): Promise<DeadLetterBody[]> {
   return (await receiveAll(sqs, queueUrl)).map((m) => JSON.parse(m.Body ?? '{}'));
 }
 

@@ -1,47 +1,57 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { createSqsDeadLetterQueue, deadLetterBody } from '../../../src/sinks/deadLetter';
-import { makeRecord, noSleep, stubClient, utf8 } from './support';
+import { parseSinkConfig } from '../../../src/sinks/config';
+import { createSqsDeadLetterQueue, sinkDestination } from '../../../src/sinks/deadLetter';
+import { makeRecord, noSleep, stubClient } from './support';
 
-describe('deadLetterBody', () => {
-  it('carries reason, coordinates and the payload as base64', () => {
-    // Prepare
-    const record = makeRecord({ offset: 7n, key: 'k', value: Uint8Array.of(1, 2, 3), headers: [{ key: 'h', value: utf8('v') }] });
-    // Act
-    const body = deadLetterBody({ record, reason: 'value is not valid UTF-8' }, 'sns', 1_048_576);
-    // Assess
-    expect(body).toEqual({
-      reason: 'value is not valid UTF-8', sink: 'sns', topic: 'orders', partition: 0, offset: '7', timestamp: 1718000000000,
-      timestampType: 'CREATE_TIME', key: 'aw==', headers: [{ key: 'h', value: 'dg==' }], value: 'AQID', valueBytes: 3, truncated: false,
-    });
-  });
-
-  it('truncates the value to fit the DLQ limit and flags it', () => {
-    // Prepare
-    const value = new Uint8Array(2_000_000).fill(7);
-    // Act
-    const body = deadLetterBody({ record: makeRecord({ value }), reason: 'too big for sqs' }, 'sqs', 1_048_576);
-    // Assess
-    expect(body.truncated).toBe(true);
-    expect(body.valueBytes).toBe(2_000_000);
-    expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThanOrEqual(1_048_576);
-    const kept = Buffer.from(body.value ?? '', 'base64');
-    expect(kept.length).toBeGreaterThan(700_000);
-    expect(kept.every((b) => b === 7)).toBe(true);
-  });
-});
+const retry = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, ...noSleep };
+const acceptAll = (input: Record<string, unknown>) => ({ Successful: (input.Entries as Array<{ Id: string }>).map((e) => ({ Id: e.Id })) });
 
 describe('createSqsDeadLetterQueue', () => {
-  it('sends one JSON message per reject, FIFO-grouped per partition and deduplicated by coordinates', async () => {
+  it('sends one shared-format message per reject, FIFO-grouped per partition and deduplicated by coordinates', async () => {
     // Prepare
-    const sqs = stubClient<SQSClient>((input) => ({ Successful: (input.Entries as Array<{ Id: string }>).map((e) => ({ Id: e.Id })) }));
-    const dlq = createSqsDeadLetterQueue(sqs, 'http://localhost/123/dlq.fifo', { retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, ...noSleep } });
+    const sqs = stubClient<SQSClient>(acceptAll);
+    const dlq = createSqsDeadLetterQueue(sqs, 'http://localhost/123/dlq.fifo', { retry, destination: { kind: 'kinesis', name: 'clicks' } });
     // Act
-    const outcomes = await dlq.send([{ record: makeRecord({ offset: 5n }), reason: 'r' }], 'kinesis');
+    const outcomes = await dlq.send([{ record: makeRecord({ offset: 5n }), reason: 'value is not valid JSON' }], 'b-1:9092');
     // Assess
     expect(outcomes).toEqual([{ ok: true }]);
     const entry = (sqs.calls[0]?.Entries as Array<Record<string, unknown>>)[0];
     expect(entry).toMatchObject({ MessageGroupId: 'orders-0', MessageDeduplicationId: 'orders-0-5' });
-    expect(JSON.parse(entry?.MessageBody as string)).toMatchObject({ reason: 'r', sink: 'kinesis', offset: '5' });
+    expect(JSON.parse(entry?.MessageBody as string)).toMatchObject({
+      kbridge: 'dead-letter',
+      v: 2,
+      reason: 'unshapeable',
+      detail: 'value is not valid JSON',
+      source: { cluster: 'b-1:9092', topic: 'orders', partition: 0, offset: '5' },
+      destination: { kind: 'kinesis', name: 'clicks' },
+    });
+  });
+
+  it('keeps the reject code and cuts the body to the queue entry limit', async () => {
+    // Prepare
+    const sqs = stubClient<SQSClient>(acceptAll);
+    const limits = { maxEntries: 10, maxRequestBytes: 4096, maxEntryBytes: 2048 };
+    const dlq = createSqsDeadLetterQueue(sqs, 'http://localhost/123/dlq', { retry, limits, destination: { kind: 'sqs', name: 'q' } });
+    const record = makeRecord({ value: new Uint8Array(10_000).fill(9) });
+    // Act
+    const outcomes = await dlq.send([{ record, reason: 'too big for sqs: 10050 bytes > limit 2048', code: 'record-too-large' }], 'c');
+    // Assess
+    expect(outcomes).toEqual([{ ok: true }]);
+    const body = (sqs.calls[0]?.Entries as Array<{ MessageBody: string }>)[0]?.MessageBody ?? '';
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(2048);
+    expect(JSON.parse(body)).toMatchObject({ reason: 'record-too-large', truncated: true, valueBytes: 10_000 });
+  });
+});
+
+describe('sinkDestination', () => {
+  it('names what each sink delivers to', () => {
+    const parse = (kind: Parameters<typeof parseSinkConfig>[0], env: Record<string, string>) => sinkDestination(parseSinkConfig(kind, env));
+    expect(parse('sqs', { QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q' })).toEqual({ kind: 'sqs', name: 'https://sqs.eu-west-1.amazonaws.com/1/q' });
+    expect(parse('sns', { TOPIC_ARN: 'arn:aws:sns:eu-west-1:1:t' })).toEqual({ kind: 'sns', name: 'arn:aws:sns:eu-west-1:1:t' });
+    expect(parse('eventbridge', {})).toEqual({ kind: 'eventbridge', name: 'default' });
+    expect(parse('kinesis', { STREAM_NAME: 'clicks' })).toEqual({ kind: 'kinesis', name: 'clicks' });
+    expect(parse('s3', { BUCKET: 'b', KEY_PREFIX: 'kafka/' })).toEqual({ kind: 's3', name: 's3://b/kafka/' });
+    expect(parse('dynamodb', { TABLE_NAME: 'customers' })).toEqual({ kind: 'dynamodb', name: 'customers' });
   });
 });

@@ -34,8 +34,9 @@ function fakeAdapter(options: { fail?: (partition: number, offset: bigint) => En
 
 function fakeDeadLetter(result: EntryOutcome = { ok: true }) {
   const received: Reject[] = [];
-  const port: DeadLetterPort = { send: async (rejects) => (received.push(...rejects), rejects.map(() => result)) };
-  return { port, received };
+  const clusters: string[] = [];
+  const port: DeadLetterPort = { send: async (rejects, cluster) => (received.push(...rejects), clusters.push(cluster), rejects.map(() => result)) };
+  return { port, received, clusters };
 }
 
 describe('deliverBatch', () => {
@@ -77,16 +78,17 @@ describe('deliverBatch', () => {
   it('dead-letters unshapeable and oversize records with their reasons and carries on', async () => {
     // Prepare
     const { adapter, sent } = fakeAdapter({ reject: new Set([1n]) });
-    const { port, received } = fakeDeadLetter();
+    const { port, received, clusters } = fakeDeadLetter();
     const batch = makeBatch([{ partition: 0, count: 3 }]);
     batch.partitions[0]!.records.push({ ...batch.partitions[0]!.records[0]!, offset: 99n });
     // Act
     const result = await deliverBatch(batch, adapter, { retry, deadLetter: port });
     // Assess
-    expect(received.map((r) => [r.record.offset, r.reason])).toEqual([
-      [1n, 'value is not valid JSON'],
-      [99n, 'too big for sqs: 101 bytes > limit 100'],
+    expect(received.map((r) => [r.record.offset, r.code, r.reason])).toEqual([
+      [1n, undefined, 'value is not valid JSON'],
+      [99n, 'record-too-large', 'too big for sqs: 101 bytes > limit 100'],
     ]);
+    expect(clusters).toEqual(['localhost:9092']);
     expect(sent.flat()).toEqual(['0:0', '0:2']);
     expect(result.failures).toEqual([]);
     expect(result.counts).toEqual({ delivered: 2, deadLettered: 2, failed: 0, redelivered: 0 });
