@@ -12,7 +12,8 @@ export interface OffsetRange {
  * Read committed records of some partitions of one topic, each within its offset range, in offset order per
  * partition. Transaction markers and aborted records are skipped by the broker/kafkajs (read_committed);
  * a partition is done once the consumer's position reaches `to` (a marker at `to - 1` counts).
- * Uses a throw-away consumer group that never commits.
+ * Uses a throw-away consumer group that never commits; each record is delivered once, also when that group
+ * rebalances during the read.
  *
  * @example
  * ```ts
@@ -26,7 +27,8 @@ export async function readRanges(
   onMessage: (partition: number, message: KafkaMessage) => void,
   options: { timeoutMs?: number; readUncommitted?: boolean } = {},
 ): Promise<void> {
-  const pending = new Map([...ranges].filter(([, r]) => r.to > r.from));
+  // Copies: `from` advances past every delivered record, so a rejoin seeks to where the read got to.
+  const pending = new Map([...ranges].filter(([, r]) => r.to > r.from).map(([p, r]) => [p, { from: r.from, to: r.to }]));
   if (pending.size === 0) return;
   const consumer = kafka.consumer({
     groupId: `kbridge-reader-${randomBytes(6).toString('hex')}`,
@@ -76,7 +78,19 @@ export async function readRanges(
         if (!range) return;
         for (const m of batch.messages) {
           const offset = BigInt(m.offset);
-          if (offset >= range.from && offset < range.to) onMessage(batch.partition, m);
+          if (offset >= range.from && offset < range.to) {
+            try {
+              onMessage(batch.partition, m);
+            } catch (err) {
+              // A record the caller cannot use (e.g. an offset-map entry of another format) ends the read with
+              // that error at once; thrown into kafkajs it would only restart the consumer until the timeout.
+              fail(err);
+              return;
+            }
+            // kafkajs hands eachBatch a batch fetched before a seek (it only offers isStale()), and every rejoin
+            // seeks again: without this, records already delivered would be delivered twice.
+            range.from = offset + 1n;
+          }
           resolveOffset(m.offset);
         }
         await heartbeat();
