@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import { LocalEnvironmentError } from '../../errors';
 import type { ClusterName, LocalClusterInfo, LocalClustersInfo } from '../types';
 import {
@@ -11,6 +11,7 @@ import {
   listenerAddresses,
   newClusterRecord,
   scramFormatArgument,
+  warmupGroupIds,
   type ClusterRecord,
 } from './brokerConfig';
 import {
@@ -353,6 +354,7 @@ async function waitHealthy(record: ClusterRecord, pid: number, paths: { log: str
     }
     try {
       await probeCluster(record, 5_000);
+      await probeGroupCoordinator(record, 5_000);
       return;
     } catch (err) {
       lastError = err;
@@ -387,16 +389,7 @@ async function probeCluster(record: ClusterRecord, timeoutMs: number): Promise<v
     [addresses.plaintext, undefined],
     [addresses.sasl, sasl],
   ] as const) {
-    const kafka = new Kafka({
-      clientId: 'kbridge-local-probe',
-      brokers: [broker],
-      ...(auth ? { sasl: auth } : {}),
-      connectionTimeout: Math.min(timeoutMs, 3_000),
-      requestTimeout: timeoutMs,
-      retry: { retries: 0 },
-      logLevel: logLevel.NOTHING,
-    });
-    const admin = kafka.admin();
+    const admin = probeAdmin(broker, timeoutMs, auth);
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
@@ -405,4 +398,40 @@ async function probeCluster(record: ClusterRecord, timeoutMs: number): Promise<v
       await admin.disconnect().catch(() => {});
     }
   }
+}
+
+/**
+ * One OffsetFetch per `__consumer_offsets` partition, through a group id that hashes to it; rejects until every
+ * partition answers. A broker answers metadata before that topic exists (the first FindCoordinator creates it)
+ * and loads its partitions asynchronously; meanwhile Kafka 4's group coordinator answers
+ * COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR, which a kafkajs consumer meets as a crash and restart that
+ * re-reads what it had not committed. Waiting here keeps that out of the first test or rehearsal on a new cluster.
+ */
+async function probeGroupCoordinator(record: ClusterRecord, timeoutMs: number): Promise<void> {
+  const admin = probeAdmin(listenerAddresses(record.ports).plaintext, timeoutMs);
+  try {
+    await admin.connect();
+    // fetchOffsets with no topics never loads metadata, and the coordinator lookup needs the broker list.
+    await admin.describeCluster();
+    for (const groupId of warmupGroupIds()) {
+      await admin.fetchOffsets({ groupId, topics: [] }).catch((err: unknown) => {
+        throw new Error(`group coordinator for ${groupId} not ready: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      });
+    }
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** A silent admin client for health probes: no retries, short timeouts. */
+function probeAdmin(broker: string, timeoutMs: number, sasl?: SASLOptions): Admin {
+  return new Kafka({
+    clientId: 'kbridge-local-probe',
+    brokers: [broker],
+    ...(sasl ? { sasl } : {}),
+    connectionTimeout: Math.min(timeoutMs, 3_000),
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
 }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { brokerProperties, OFFSETS_TOPIC_PARTITIONS, offsetsPartitionFor, warmupGroupIds } from '../../../src/local/clusters/brokerConfig';
+import { portsFrom } from '../../../src/local/clusters/settings';
+
+describe('offsetsPartitionFor', () => {
+  it('matches Kafka\'s Utils.abs(groupId.hashCode()) % partitions, including the Integer.MIN_VALUE hash', () => {
+    // Prepare: values printed by Java 17 with kafka-clients 4.1.1 (and two seen in a broker log).
+    const cases: Array<[string, number, number]> = [
+      ['kbridge', 10, 0],
+      ['polygenelubricants', 10, 0], // hashCode() == Integer.MIN_VALUE, which Utils.abs maps to 0
+      ['kbridge-reader-c05757cc716d', 10, 4],
+      ['kbridge-reader-c05757cc716d', 50, 14],
+      ['esm-group-mx5a17np-af25eb', 10, 1],
+      ['esm-group-mx5a17np-af25eb', 50, 41],
+      ['grüße-✓', 50, 39],
+    ];
+
+    // Act
+    const got = cases.map(([groupId, partitions]) => offsetsPartitionFor(groupId, partitions));
+
+    // Assess
+    expect(got).toEqual(cases.map(([, , partition]) => partition));
+  });
+});
+
+describe('warmupGroupIds', () => {
+  it('names one group for each __consumer_offsets partition of the local brokers', () => {
+    // Act
+    const ids = warmupGroupIds();
+
+    // Assess
+    expect(ids.map((id) => offsetsPartitionFor(id, OFFSETS_TOPIC_PARTITIONS))).toEqual([...Array(OFFSETS_TOPIC_PARTITIONS).keys()]);
+    expect(ids.every((id) => id.startsWith('kbridge-local-warmup-'))).toBe(true);
+    expect(brokerProperties({ ports: portsFrom(19092), dataDir: '/tmp/x' })).toContain(`offsets.topic.num.partitions=${OFFSETS_TOPIC_PARTITIONS}\n`);
+  });
+});
