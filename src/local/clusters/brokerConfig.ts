@@ -30,11 +30,28 @@ export function newClusterRecord(name: ClusterName, kafkaVersion: string, ports:
   return {
     name,
     kafkaVersion,
-    clusterId: randomBytes(16).toString('base64url'),
+    clusterId: newKafkaClusterId(),
     ports,
     username: SCRAM_USERNAME,
     password: randomBytes(16).toString('hex'),
   };
+}
+
+/**
+ * A random KRaft cluster id (16 bytes, base64url, as `kafka-storage random-uuid` prints). Like Kafka's own
+ * `Uuid.randomUuid()`, never one that starts with "-": the storage tool's argument parser would take it for an
+ * option ("argument --cluster-id/-t: expected one argument"), which failed 1 format in 64.
+ *
+ * @example
+ * ```ts
+ * newKafkaClusterId(); // 'q1Sh-3jTQDC0o2cFfP1W2g'
+ * ```
+ */
+export function newKafkaClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** The `--add-scram` argument of `kafka.tools.StorageTool format` for a record's user. */

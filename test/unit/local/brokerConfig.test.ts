@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokerProperties, OFFSETS_TOPIC_PARTITIONS, offsetsPartitionFor, warmupGroupIds } from '../../../src/local/clusters/brokerConfig';
+import { brokerProperties, newKafkaClusterId, OFFSETS_TOPIC_PARTITIONS, offsetsPartitionFor, warmupGroupIds } from '../../../src/local/clusters/brokerConfig';
 import { portsFrom } from '../../../src/local/clusters/settings';
 
 describe('offsetsPartitionFor', () => {
@@ -32,5 +32,21 @@ describe('warmupGroupIds', () => {
     expect(ids.map((id) => offsetsPartitionFor(id, OFFSETS_TOPIC_PARTITIONS))).toEqual([...Array(OFFSETS_TOPIC_PARTITIONS).keys()]);
     expect(ids.every((id) => id.startsWith('kbridge-local-warmup-'))).toBe(true);
     expect(brokerProperties({ ports: portsFrom(19092), dataDir: '/tmp/x' })).toContain(`offsets.topic.num.partitions=${OFFSETS_TOPIC_PARTITIONS}\n`);
+  });
+});
+
+describe('newKafkaClusterId', () => {
+  it('never starts with "-" (the storage tool would read it as an option) and is 22 base64url characters', () => {
+    // Prepare — the first draw encodes to "-…" (0xf8 → "-" in base64url), the second does not.
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x11)];
+
+    // Act
+    const id = newKafkaClusterId(() => draws.shift()!);
+
+    // Assess
+    expect(Buffer.alloc(16, 0xf8).toString('base64url').startsWith('-')).toBe(true);
+    expect(id).toBe(Buffer.alloc(16, 0x11).toString('base64url'));
+    expect(draws).toHaveLength(0);
+    for (let i = 0; i < 2000; i++) expect(newKafkaClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
   });
 });
