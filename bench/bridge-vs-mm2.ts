@@ -20,7 +20,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Kafka } from 'kafkajs';
 import { createBridgeLambda } from '../src/bridge/lambda';
-import { withAdmin, withProducer } from '../src/kafka/clients';
+import { createTopicsAndWait, withAdmin, withProducer } from '../src/kafka/clients';
 import { createKafka } from '../src/kafka/factory';
 import type { StructuredLogger } from '../src/kafka/logging';
 import { localUp } from '../src/local/clusters/clusters';
@@ -68,7 +68,9 @@ const created: Array<{ kafka: Kafka; topic: string }> = [];
 const work = await mkdtemp(join(tmpdir(), 'kbridge-bench-mm2-'));
 
 async function createTopic(kafka: Kafka, topic: string): Promise<void> {
-  await withAdmin(kafka, (a) => a.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+  // createTopicsAndWait waits until the metadata of every partition answers (createTopics' waitForLeaders raced
+  // with a loaded broker: UNKNOWN_TOPIC_OR_PARTITION in a 1M-record run).
+  await withAdmin(kafka, (a) => createTopicsAndWait(a, [{ topic, numPartitions: partitions, replicationFactor: 1 }]));
   created.push({ kafka, topic });
 }
 
