@@ -39,7 +39,6 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '2000' },
     'latency-seconds': { type: 'string', default: '15' },
     cases: { type: 'string', default: 'bridge,mm2,ceiling,latency' },
-    'cpu-profile-dir': { type: 'string' },
   },
 });
 const records = Number(values.records);
