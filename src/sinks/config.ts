@@ -15,6 +15,8 @@ export interface CommonSinkConfig {
   payloadFormat: PayloadFormat;
   keyFormat: KeyFormat;
   deadLetterQueueUrl?: string;
+  /** `SOURCE_CLUSTER_NAME`: the cluster name in dead letters (default: the event's source ARN or bootstrap list). */
+  sourceClusterName?: string;
   retry: RetryOptions;
   limits: BatchLimits;
 }
@@ -37,6 +39,7 @@ const CommonEnv = {
   KEY_FORMAT: z.enum(KeyFormats).default('text'),
   DLQ_URL: z.string().trim().url('expected the dead-letter SQS queue URL').optional(),
   MAX_ATTEMPTS: positiveInt.max(10).default(DefaultRetryOptions.maxAttempts),
+  SOURCE_CLUSTER_NAME: z.string().trim().min(1).max(200).optional(),
   MAX_ENTRY_BYTES: positiveInt.optional(),
   MAX_REQUEST_BYTES: positiveInt.optional(),
 };
@@ -112,6 +115,7 @@ export function parseSinkConfig(kind: SinkKind, env: Record<string, string | und
     payloadFormat: e.PAYLOAD_FORMAT as PayloadFormat,
     keyFormat: e.KEY_FORMAT as KeyFormat,
     ...(e.DLQ_URL ? { deadLetterQueueUrl: e.DLQ_URL as string } : {}),
+    ...(e.SOURCE_CLUSTER_NAME ? { sourceClusterName: e.SOURCE_CLUSTER_NAME as string } : {}),
     retry: { ...DefaultRetryOptions, maxAttempts: e.MAX_ATTEMPTS as number },
     limits: {
       maxEntries: defaults.maxEntries,

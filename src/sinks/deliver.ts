@@ -55,6 +55,8 @@ export interface DeliverOptions {
   retry: RetryOptions;
   /** Absent when no `DLQ_URL` is configured: rejects then fail the batch instead of being dropped. */
   deadLetter?: DeadLetterPort;
+  /** The source cluster's name in dead letters (default: the event's source ARN or bootstrap list). */
+  sourceClusterName?: string;
 }
 
 const partitionId = (r: Pick<SourceRecord, 'topic' | 'partition'>): string => `${r.topic}\u0000${r.partition}`;
@@ -96,7 +98,7 @@ export async function deliverBatch<P>(batch: KafkaBatch, adapter: SinkAdapter<P>
     }
   }
 
-  await deadLetterAll(rejects, sourceClusterOf(batch), options, outcomes, fail);
+  await deadLetterAll(rejects, sourceClusterOf(batch, options.sourceClusterName), options, outcomes, fail);
 
   for (const chunk of chunkEntries(sendable, adapter.limits)) {
     const attempt: Entry<P>[] = [];

@@ -74,7 +74,7 @@ export function createSink(config: SinkConfig, aws: AwsClientConfig, clients: Si
     : undefined;
   return {
     kind: config.kind,
-    deliver: (batch: KafkaBatch) => deliverBatch(batch, adapter, { retry: config.retry, ...(deadLetter ? { deadLetter } : {}) }),
+    deliver: (batch: KafkaBatch) => deliverBatch(batch, adapter, { retry: config.retry, ...(deadLetter ? { deadLetter } : {}), ...(config.sourceClusterName ? { sourceClusterName: config.sourceClusterName } : {}) }),
     destroy: () => created.forEach((c) => c.destroy()),
   };
 }

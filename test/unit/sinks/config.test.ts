@@ -23,6 +23,15 @@ describe('parseSinkConfig', () => {
     });
   });
 
+  it('takes the source cluster name for dead letters from SOURCE_CLUSTER_NAME (absent by default)', () => {
+    // Act
+    const named = parseSinkConfig('s3', { BUCKET: 'b', SOURCE_CLUSTER_NAME: ' onprem-dc1 ' });
+    const unnamed = parseSinkConfig('s3', { BUCKET: 'b' });
+    // Assess
+    expect(named.sourceClusterName).toBe('onprem-dc1');
+    expect(unnamed).not.toHaveProperty('sourceClusterName');
+  });
+
   it('lets the byte limits be overridden (e.g. an SNS topic with MaximumMessageSize 1 MiB)', () => {
     const config = parseSinkConfig('sns', { TOPIC_ARN: 'arn:aws:sns:us-east-1:123:t', MAX_ENTRY_BYTES: '1048576', MAX_REQUEST_BYTES: '1048576' });
     expect(config.limits).toEqual({ maxEntries: 10, maxEntryBytes: 1_048_576, maxRequestBytes: 1_048_576 });

@@ -94,6 +94,16 @@ describe('deliverBatch', () => {
     expect(result.counts).toEqual({ delivered: 2, deadLettered: 2, failed: 0, redelivered: 0 });
   });
 
+  it('names the source cluster in dead letters as configured (SOURCE_CLUSTER_NAME)', async () => {
+    // Prepare
+    const { adapter } = fakeAdapter({ reject: new Set([1n]) });
+    const { port, clusters } = fakeDeadLetter();
+    // Act
+    await deliverBatch(makeBatch([{ partition: 0, count: 3 }]), adapter, { retry, deadLetter: port, sourceClusterName: 'onprem-dc1' });
+    // Assess
+    expect(clusters).toEqual(['onprem-dc1']);
+  });
+
   it('fails a record it cannot dead-letter instead of dropping it', async () => {
     // Without a DLQ
     const { adapter } = fakeAdapter({ reject: new Set([1n]) });
