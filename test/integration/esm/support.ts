@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { inject } from 'vitest';
 import { createKafka } from '../../../src/kafka/factory';
-import { withAdmin, withProducer } from '../../../src/kafka/clients';
+import { createTopicsAndWait, withAdmin, withProducer } from '../../../src/kafka/clients';
 import type { StructuredLogger } from '../../../src/kafka/logging';
 import { commitForEmptyGroup } from '../../../src/local/esm/groupOffsets';
 import type { EsmMappingConfig } from '../../../src/local/esm/config';
@@ -36,7 +36,9 @@ export async function sourceKafka(): Promise<Kafka> {
 
 export async function createTopic(kafka: Kafka, partitions: number, prefix = 'esm'): Promise<string> {
   const topic = uniqueName(prefix);
-  await withAdmin(kafka, (admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+  // createTopicsAndWait: every partition's metadata answers before the test produces (createTopics' waitForLeaders
+  // returned early on a loaded, freshly started broker: NOT_LEADER on the first produce, a consumer stuck behind it).
+  await withAdmin(kafka, (admin) => createTopicsAndWait(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]));
   return topic;
 }
 
