@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { TopicMismatchError } from '../errors';
+import { createTopicsAndWait } from '../kafka/clients';
 
 /** Topic configs copied from source to target when the bridge (or `kbridge topics sync`) creates a target topic. */
 export const MIRRORED_TOPIC_CONFIGS = [
@@ -143,17 +144,16 @@ export async function syncTopic(options: {
     if (name === 'min.insync.replicas' && Number(value) > Math.min(brokers, options.replicationFactor ?? brokers)) continue;
     configs[name] = value;
   }
-  await options.target.createTopics({
-    waitForLeaders: true,
-    topics: [
-      {
-        topic: options.targetTopic,
-        numPartitions: source.partitions,
-        replicationFactor: options.replicationFactor ?? -1,
-        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
-      },
-    ],
-  });
+  // Waits until every partition has a leader in the metadata, so the first produce does not meet
+  // UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER (kafkajs' waitForLeaders gives up early on a KRaft broker).
+  await createTopicsAndWait(options.target, [
+    {
+      topic: options.targetTopic,
+      numPartitions: source.partitions,
+      replicationFactor: options.replicationFactor ?? -1,
+      configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+    },
+  ]);
   // Another bridge instance may have created it at the same time: check what is there now.
   const created = await describeTopic(options.target, options.targetTopic);
   if (!created) throw new TopicMismatchError(`Target topic "${options.targetTopic}" was not created`, { topic: options.targetTopic, cluster: 'target' });
@@ -213,16 +213,13 @@ export async function ensureTopic(
 ): Promise<TopicShape> {
   const existing = await describeTopic(admin, topic);
   if (existing) return existing;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      {
-        topic,
-        numPartitions: options.numPartitions ?? 1,
-        configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value })),
-      },
-    ],
-  });
+  await createTopicsAndWait(admin, [
+    {
+      topic,
+      numPartitions: options.numPartitions ?? 1,
+      configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value })),
+    },
+  ]);
   const created = await describeTopic(admin, topic);
   if (!created) throw new TopicMismatchError(`Topic "${topic}" could not be created`, { topic });
   return created;
