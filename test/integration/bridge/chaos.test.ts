@@ -10,6 +10,7 @@ import { verifyReplication } from '../../../src/bridge/verify';
 import { uniqueName } from '../../support/helpers';
 import { startEsmRun, sumMetric, writeBridgeEsmConfig, type EsmRun } from './esmProcess';
 import { connectClusters, disconnectClusters, readSequences, startSequencedLoad, waitForCheckpoint, type TestClusters } from './support';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 const PARTITIONS = 4;
 const KILLS = 5;
@@ -41,7 +42,7 @@ describe('bridge through `kbridge esm run` under SIGKILL (chaos)', () => {
     const topic = uniqueName('chaos');
     topics.push(topic);
     const bridgeId = uniqueName('chaos');
-    await sourceAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS }] });
+    await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: PARTITIONS }]);
     const dir = await mkdtemp(join(tmpdir(), 'kbridge-chaos-'));
     const config = await writeBridgeEsmConfig(dir, {
       bridgeId,

@@ -6,6 +6,7 @@ import { runKbridge as kbridge } from '../../support/cli';
 import { uniqueName, waitFor } from '../../support/helpers';
 import { batchOf, produce, readAll, sampleRecords } from './support';
 import { connectClusters, disconnectClusters, type TestClusters } from './support';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 let source: Kafka;
 let target: Kafka;
@@ -32,7 +33,7 @@ describe('kbridge verify / offsets translate / topics sync (CLI, real brokers)',
     const topic = uniqueName('cli');
     const bridgeId = uniqueName('cb');
     const group = uniqueName('g');
-    await sourceAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '86400000' }] }] });
+    await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '86400000' }] }]);
     const sync = await kbridge(['topics', 'sync', '--source', clusters.source.bootstrapServers, '--target', clusters.target.bootstrapServers, '--topics', topic, '--json']);
     await produce(source, topic, sampleRecords(2, 15));
     const ends = await partitionEnds(sourceAdmin, topic);

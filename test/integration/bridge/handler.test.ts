@@ -11,6 +11,7 @@ import { inject } from 'vitest';
 import { uniqueName, waitFor } from '../../support/helpers';
 import { batchOf, produce, readAll, sampleRecords, view } from './support';
 import { connectClusters, disconnectClusters, type TestClusters } from './support';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 let source: Kafka;
 let target: Kafka;
@@ -35,7 +36,7 @@ describe('bridge Lambda handler (bare, real brokers and moto SQS)', () => {
     // Prepare
     const clusters = inject('clusters');
     const topic = uniqueName('h');
-    await sourceAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2, configEntries: [{ name: 'max.message.bytes', value: '3000' }] }] });
+    await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: 2, configEntries: [{ name: 'max.message.bytes', value: '3000' }] }]);
     await produce(source, topic, sampleRecords(2, 10));
     const ends = await partitionEnds(sourceAdmin, topic);
     const read = await readAll(source, topic, new Map([...ends].map(([p, e]) => [p, e.high])));

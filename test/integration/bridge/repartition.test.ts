@@ -18,6 +18,7 @@ import { resolveLocalSettings } from '../../../src/local/clusters/settings';
 import { uniqueName, waitFor } from '../../support/helpers';
 import { startEsmRun, sumMetric, writeBridgeEsmConfig, type EsmRun } from './esmProcess';
 import { batchOf, connectClusters, disconnectClusters, readAll, type TestClusters } from './support';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 const SOURCE_PARTITIONS = 8;
 const TARGET_PARTITIONS = 3;
@@ -51,8 +52,8 @@ async function topicPair(): Promise<{ topic: string; targetTopic: string }> {
   const targetTopic = `${topic}-v2`;
   sourceTopics.push(topic);
   targetTopics.push(targetTopic);
-  await sourceAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: SOURCE_PARTITIONS }] });
-  await targetAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: targetTopic, numPartitions: TARGET_PARTITIONS }] });
+  await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: SOURCE_PARTITIONS }]);
+  await createTopicsAndWait(targetAdmin, [{ topic: targetTopic, numPartitions: TARGET_PARTITIONS }]);
   return { topic, targetTopic };
 }
 
@@ -279,7 +280,7 @@ describe('bridge key-based repartitioning, 8 → 3 partitions (real brokers)', (
     // Prepare
     const topic = uniqueName('rp');
     sourceTopics.push(topic);
-    await sourceAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+    await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: 2 }]);
     await produceKeyed(topic, 2, 1, 0);
     const ends = await partitionEnds(sourceAdmin, topic);
     const records = [...(await readAll(source, topic, new Map([...ends].map(([p, e]) => [p, e.high])))).values()].flat();

@@ -11,6 +11,7 @@ import type { SourceRecord } from '../../../src/event/types';
 import { uniqueName, waitFor } from '../../support/helpers';
 import { batchOf, produce, readAll, sampleRecords, view } from './support';
 import { connectClusters, disconnectClusters, type TestClusters } from './support';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 let source: Kafka;
 let target: Kafka;
@@ -42,7 +43,7 @@ function newBridge(bridgeId: string, overrides: Partial<BridgeSettings> = {}, de
 /** Create a source topic, fill it, and read it back as Lambda would deliver it. */
 async function sourceTopicWith(partitions: number, perPartition: number): Promise<{ topic: string; records: Map<number, SourceRecord[]> }> {
   const topic = uniqueName('src');
-  await sourceAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+  await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: partitions }]);
   await produce(source, topic, sampleRecords(partitions, perPartition));
   const ends = await partitionEnds(sourceAdmin, topic);
   const records = await readAll(source, topic, new Map([...ends].map(([p, e]) => [p, e.high])));
@@ -239,7 +240,7 @@ describe('bridge replication (real brokers)', () => {
   it('refuses a target topic with a different partition count before writing anything', async () => {
     // Prepare
     const { topic, records } = await sourceTopicWith(3, 2);
-    await targetAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+    await createTopicsAndWait(targetAdmin, [{ topic, numPartitions: 2 }]);
     const bridgeId = uniqueName('b');
     const bridge = newBridge(bridgeId);
 

@@ -16,6 +16,7 @@ import type { InvocationReport } from '../../../src/local/esm/EsmMapping';
 import { uniqueName, waitFor } from '../../support/helpers';
 import { fastConsumer, mappingConfig, quietLogger } from '../esm/support';
 import { connectClusters, disconnectClusters, readSequences, startSequencedLoad, waitForCheckpoint, type TestClusters } from './support';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 // The shared target cluster serves every other test file at the same time, so this test restarts a broker
 // of its own: a single-node target in a private state dir on private ports (below the ephemeral range).
@@ -62,7 +63,7 @@ describe('bridge while its target broker restarts (private single-node target)',
     const topic = uniqueName('tgt-restart');
     topics.push(topic);
     const bridgeId = uniqueName('tr');
-    await c.sourceAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS }] });
+    await createTopicsAndWait(c.sourceAdmin, [{ topic, numPartitions: PARTITIONS }]);
     const sourceServers = inject('clusters').source.bootstrapServers;
     const targetServers = `127.0.0.1:${TARGET_BASE_PORT}`;
     lambda = createBridgeLambda(

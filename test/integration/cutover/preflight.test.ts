@@ -13,6 +13,7 @@ import { preflight } from '../../../src/cutover/steps/preflight';
 import type { PreflightError } from '../../../src/errors';
 import { uniqueName } from '../../support/helpers';
 import { batchOf, connectClusters, disconnectClusters, produce, readAll, sampleRecords, type TestClusters } from '../bridge/support';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 let clusters: TestClusters | undefined;
 let bridge: Bridge | undefined;
@@ -35,8 +36,8 @@ async function replicatedTopic(b: Bridge, topic: string, targetTopic: string, pa
   const { source, sourceAdmin, targetAdmin } = clusters!;
   sourceTopics.push(topic);
   targetTopics.push(targetTopic);
-  await sourceAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions.source }] });
-  await targetAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: targetTopic, numPartitions: partitions.target }] });
+  await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: partitions.source }]);
+  await createTopicsAndWait(targetAdmin, [{ topic: targetTopic, numPartitions: partitions.target }]);
   await produce(source, topic, sampleRecords(partitions.source, 5));
   const ends = await partitionEnds(sourceAdmin, topic);
   const records = await readAll(source, topic, new Map([...ends].map(([p, e]) => [p, e.high])));

@@ -18,6 +18,7 @@ import { EsmEmulator } from '../../../src/local/esm/EsmEmulator';
 import type { LambdaHandler } from '../../../src/local/esm/handlerLoader';
 import { runCutoverLocally, type LocalRunResult, type LocalRunOptions } from '../../../src/cutover/localRun';
 import { uniqueName, waitFor } from '../../support/helpers';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 const quiet: StructuredLogger = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 const fastConsumer = { sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 5000, maxWaitTimeInMs: 100 };
@@ -62,7 +63,7 @@ export class CutoverRig {
     this.kafka = { source, target };
     const topic = uniqueName('cut');
     for (const k of [source, target]) {
-      await withAdmin(k, (a) => a.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true }));
+      await withAdmin(k, (a) => createTopicsAndWait(a, [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }]));
     }
     const group = uniqueName('cut-app');
     const bridgeId = uniqueName('cutb');

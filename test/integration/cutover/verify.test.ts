@@ -12,6 +12,7 @@ import { NotReadyError } from '../../../src/errors';
 import { withAdmin, withProducer } from '../../../src/kafka/clients';
 import { createKafka } from '../../../src/kafka/factory';
 import { uniqueName, waitFor } from '../../support/helpers';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 const consumers: Consumer[] = [];
@@ -33,7 +34,7 @@ async function prepare(): Promise<{ deps: CutoverDeps; target: Kafka; consumeFre
   const [source, target] = await Promise.all([connect('source'), connect('target')]);
   const topic = uniqueName('verify');
   const groupId = uniqueName('verify-app');
-  for (const k of [source, target]) await withAdmin(k, (a) => a.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true }));
+  for (const k of [source, target]) await withAdmin(k, (a) => createTopicsAndWait(a, [{ topic, numPartitions: 1, replicationFactor: 1 }]));
   const plan = parsePlan({
     cutoverId: uniqueName('verify'),
     pattern: 'stop-drain-switch',

@@ -154,11 +154,17 @@ describe('computeLag against a real broker', () => {
     await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '1' }] });
     await admin.deleteTopics({ topics: [topic] });
     topics.splice(topics.indexOf(topic), 1);
-    const p = await waitFor('topic gone', async () => {
-      const part = (await lagOf(group)).partitions[0];
-      return part?.flags.includes(PartitionFlag.TopicDeleted) ? part : undefined;
+    // The broker also drops an empty group's offsets of a deleted topic, asynchronously (a loaded broker may do it
+    // before the first read below). Until then the partition must be reported as topicDeleted with null numbers;
+    // afterwards the group has no partition of it. Never a lag of 0. The flag alone is unit-tested in
+    // test/unit/lag/computeLag.test.ts.
+    const seen = await waitFor('topic gone', async () => {
+      const parts = (await lagOf(group)).partitions.filter((x) => x.topic === topic);
+      if (parts.length === 0) return { purged: true as const };
+      const part = parts[0]!;
+      return part.flags.includes(PartitionFlag.TopicDeleted) ? { purged: false as const, part } : undefined;
     });
-    expect([p.committedOffset, p.endOffset, p.offsetLag]).toEqual([1n, null, null]);
+    if (!seen.purged) expect([seen.part.committedOffset, seen.part.endOffset, seen.part.offsetLag]).toEqual([1n, null, null]);
   });
 
   it('shows partitions added later as without commit', async () => {

@@ -10,6 +10,7 @@ import { computeReplicationLag, type ReplicationLagRequest } from '../../../src/
 import { PartitionFlag } from '../../../src/lag/types';
 import { uniqueName } from '../../support/helpers';
 import { batchOf, connectClusters, disconnectClusters, produce, readAll, type TestClusters } from '../bridge/support';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 const SOURCE_PARTITIONS = 4;
 const TARGET_PARTITIONS = 2;
@@ -45,8 +46,8 @@ async function repartitionedPair(t0: number): Promise<{ topic: string; targetTop
   const targetTopic = `${topic}-v2`;
   sourceTopics.push(topic);
   targetTopics.push(targetTopic);
-  await sourceAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: SOURCE_PARTITIONS }] });
-  await targetAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: targetTopic, numPartitions: TARGET_PARTITIONS }] });
+  await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: SOURCE_PARTITIONS }]);
+  await createTopicsAndWait(targetAdmin, [{ topic: targetTopic, numPartitions: TARGET_PARTITIONS }]);
   await produce(
     source,
     topic,

@@ -10,6 +10,7 @@ import { localStatus, localUp } from '../../../src/local/clusters/clusters';
 import { resolveLocalSettings } from '../../../src/local/clusters/settings';
 import type { ClusterName, LocalClusterInfo } from '../../../src/local/types';
 import { uniqueName, waitFor } from '../../support/helpers';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 const run = promisify(execFile);
 const clusters = inject('clusters');
@@ -36,7 +37,7 @@ async function roundTrip(kafka: Kafka, values: string[]): Promise<string[]> {
   const admin = kafka.admin();
   closers.push(() => admin.disconnect());
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
 
   const producer = kafka.producer();
   closers.push(() => producer.disconnect());

@@ -7,6 +7,7 @@ import { LocalEnvironmentError } from '../../../src/errors';
 import { localDown, localStatus, restartBroker, startBroker } from '../../../src/local/clusters/clusters';
 import { resolveLocalSettings, type LocalSettings } from '../../../src/local/clusters/settings';
 import { uniqueName, waitFor } from '../../support/helpers';
+import { createTopicsAndWait } from '../../../src/kafka/clients';
 
 // These tests start their own broker in a separate state dir on separate ports: restarting or breaking the
 // shared clusters would disturb every other test file running at the same time.
@@ -33,7 +34,7 @@ describe('one broker in a private state dir', () => {
     const kafka = new Kafka({ brokers: [info.bootstrapServers], logLevel: logLevel.NOTHING, clientId: topic });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic }]);
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();
