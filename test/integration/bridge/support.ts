@@ -41,7 +41,8 @@ export function sampleRecords(partitions: number, perPartition: number, baseTime
 }
 
 export async function produce(kafka: Kafka, topic: string, records: SampleRecord[]): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent: kafkajs retries a whole produce request when one partition answers NOT_LEADER, re-writing the others.
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     await producer.send({
