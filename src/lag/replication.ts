@@ -5,11 +5,6 @@ import { DEFAULT_OFFSET_MAP_TOPIC } from '../bridge/offsetMap';
 import { bridgeGroupId, repartitionCheckpointGroupId } from '../bridge/replicate';
 import { ConfigError, describeError } from '../errors';
 
-/** The consumer group under which the bridge commits its progress on the target cluster (kept-partition topics). */
-export function bridgeProgressGroup(bridgeId: string): string {
-  return bridgeGroupId(bridgeId);
-}
-
 export interface ReplicationLagRequest {
   bridgeId: string;
   /** Source topics the bridge replicates. */
@@ -48,7 +43,7 @@ export async function computeReplicationLag(
   options: { now?: () => number } = {},
 ): Promise<ReplicationLag> {
   const now = options.now ?? Date.now;
-  const group = bridgeProgressGroup(request.bridgeId);
+  const group = bridgeGroupId(request.bridgeId);
   const base = { bridgeId: request.bridgeId, sourceCluster: readers.source.cluster };
   const targetOf = (t: string): string => request.topicMapping?.[t] ?? t;
   const repartitioned = new Set(request.repartitioned ?? []);

@@ -7,7 +7,7 @@ import type { KafkaBatch, RecordHeader, SourceRecord } from '../../event/types';
 import { createKafka, type CreateKafkaDeps } from '../../kafka/factory';
 import { createJsonLineLogger, type StructuredLogger } from '../../kafka/logging';
 import { effectiveMaximumRetryAttempts, type EsmMappingConfig } from './config';
-import { commitForEmptyGroup } from './groupOffsets';
+import { commitGroupOffsets } from '../../kafka/groupOffsets';
 import { buildFailureRecord, createFailureSender, type FailureSender } from './failureDestination';
 import { loadHandler, type LambdaHandler } from './handlerLoader';
 import { createLambdaContext, localFunctionArn, newLogStreamName } from './lambdaContext';
@@ -342,7 +342,7 @@ export class EsmMapping {
       // Existing commits win over startingPosition, as in Lambda: only partitions without one are positioned.
       const byTime = await admin.fetchTopicOffsetsByTimestamp(config.topic, config.startingPositionTimestampMs);
       const partitions = byTime.filter((p) => fresh.has(p.partition)).map((p) => ({ partition: p.partition, offset: p.offset }));
-      await commitForEmptyGroup(kafka, config.consumerGroupId, config.topic, partitions);
+      await commitGroupOffsets(kafka, config.consumerGroupId, [{ topic: config.topic, partitions }]);
       this.logger.info('Positioned group at timestamp', { mapping: config.id, group: config.consumerGroupId, timestamp: config.startingPositionTimestampMs, partitions });
     } finally {
       await admin.disconnect();

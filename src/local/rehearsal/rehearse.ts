@@ -17,7 +17,8 @@ import { createTopicsAndWait, withAdmin } from '../../kafka/clients';
 import { createKafka } from '../../kafka/factory';
 import { createJsonLineLogger, type StructuredLogger } from '../../kafka/logging';
 import { KafkaLagReader } from '../../lag/kafkaLagReader';
-import { bridgeProgressGroup, computeReplicationLag } from '../../lag/replication';
+import { bridgeGroupId } from '../../bridge/replicate';
+import { computeReplicationLag } from '../../lag/replication';
 import { localUp, localDown } from '../clusters/clusters';
 import { resolveLocalSettings } from '../clusters/settings';
 import { EsmEmulator, type EsmMappingConfig } from '../esm';
@@ -351,7 +352,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
         withAdmin(kafka, async (admin) => {
           await admin.deleteTopics({ topics: kafka === target ? [...topics, offsetMapTopic] : topics, timeout: 10_000 });
           // Groups left behind slow down every later group listing (lag monitors) on these shared clusters.
-          await admin.deleteGroups(kafka === target ? [...groups, bridgeProgressGroup(bridgeId)] : [...groups, ...bridgeGroups]);
+          await admin.deleteGroups(kafka === target ? [...groups, bridgeGroupId(bridgeId)] : [...groups, ...bridgeGroups]);
         }).catch((err: unknown) => fileLogger.warn('topic cleanup failed', { error: describeError(err) })),
       ),
     );

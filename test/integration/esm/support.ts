@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { createKafka } from '../../../src/kafka/factory';
 import { createTopicsAndWait, withAdmin, withProducer } from '../../../src/kafka/clients';
 import type { StructuredLogger } from '../../../src/kafka/logging';
-import { commitForEmptyGroup } from '../../../src/local/esm/groupOffsets';
+import { commitGroupOffsets } from '../../../src/kafka/groupOffsets';
 import type { EsmMappingConfig } from '../../../src/local/esm/config';
 import { EsmMapping, type EsmRuntimeOptions, type InvocationReport } from '../../../src/local/esm/EsmMapping';
 import type { LambdaHandler } from '../../../src/local/esm/handlerLoader';
@@ -47,8 +47,8 @@ export async function produce(kafka: Kafka, topic: string, messages: Array<{ par
 }
 
 /** Commit offsets for a group nobody is in (one OffsetCommit; `admin.setOffsets` joins the group and takes seconds). */
-export function commitOffsets(kafka: Kafka, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
-  return commitForEmptyGroup(kafka, groupId, topic, partitions);
+export async function commitOffsets(kafka: Kafka, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
+  await commitGroupOffsets(kafka, groupId, [{ topic, partitions }]);
 }
 
 export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Record<number, string>> {

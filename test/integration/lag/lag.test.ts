@@ -7,7 +7,8 @@ import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
 import { createKafka, createTopicsAndWait } from '../../../src/kafka';
 import { computeLag } from '../../../src/lag/computeLag';
 import { KafkaLagReader } from '../../../src/lag/kafkaLagReader';
-import { computeReplicationLag, bridgeProgressGroup } from '../../../src/lag/replication';
+import { bridgeGroupId } from '../../../src/bridge/replicate';
+import { computeReplicationLag } from '../../../src/lag/replication';
 import { PartitionFlag, type GroupLag } from '../../../src/lag/types';
 import { runKafkaTool } from '../../../src/local/clusters/kafkaDist';
 import { resolveLocalSettings } from '../../../src/local/clusters/settings';
@@ -220,7 +221,7 @@ describe('replication lag', () => {
     const targetTopic = `${topic}-copy`;
     await createTopicsAndWait(targetAdmin, [{ topic: targetTopic, numPartitions: 2 }]);
     cleanup.push(() => targetAdmin.deleteTopics({ topics: [targetTopic] }));
-    await targetAdmin.setOffsets({ groupId: bridgeProgressGroup(bridgeId), topic: targetTopic, partitions: [{ partition: 0, offset: '7' }, { partition: 1, offset: '10' }] });
+    await targetAdmin.setOffsets({ groupId: bridgeGroupId(bridgeId), topic: targetTopic, partitions: [{ partition: 0, offset: '7' }, { partition: 1, offset: '10' }] });
     const progress = await KafkaLagReader.connect(target, { cluster: 'target' });
     cleanup.push(() => progress.close());
     // Act

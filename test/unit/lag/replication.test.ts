@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { repartitionCheckpointGroupId } from '../../../src/bridge/replicate';
+import { bridgeGroupId, repartitionCheckpointGroupId } from '../../../src/bridge/replicate';
 import type { ConfigError } from '../../../src/errors';
 import { parseLagMonitorConfig, parseLagMonitorEnv, replicationRequestOf } from '../../../src/lag/config';
 import { isDrained } from '../../../src/lag/drain';
 import type { LagMetric } from '../../../src/lag/metrics';
 import { runLagMonitor } from '../../../src/lag/monitor';
-import { bridgeProgressGroup, computeReplicationLag } from '../../../src/lag/replication';
+import { computeReplicationLag } from '../../../src/lag/replication';
 import { PartitionFlag } from '../../../src/lag/types';
 import { fakeReader, offsets, records } from './fakeReader';
 
@@ -26,7 +26,7 @@ describe('computeReplicationLag of a repartitioned topic', () => {
     // Prepare
     const progress = fakeReader({
       committed: {
-        [bridgeProgressGroup('dr')]: [{ topic: 'kept-v2', partition: 0, offset: 4n }],
+        [bridgeGroupId('dr')]: [{ topic: 'kept-v2', partition: 0, offset: 4n }],
         [repartitionCheckpointGroupId('dr', 'rp', 0)]: [{ topic: MAP, partition: 0, offset: 15n }],
         [repartitionCheckpointGroupId('dr', 'rp', 1)]: [{ topic: MAP, partition: 0, offset: 30n }],
       },
