@@ -8,7 +8,7 @@ import type { SourceRecord } from '../../../src/event/types';
 import { KafkaLagReader } from '../../../src/lag/kafkaLagReader';
 import { computeReplicationLag, type ReplicationLagRequest } from '../../../src/lag/replication';
 import { PartitionFlag } from '../../../src/lag/types';
-import { uniqueName } from '../../support/helpers';
+import { uniqueName, waitFor } from '../../support/helpers';
 import { batchOf, connectClusters, disconnectClusters, produce, readAll, type TestClusters } from '../bridge/support';
 import { createTopicsAndWait } from '../../../src/kafka/clients';
 
@@ -93,7 +93,12 @@ describe('replication lag of a topic the bridge repartitions by key (real broker
     const untold = await computeReplicationLag({ source: sourceReader, progress: targetReader }, { ...request, repartitioned: [] });
     const monitorBehind = await lambda.lagMonitor();
     const secondRun = await bridge.replicateBatch(batchOf(slice(FIRST.map(() => PER_PARTITION))));
-    const caughtUp = await computeReplicationLag({ source: sourceReader, progress: targetReader }, request);
+    // EndTxn returns before the coordinator has written the commit markers, and until then a group's first
+    // transactional offset commit is not visible to OffsetFetch (partition 2's checkpoint group is new here).
+    const caughtUp = await waitFor('every checkpoint visible', async () => {
+      const lag = await computeReplicationLag({ source: sourceReader, progress: targetReader }, request);
+      return lag.partitions.every((p) => p.replicatedOffset !== null) ? lag : undefined;
+    });
     const monitorCaughtUp = await lambda.lagMonitor();
 
     // Assess
