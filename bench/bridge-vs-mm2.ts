@@ -86,7 +86,7 @@ async function fill(topic: string): Promise<void> {
       const n = Math.min(2000, records - i);
       await p.send({ topic, acks: 1, messages: Array.from({ length: n }, (_, j) => ({ partition: (i + j) % partitions, key: `k${i + j}`, value })) });
     }
-  });
+  }, { idempotent: false }); // acks: 1, as a plain fast producer
   say(`produced ${records} × ${size} B to ${topic} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -295,7 +295,7 @@ async function latency(sourceTopic: string, targetTopic: string): Promise<{ p50:
       const wait = start + (i + 1) * tick - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
-  });
+  }, { idempotent: false }); // acks: 1, as a plain fast producer
   await Promise.race([finished, new Promise((r) => setTimeout(r, 120_000))]);
   await consumer.disconnect();
   const s = [...lat].sort((a, b) => a - b);

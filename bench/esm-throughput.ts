@@ -48,7 +48,7 @@ await withProducer(kafka, async (p) => {
     const n = Math.min(chunk, records - i);
     await p.send({ topic, acks: 1, messages: Array.from({ length: n }, (_, j) => ({ partition: (i + j) % partitions, key: `k${i + j}`, value })) });
   }
-});
+}, { idempotent: false }); // acks: 1, as a plain fast producer
 process.stderr.write(`produced ${records} × ${size} B to ${topic} (${partitions} partitions) in ${((Date.now() - produceStart) / 1000).toFixed(1)} s\n`);
 
 async function plainKafkajs(): Promise<number> {

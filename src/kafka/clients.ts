@@ -44,6 +44,8 @@ export function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Pr
 /**
  * Connect a producer, run `fn`, and always disconnect. Uses kafkajs' default (Java-compatible murmur2)
  * partitioner unless `config` says otherwise, so keyed records land where Java clients would put them.
+ * Idempotent by default (sends need `acks: -1`): kafkajs retries a whole produce request when one partition
+ * answers NOT_LEADER, and a non-idempotent producer would then write the other partitions' records twice.
  *
  * @example
  * ```ts
@@ -51,7 +53,7 @@ export function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Pr
  * ```
  */
 export function withProducer<T>(kafka: Kafka, fn: (producer: Producer) => Promise<T>, config: ProducerConfig = {}): Promise<T> {
-  return withClient(kafka, 'producer', kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config }), fn);
+  return withClient(kafka, 'producer', kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, ...config }), fn);
 }
 
 /** Metadata answers that only mean "the new topic has not reached this broker's metadata cache yet". */
