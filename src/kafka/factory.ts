@@ -4,7 +4,8 @@ import { ConfigError } from '../errors';
 import { createMskIamTokenProvider, type AwsCredentialsProvider } from './iam';
 import { createJsonLineLogger, createKafkaLogCreator, toKafkaLogLevel, type KafkaLogLevelName, type StructuredLogger } from './logging';
 import { parseClientCertificateSecret, parseRootCaSecret, parseSaslSecret, readJsonSecret, type SecretReader } from './secrets';
-import type { KafkaAuth, KafkaConnectionConfig, SaslMechanism } from './types';
+import type { KafkaAuth, KafkaConnectionConfig, KafkaConnectionInfo, SaslMechanism } from './types';
+export type { KafkaConnectionInfo } from './types';
 
 export interface CreateKafkaDeps {
   /** Needed when the config references secrets (SASL, mTLS, root CA by ARN). */
@@ -19,13 +20,6 @@ export interface CreateKafkaDeps {
   awsCredentials?: AwsCredentialsProvider;
 }
 
-/** What a {@link Kafka} built by {@link createKafka} connects to, for error messages and logs. */
-export interface KafkaConnectionInfo {
-  cluster: string;
-  mechanism: string;
-  bootstrapServers: string[];
-  tls: boolean;
-}
 
 const connectionInfo = new WeakMap<Kafka, KafkaConnectionInfo>();
 

@@ -36,3 +36,11 @@ export interface KafkaConnectionConfig {
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
 }
+
+/** What a client built by `createKafka` connects to, for error messages and logs. */
+export interface KafkaConnectionInfo {
+  cluster: string;
+  mechanism: string;
+  bootstrapServers: string[];
+  tls: boolean;
+}
