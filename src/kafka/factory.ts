@@ -5,6 +5,9 @@ import { createMskIamTokenProvider, type AwsCredentialsProvider } from './iam';
 import { createJsonLineLogger, createKafkaLogCreator, toKafkaLogLevel, type KafkaLogLevelName, type StructuredLogger } from './logging';
 import { parseClientCertificateSecret, parseRootCaSecret, parseSaslSecret, readJsonSecret, type SecretReader } from './secrets';
 import type { KafkaAuth, KafkaConnectionConfig, KafkaConnectionInfo, SaslMechanism } from './types';
+import { kafkaAdapters, type ResolvedConnection } from './connection';
+import type { KafkaClient, KafkaClientKind } from './port';
+import { getDefaultKafkaClient } from './select';
 export type { KafkaConnectionInfo } from './types';
 
 export interface CreateKafkaDeps {
@@ -18,6 +21,10 @@ export interface CreateKafkaDeps {
   retry?: RetryOptions;
   /** IAM only: credentials to sign with; default the AWS default provider chain. */
   awsCredentials?: AwsCredentialsProvider;
+  /** Client-level retries of a failed request (0 fails fast in checks and tests); default the adapter's own. */
+  retries?: number;
+  /** The adapter; default {@link getDefaultKafkaClient} (`KAFKA_CLIENT`, else the project default). */
+  client?: KafkaClientKind;
 }
 
 
@@ -105,6 +112,63 @@ export async function createKafka(config: KafkaConnectionConfig, deps: CreateKaf
     tls: options.ssl !== undefined && options.ssl !== false,
   });
   return kafka;
+}
+
+/**
+ * Read every referenced secret and check every option of a connection config, into the library-neutral
+ * shape an adapter takes. Bad config → {@link ConfigError}; bad or missing secret → {@link SecretError}.
+ */
+export async function resolveConnection(config: KafkaConnectionConfig, deps: CreateKafkaDeps = {}): Promise<ResolvedConnection> {
+  if (config.bootstrapServers.length === 0) {
+    throw new ConfigError(`Kafka cluster "${config.name}": bootstrapServers is empty; expected at least one "host:port"`, {
+      field: 'bootstrapServers',
+      cluster: config.name,
+    });
+  }
+  const tls = await buildTls(config, deps);
+  const sasl = await buildSasl(config, deps);
+  const resolved: ResolvedConnection = {
+    info: {
+      cluster: config.name,
+      mechanism: mechanismLabel(config.auth),
+      bootstrapServers: [...config.bootstrapServers],
+      tls: tls !== undefined && tls !== false,
+    },
+    clientId: config.clientId ?? `kbridge-${config.name}`,
+    bootstrapServers: [...config.bootstrapServers],
+    logger: deps.logger ?? createJsonLineLogger({ component: 'kafka' }),
+    logLevel: deps.logLevel ?? 'warn',
+    redact: secretValuesOf(config.auth, sasl, tls),
+  };
+  if (tls !== undefined && tls !== false) resolved.tls = tls;
+  if (sasl !== undefined) {
+    resolved.sasl =
+      sasl.mechanism === 'oauthbearer'
+        ? { mechanism: 'oauthbearer', token: (sasl as { oauthBearerProvider: () => Promise<{ value: string }> }).oauthBearerProvider }
+        : { mechanism: sasl.mechanism as SaslMechanism, username: (sasl as { username: string }).username, password: (sasl as { password: string }).password };
+  }
+  if (config.connectionTimeoutMs !== undefined) resolved.connectionTimeoutMs = config.connectionTimeoutMs;
+  if (config.requestTimeoutMs !== undefined) resolved.requestTimeoutMs = config.requestTimeoutMs;
+  const retries = deps.retries ?? deps.retry?.retries;
+  if (retries !== undefined) resolved.retries = retries;
+  return resolved;
+}
+
+/**
+ * THE factory for Kafka clients: the port ({@link KafkaClient}) over the adapter `deps.client` names, or the
+ * process default (`KAFKA_CLIENT`). Plaintext, TLS (custom root CA), SASL/SCRAM-256/512 and PLAIN, mTLS and
+ * MSK IAM (SASL/OAUTHBEARER); secrets are read once, here, in Lambda's Kafka-trigger formats.
+ *
+ * @example
+ * ```ts
+ * const kafka = await createKafkaClient(parseKafkaConnectionEnv('TARGET', process.env), { secrets: createAwsSecretReader() });
+ * const topics = await withKafkaAdmin(kafka, (admin) => admin.listTopics());
+ * ```
+ */
+export async function createKafkaClient(config: KafkaConnectionConfig, deps: CreateKafkaDeps = {}): Promise<KafkaClient> {
+  const connection = await resolveConnection(config, deps);
+  const adapter = await kafkaAdapters[deps.client ?? getDefaultKafkaClient()]();
+  return adapter(connection);
 }
 
 /** The connection a client from {@link createKafka} was built for (a bare `Kafka` gets a generic answer). */
