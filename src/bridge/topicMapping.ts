@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseConfig, parseJsonVariable } from '../config/parse';
 import { TopicMismatchError } from '../errors';
+import { inverseTopic } from './inverseMapping';
 
 /**
  * Which source topics are repartitioned by key instead of keeping partition numbers: every topic (`'all'`)
@@ -18,6 +19,8 @@ export type TopicMapping = (
   | { kind: 'identity' }
   | { kind: 'prefix'; prefix: string }
   | { kind: 'map'; map: Record<string, string> }
+  /** The reverse bridge's mapping: back through `forward` (src/bridge/inverseMapping.ts). */
+  | { kind: 'inverse'; forward: TopicMapping }
 ) & { repartition?: RepartitionSelection };
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
@@ -108,6 +111,8 @@ export function mapTopic(mapping: TopicMapping, sourceTopic: string): string {
       }
       return target;
     }
+    case 'inverse':
+      return inverseTopic(mapping.forward, sourceTopic);
   }
 }
 
