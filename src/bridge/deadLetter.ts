@@ -1,9 +1,9 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Transaction } from 'kafkajs';
 import { AwsServiceError, DeliveryError } from '../errors';
 import { buildDeadLetterBody, type DeadLetterBody, type DeadLetterReason } from '../deadLetter/body';
 import type { SourceRecord } from '../event/types';
+import type { KafkaTransaction } from '../kafka/port';
 
 /** One record the bridge could not write to the target, with where it came from and why. */
 export interface DeadLetter {
@@ -24,7 +24,7 @@ export interface DeadLetterSink {
   readonly kind: 'sqs' | 'kafka';
   /** For `kafka`: the topic, so the bridge can make sure it exists. */
   readonly topic?: string;
-  deliver(letters: readonly DeadLetter[], txn: Transaction): Promise<void>;
+  deliver(letters: readonly DeadLetter[], txn: KafkaTransaction): Promise<void>;
 }
 
 /** The shared dead-letter body of one bridge dead letter, cut to `maxBytes` (complete without it). */
@@ -53,11 +53,10 @@ export function kafkaDeadLetterSink(options: { topic: string; maxMessageBytes?: 
     topic: options.topic,
     async deliver(letters, txn) {
       if (letters.length === 0) return;
-      await txn.send({
-        topic: options.topic,
-        acks: -1,
-        messages: letters.map((l) => ({ key: deadLetterKey(l), value: JSON.stringify(bridgeDeadLetterBody(l, maxBytes)) })),
-      });
+      await txn.send(
+        options.topic,
+        letters.map((l) => ({ key: deadLetterKey(l), value: JSON.stringify(bridgeDeadLetterBody(l, maxBytes)) })),
+      );
     },
   };
 }

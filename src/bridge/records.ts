@@ -1,4 +1,4 @@
-import type { IHeaders, Message } from 'kafkajs';
+import type { KafkaHeader, OutgoingRecord } from '../kafka/port';
 import type { RecordHeader, SourceRecord } from '../event/types';
 
 /** Header names the bridge adds when provenance headers are on. Verification ignores them. */
@@ -11,43 +11,56 @@ export const ProvenanceHeaders = {
 
 export const PROVENANCE_HEADER_PREFIX = 'kbridge.source.';
 
+/** A record for the target: an {@link OutgoingRecord} whose partition is always set. */
+export type TargetRecord = OutgoingRecord & { partition: number };
+
 /**
- * Kafka headers as kafkajs takes them: an object whose repeated keys become arrays.
- * kafkajs encodes an object's keys in insertion order with each key's values together, so headers that
- * interleave repeated keys (a, b, a) arrive as (a, a, b); values of one key keep their order.
- * A null-prototype object so a header named `__proto__` stays a header.
+ * The bytes as a Buffer without copying: the decoder hands out Buffers already, so this is usually the same object.
  */
-export function toKafkajsHeaders(headers: readonly RecordHeader[]): IHeaders {
-  const out: IHeaders = Object.create(null) as IHeaders;
-  for (const h of headers) {
-    const value = Buffer.from(h.value.buffer, h.value.byteOffset, h.value.byteLength);
-    const existing = out[h.key];
-    if (existing === undefined) out[h.key] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else out[h.key] = [existing, value];
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Kafka headers in the port's form: the same ordered list (repeated and interleaved keys keep their order),
+ * values shared with the source record, never copied.
+ *
+ * @example
+ * ```ts
+ * toKafkaHeaders([{ key: 'a', value: new Uint8Array([1]) }]); // [{ key: 'a', value: <Buffer 01> }]
+ * ```
+ */
+export function toKafkaHeaders(headers: readonly RecordHeader[]): KafkaHeader[] {
+  const out = new Array<KafkaHeader>(headers.length);
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i] as RecordHeader;
+    out[i] = { key: h.key, value: asBuffer(h.value) };
   }
   return out;
 }
 
 /**
- * The target message for a source record: same key, value, headers, CreateTime timestamp and partition.
+ * The target record for a source record: same key, value, headers (in order), CreateTime timestamp and partition.
+ * Key, value and header bytes are the source record's own (no copy).
  *
  * @example
  * ```ts
- * toTargetMessage(record, { provenance: { cluster: 'onprem' } }); // { key, value, headers, timestamp: '1718000000000', partition: 3 }
+ * toTargetRecord(record, { provenance: { cluster: 'onprem' } }); // { key, value, headers, timestamp: '1718000000000', partition: 3 }
  * ```
  */
-export function toTargetMessage(record: SourceRecord, options: { provenance?: { cluster: string } } = {}): Message {
-  const headers = toKafkajsHeaders(record.headers);
+export function toTargetRecord(record: SourceRecord, options: { provenance?: { cluster: string } } = {}): TargetRecord {
+  const headers = toKafkaHeaders(record.headers);
   if (options.provenance) {
-    headers[ProvenanceHeaders.cluster] = options.provenance.cluster;
-    headers[ProvenanceHeaders.topic] = record.topic;
-    headers[ProvenanceHeaders.partition] = String(record.partition);
-    headers[ProvenanceHeaders.offset] = record.offset.toString();
+    headers.push(
+      { key: ProvenanceHeaders.cluster, value: Buffer.from(options.provenance.cluster) },
+      { key: ProvenanceHeaders.topic, value: Buffer.from(record.topic) },
+      { key: ProvenanceHeaders.partition, value: Buffer.from(String(record.partition)) },
+      { key: ProvenanceHeaders.offset, value: Buffer.from(record.offset.toString()) },
+    );
   }
   return {
-    key: record.key === null ? null : Buffer.from(record.key.buffer, record.key.byteOffset, record.key.byteLength),
-    value: record.value === null ? null : Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
+    key: record.key === null ? null : asBuffer(record.key),
+    value: record.value === null ? null : asBuffer(record.value),
     headers,
     timestamp: String(record.timestamp),
     partition: record.partition,
@@ -63,26 +76,23 @@ export const RECORD_BATCH_OVERHEAD = 61;
  *
  * @example
  * ```ts
- * estimateRecordSize(message) <= 1_048_588 - RECORD_BATCH_OVERHEAD; // fits a default max.message.bytes
+ * estimateRecordSize(record) <= 1_048_588 - RECORD_BATCH_OVERHEAD; // fits a default max.message.bytes
  * ```
  */
-export function estimateRecordSize(message: Message): number {
-  let size = 32 + byteLength(message.key) + byteLength(message.value);
-  for (const [key, value] of Object.entries(message.headers ?? {})) {
-    const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-    for (const v of values) size += 10 + Buffer.byteLength(key, 'utf8') + byteLength(v);
-  }
+export function estimateRecordSize(record: OutgoingRecord): number {
+  let size = 32 + byteLength(record.key) + byteLength(record.value);
+  for (const h of record.headers ?? []) size += 10 + Buffer.byteLength(h.key, 'utf8') + h.value.byteLength;
   return size;
 }
 
-function byteLength(v: Buffer | string | null | undefined): number {
-  if (v === null || v === undefined) return 0;
+function byteLength(v: Buffer | string | null): number {
+  if (v === null) return 0;
   return typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.byteLength;
 }
 
 /**
- * Split messages (already known to fit one by one) into consecutive chunks whose record batch stays under
- * `maxBatchBytes`: kafkajs puts all messages of one `send` for a partition into one record batch, and the
+ * Split records (already known to fit one by one) into consecutive chunks whose record batch stays under
+ * `maxBatchBytes`: a client puts all records of one send for a partition into one record batch, and the
  * broker rejects a batch above the topic's `max.message.bytes` as a whole.
  *
  * @example

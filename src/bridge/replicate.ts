@@ -1,4 +1,3 @@
-import type { Admin, Kafka, Message, Producer, Transaction } from 'kafkajs';
 import {
   KBridgeError,
   ProducerFencedError,
@@ -6,9 +5,9 @@ import {
   TransactionError,
   describeError,
 } from '../errors';
-import { isKafkaClientError, toKBridgeError } from '../kafka/errors';
 import { sourceClusterOf } from '../deadLetter/body';
 import type { KafkaBatch, PartitionBatch, SourceRecord } from '../event/types';
+import type { KafkaAdmin, KafkaClient, KafkaTransaction, PartitionWrite, TransactionalProducer } from '../kafka/port';
 import { noDeadLetterSinkError, type DeadLetter, type DeadLetterSink } from './deadLetter';
 import {
   DEFAULT_OFFSET_MAP_TOPIC,
@@ -23,7 +22,7 @@ import {
   type TargetSpan,
 } from './offsetMap';
 import { targetPartitionFor } from './partitioner';
-import { RECORD_BATCH_OVERHEAD, chunkBySize, estimateRecordSize, toTargetMessage } from './records';
+import { RECORD_BATCH_OVERHEAD, chunkBySize, estimateRecordSize, toTargetRecord, type TargetRecord } from './records';
 import { isRepartitioned, mapTopic, type TopicMapping } from './topicMapping';
 import {
   assertSamePartitionCount,
@@ -59,10 +58,10 @@ export interface BridgeLogger {
 }
 
 export interface BridgeDeps {
-  /** kafkajs client for the target cluster. */
-  target: Kafka;
+  /** The target cluster. */
+  target: KafkaClient;
   /** Admin on the source: lets the bridge create missing target topics with the source's shape and check partition counts. */
-  sourceAdmin?: Admin;
+  sourceAdmin?: KafkaAdmin;
   deadLetter?: DeadLetterSink;
   logger?: BridgeLogger;
   now?: () => number;
@@ -125,31 +124,19 @@ export function transactionalIdFor(bridgeId: string, sourceTopic: string, partit
   return `kbridge-${bridgeId}-${sourceTopic}-${partition}`;
 }
 
+/** Broker error types that mean another producer instance took over the transactional id. */
 const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
-const FENCED_CODES = new Set([47, 90]);
 /** Broker errors that reject specific records, not the connection or transaction. */
 const RECORD_REJECTED_TYPES = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP', 'RECORD_LIST_TOO_LARGE']);
 
-function findInChain(err: unknown, pred: (e: { type?: unknown; code?: unknown; name?: unknown }) => boolean): { type?: unknown; message?: unknown } | undefined {
-  let cur: unknown = err;
-  for (let depth = 0; depth < 8 && cur && typeof cur === 'object'; depth++) {
-    const e = cur as { type?: unknown; code?: unknown; name?: unknown; cause?: unknown; originalError?: unknown };
-    if (pred(e)) return e as { type?: unknown; message?: unknown };
-    cur = e.originalError ?? e.cause;
-  }
-  return undefined;
-}
-
 function isFenced(err: unknown): boolean {
-  return (
-    findInChain(err, (e) => (typeof e.type === 'string' && FENCED_TYPES.has(e.type)) || (typeof e.code === 'number' && FENCED_CODES.has(e.code))) !==
-    undefined
-  );
+  return err instanceof ProducerFencedError || (err instanceof KBridgeError && FENCED_TYPES.has(String(err.context.type)));
 }
 
 function recordRejection(err: unknown): string | undefined {
-  const e = findInChain(err, (x) => typeof x.type === 'string' && RECORD_REJECTED_TYPES.has(x.type));
-  return e ? `${String(e.type)}: ${String(e.message)}` : undefined;
+  if (!(err instanceof KBridgeError)) return undefined;
+  const type = err.context.type;
+  return typeof type === 'string' && RECORD_REJECTED_TYPES.has(type) ? `${type}: ${err.message}` : undefined;
 }
 
 /** Thrown inside one attempt when the broker rejected a chunk for a record-specific reason. */
@@ -164,7 +151,7 @@ class ChunkRejected extends Error {
 
 interface PreparedRecord {
   record: SourceRecord;
-  message: Message;
+  message: TargetRecord;
   size: number;
 }
 
@@ -187,10 +174,10 @@ interface PreparedRecord {
  * ```
  */
 export class Bridge {
-  private readonly producers = new Map<string, Promise<Producer>>();
+  private readonly producers = new Map<string, Promise<TransactionalProducer>>();
   private readonly checkpoints = new Map<string, BridgeCheckpoint>();
   private readonly targetTopics = new Map<string, Promise<TargetTopicInfo>>();
-  private admin: Promise<Admin> | undefined;
+  private admin: Promise<KafkaAdmin> | undefined;
   private infraReady: Promise<{ offsetMapPartitions: number }> | undefined;
   private readonly offsetMapTopic: string;
   private readonly groupId: string;
@@ -218,15 +205,15 @@ export class Bridge {
     };
   }
 
-  /** Disconnect every cached producer and the admin client. */
+  /** Close every cached producer and the admin client. */
   public async close(): Promise<void> {
     const producers = [...this.producers.values()];
     this.producers.clear();
-    await Promise.allSettled(producers.map(async (p) => (await p).disconnect()));
+    await Promise.allSettled(producers.map(async (p) => (await p).close()));
     if (this.admin) {
       const admin = this.admin;
       this.admin = undefined;
-      await admin.then((a) => a.disconnect()).catch(() => undefined);
+      await admin.then((a) => a.close()).catch(() => undefined);
     }
   }
 
@@ -306,7 +293,7 @@ export class Bridge {
     const producer = await this.producerFor(transactionalIdFor(this.settings.bridgeId, pb.topic, pb.partition));
     // Beginning the first transaction runs InitProducerId, which fences older instances and waits for any
     // transaction they left half-committed: only after it is the checkpoint we read final.
-    const txn = await producer.transaction();
+    const txn = await producer.begin();
     let done = false;
     try {
       const checkpoint = await this.checkpoint(at);
@@ -322,19 +309,20 @@ export class Bridge {
       const letters: DeadLetter[] = [];
       const good: PreparedRecord[] = [];
       const provenance = this.settings.provenanceHeaders ? { cluster: sourceCluster } : undefined;
+      const options = { provenance };
+      const letter = (record: SourceRecord, reason: DeadLetter['reason'], detail: string): void => {
+        letters.push({ record, sourceCluster, targetTopic, reason, detail });
+      };
       for (const record of fresh) {
-        const message = toTargetMessage(record, { provenance });
-        if (repartition) message.partition = targetPartitionFor(message.key as Buffer | null, pb.partition, info.partitions);
+        const message = toTargetRecord(record, options);
+        if (repartition) message.partition = targetPartitionFor(record.key, pb.partition, info.partitions);
         const size = estimateRecordSize(message);
-        const letter = (reason: DeadLetter['reason'], detail: string): void => {
-          letters.push({ record, sourceCluster, targetTopic, reason, detail });
-        };
         const rejected = brokerRejected.get(record.offset);
-        if (rejected !== undefined) letter('rejected-by-broker', rejected);
+        if (rejected !== undefined) letter(record, 'rejected-by-broker', rejected);
         else if (size + RECORD_BATCH_OVERHEAD > info.maxMessageBytes) {
-          letter('record-too-large', `record needs about ${size + RECORD_BATCH_OVERHEAD} bytes; ${targetTopic} accepts ${info.maxMessageBytes} (max.message.bytes)`);
+          letter(record, 'record-too-large', `record needs about ${size + RECORD_BATCH_OVERHEAD} bytes; ${targetTopic} accepts ${info.maxMessageBytes} (max.message.bytes)`);
         } else if (info.compacted && message.key === null) {
-          letter('null-key-on-compacted-topic', `${targetTopic} is compacted and rejects records without a key`);
+          letter(record, 'null-key-on-compacted-topic', `${targetTopic} is compacted and rejects records without a key`);
         } else good.push({ record, message, size });
       }
       if (letters.length > 0 && !this.deps.deadLetter) throw noDeadLetterSinkError(letters);
@@ -342,23 +330,16 @@ export class Bridge {
       const placements: Placement[] = [];
       const spans: TargetSpan[] = [];
       for (const chunk of chunkRecords(good, sendAlone, info.maxMessageBytes)) {
-        let metadata;
+        let writes: PartitionWrite[];
         try {
-          metadata = await txn.send({ topic: targetTopic, acks: -1, messages: chunk.map((c) => c.message) });
+          writes = await txn.send(targetTopic, chunk.map((c) => c.message));
         } catch (err) {
           const rejection = recordRejection(err);
           if (rejection !== undefined && !isFenced(err)) throw new ChunkRejected(chunk.map((c) => c.record.offset), rejection);
           throw err;
         }
-        if (repartition) {
-          spans.push(...chunkSpans(chunk, metadata, targetTopic));
-          continue;
-        }
-        const baseOffset = metadata.find((m) => m.partition === pb.partition && m.topicName === targetTopic)?.baseOffset;
-        if (baseOffset === undefined) {
-          throw new TransactionError(`Produce response for ${targetTopic}-${pb.partition} carried no base offset`, { topic: targetTopic, partition: pb.partition });
-        }
-        chunk.forEach((c, i) => placements.push({ sourceOffset: c.record.offset, targetOffset: BigInt(baseOffset) + BigInt(i) }));
+        if (repartition) spans.push(...chunkSpans(chunk, writes, targetTopic));
+        else placeChunk(chunk, writes, targetTopic, pb.partition, placements);
       }
       if (letters.length > 0) await this.deps.deadLetter?.deliver(letters, txn);
 
@@ -378,31 +359,17 @@ export class Bridge {
         writtenAt: (this.deps.now ?? Date.now)(),
       };
       const key = offsetMapKey(this.settings.bridgeId, pb.topic, pb.partition, first.offset);
-      await txn.send({
-        topic: this.offsetMapTopic,
-        acks: -1,
-        messages: [{ key, value: encodeOffsetMapEntry(entry), partition: hashPartition(`${this.settings.bridgeId}/${pb.topic}/${pb.partition}`, offsetMapPartitions) }],
-      });
+      await txn.send(this.offsetMapTopic, [
+        { key, value: encodeOffsetMapEntry(entry), partition: hashPartition(`${this.settings.bridgeId}/${pb.topic}/${pb.partition}`, offsetMapPartitions) },
+      ]);
       const lastPlacement = placements[placements.length - 1];
       const next: BridgeCheckpoint = {
         nextSourceOffset: last.offset + 1n,
         nextTargetOffset: lastPlacement ? lastPlacement.targetOffset + 1n : checkpoint?.nextTargetOffset,
       };
-      await txn.sendOffsets({
-        consumerGroupId: at.groupId,
-        topics: [
-          {
-            topic: at.topic,
-            partitions: [
-              // kafkajs passes `metadata` through to TxnOffsetCommit (it is not in its type definitions).
-              { partition: at.partition, offset: next.nextSourceOffset.toString(), metadata: encodeCheckpointMetadata(next.nextTargetOffset) } as {
-                partition: number;
-                offset: string;
-              },
-            ],
-          },
-        ],
-      });
+      await txn.commitOffsets(at.groupId, [
+        { topic: at.topic, partition: at.partition, offset: next.nextSourceOffset.toString(), metadata: encodeCheckpointMetadata(next.nextTargetOffset) },
+      ]);
       done = true;
       await txn.commit();
       this.checkpoints.set(checkpointKey(at), next);
@@ -431,9 +398,9 @@ export class Bridge {
     const cached = this.checkpoints.get(key);
     if (cached) return cached;
     const admin = await this.adminClient();
-    const fetched = await admin.fetchOffsets({ groupId: at.groupId, topics: [at.topic] });
-    const p = fetched.find((t) => t.topic === at.topic)?.partitions.find((x) => x.partition === at.partition);
-    if (!p || p.offset === '-1' || p.offset === '') return undefined;
+    const fetched = await admin.fetchCommittedOffsets(at.groupId, [at.topic]);
+    const p = fetched.find((x) => x.topic === at.topic && x.partition === at.partition);
+    if (!p || p.offset === null) return undefined;
     const checkpoint = { nextSourceOffset: BigInt(p.offset), nextTargetOffset: decodeCheckpointMetadata(p.metadata) };
     this.checkpoints.set(key, checkpoint);
     return checkpoint;
@@ -444,30 +411,22 @@ export class Bridge {
     const id = transactionalIdFor(this.settings.bridgeId, sourceTopic, partition);
     const producer = this.producers.get(id);
     this.producers.delete(id);
-    if (producer) await producer.then((p) => p.disconnect()).catch(() => undefined);
+    if (producer) await producer.then((p) => p.close()).catch(() => undefined);
   }
 
-  private producerFor(transactionalId: string): Promise<Producer> {
+  private producerFor(transactionalId: string): Promise<TransactionalProducer> {
     let p = this.producers.get(transactionalId);
     if (!p) {
-      const producer = this.deps.target.producer({
-        transactionalId,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        transactionTimeout: this.settings.transactionTimeoutMs ?? 60_000,
-        allowAutoTopicCreation: false,
-      });
-      p = producer.connect().then(() => producer);
+      p = this.deps.target.transactionalProducer({ transactionalId, transactionTimeoutMs: this.settings.transactionTimeoutMs ?? 60_000 });
       p.catch(() => this.producers.delete(transactionalId));
       this.producers.set(transactionalId, p);
     }
     return p;
   }
 
-  private adminClient(): Promise<Admin> {
+  private adminClient(): Promise<KafkaAdmin> {
     if (!this.admin) {
-      const admin = this.deps.target.admin();
-      const p = admin.connect().then(() => admin);
+      const p = this.deps.target.admin();
       p.catch(() => {
         this.admin = undefined;
       });
@@ -532,9 +491,6 @@ export class Bridge {
       );
     }
     if (err instanceof KBridgeError) return err;
-    if (isKafkaClientError(err)) {
-      return toKBridgeError(err, { cluster: 'target', operation: `replicate ${pb.topic}-${pb.partition}`, ...where });
-    }
     return new TransactionError(`Transaction for ${pb.topic}-${pb.partition} failed: ${describeError(err)}`, { ...where, cause: err });
   }
 }
@@ -556,24 +512,52 @@ function checkpointKey(at: CheckpointAt): string {
 }
 
 /**
- * The target spans one produce request of a repartitioned batch wrote: kafkajs puts the chunk's records for
- * one partition, in order, into one record batch, whose base offset the response carries per partition.
+ * The exact target offset of each record of a chunk sent to one kept partition: the chunk's records are that
+ * partition's writes, in order, from each write's base offset. Anything else is refused rather than guessed,
+ * since the offset map must be exact.
  */
-function chunkSpans(chunk: readonly PreparedRecord[], metadata: ReadonlyArray<{ topicName: string; partition: number; baseOffset?: string }>, targetTopic: string): TargetSpan[] {
-  const counts = new Map<number, number>();
-  for (const c of chunk) counts.set(c.message.partition as number, (counts.get(c.message.partition as number) ?? 0) + 1);
-  return [...counts].map(([partition, length]) => {
-    const baseOffset = metadata.find((m) => m.partition === partition && m.topicName === targetTopic)?.baseOffset;
-    if (baseOffset === undefined) {
-      throw new TransactionError(`Produce response for ${targetTopic}-${partition} carried no base offset`, { topic: targetTopic, partition });
+function placeChunk(chunk: readonly PreparedRecord[], writes: readonly PartitionWrite[], targetTopic: string, partition: number, placements: Placement[]): void {
+  let i = 0;
+  for (const w of writes) {
+    if (w.topic !== targetTopic || w.partition !== partition) continue;
+    for (let n = 0; n < w.count && i < chunk.length; n++, i++) {
+      placements.push({ sourceOffset: (chunk[i] as PreparedRecord).record.offset, targetOffset: w.baseOffset + BigInt(n) });
     }
-    return { partition, targetStart: BigInt(baseOffset), length };
-  });
+  }
+  if (i !== chunk.length || writes.some((w) => w.topic !== targetTopic || w.partition !== partition)) {
+    throw new TransactionError(
+      `Produce response for ${targetTopic}-${partition} placed ${i} of ${chunk.length} records (writes: ${describeWrites(writes)}); expected all of them on that partition`,
+      { topic: targetTopic, partition },
+    );
+  }
 }
 
-async function safeAbort(txn: Transaction): Promise<void> {
+/**
+ * The target spans one produce request of a repartitioned batch wrote: per partition, the chunk's records for
+ * it, in order, from the write's base offset.
+ */
+function chunkSpans(chunk: readonly PreparedRecord[], writes: readonly PartitionWrite[], targetTopic: string): TargetSpan[] {
+  const expected = new Map<number, number>();
+  for (const c of chunk) expected.set(c.message.partition, (expected.get(c.message.partition) ?? 0) + 1);
+  const written = new Map<number, number>();
+  for (const w of writes) if (w.topic === targetTopic) written.set(w.partition, (written.get(w.partition) ?? 0) + w.count);
+  const mismatch = [...new Set([...expected.keys(), ...written.keys()])].find((p) => expected.get(p) !== written.get(p));
+  if (mismatch !== undefined || writes.some((w) => w.topic !== targetTopic)) {
+    throw new TransactionError(
+      `Produce response for ${targetTopic} does not account for the records sent (writes: ${describeWrites(writes)}); expected ${[...expected].map(([p, n]) => `${p}: ${n}`).join(', ')}`,
+      { topic: targetTopic, ...(mismatch !== undefined ? { partition: mismatch } : {}) },
+    );
+  }
+  return writes.map((w) => ({ partition: w.partition, targetStart: w.baseOffset, length: w.count }));
+}
+
+function describeWrites(writes: readonly PartitionWrite[]): string {
+  return writes.map((w) => `${w.topic}-${w.partition}@${w.baseOffset}+${w.count}`).join(', ') || 'none';
+}
+
+async function safeAbort(txn: KafkaTransaction): Promise<void> {
   try {
-    if (txn.isActive()) await txn.abort();
+    if (txn.active) await txn.abort();
   } catch {
     // The producer is dropped after a failure anyway; the coordinator aborts on the next InitProducerId.
   }

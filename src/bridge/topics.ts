@@ -1,6 +1,5 @@
-import type { Admin } from 'kafkajs';
 import { TopicMismatchError } from '../errors';
-import { createTopicsAndWait } from '../kafka/clients';
+import type { KafkaAdmin } from '../kafka/port';
 
 /** Topic configs copied from source to target when the bridge (or `kbridge topics sync`) creates a target topic. */
 export const MIRRORED_TOPIC_CONFIGS = [
@@ -27,8 +26,6 @@ export interface TopicShape {
   replicationFactor: number;
   /** Every effective config value. */
   configs: Record<string, string>;
-  /** Only the configs set on the topic itself (not broker defaults). */
-  explicitConfigs: Record<string, string>;
 }
 
 /** What the bridge needs to know about a target topic before writing. */
@@ -39,51 +36,23 @@ export interface TargetTopicInfo {
   compacted: boolean;
 }
 
-function isUnknownTopic(err: unknown): boolean {
-  const e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined;
-  if (!e) return false;
-  if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
-  return isUnknownTopic(e.originalError) || isUnknownTopic(e.cause);
-}
-
 /**
- * Partition count, replication factor and configs of a topic, or `undefined` if it does not exist.
+ * Partition count, replication factor and effective configs of a topic, or `undefined` if it does not exist.
  *
  * @example
  * ```ts
  * const shape = await describeTopic(admin, 'orders'); // { partitions: 8, configs: { 'cleanup.policy': 'delete', ... } }
  * ```
  */
-export async function describeTopic(admin: Admin, topic: string): Promise<TopicShape | undefined> {
-  let meta;
-  try {
-    meta = await admin.fetchTopicMetadata({ topics: [topic] });
-  } catch (err) {
-    if (isUnknownTopic(err)) return undefined;
-    throw err;
-  }
-  const t = meta.topics.find((x) => x.name === topic);
-  if (!t || t.partitions.length === 0) return undefined;
-  const described = await admin.describeConfigs({
-    includeSynonyms: false,
-    // kafkajs ConfigResourceTypes.TOPIC; a named value import of kafkajs (CommonJS) fails under Node's ESM loader.
-    resources: [{ type: 2, name: topic }],
-  });
-  const configs: Record<string, string> = {};
-  const explicitConfigs: Record<string, string> = {};
-  for (const entry of described.resources[0]?.configEntries ?? []) {
-    if (entry.configValue === null || entry.configValue === undefined) continue;
-    configs[entry.configName] = entry.configValue;
-    // configSource 1 = DYNAMIC_TOPIC_CONFIG (set on the topic itself)
-    const source = (entry as { configSource?: number }).configSource;
-    if (source === 1 || (source === undefined && !entry.isDefault)) explicitConfigs[entry.configName] = entry.configValue;
-  }
+export async function describeTopic(admin: KafkaAdmin, topic: string): Promise<TopicShape | undefined> {
+  const [described] = await admin.describeTopics([topic]);
+  if (!described || described.partitions.length === 0) return undefined;
+  const configs = (await admin.describeTopicConfigs([topic])).get(topic) ?? {};
   return {
     topic,
-    partitions: t.partitions.length,
-    replicationFactor: t.partitions[0]?.replicas.length ?? 0,
+    partitions: described.partitions.length,
+    replicationFactor: described.partitions[0]?.replicas.length ?? 0,
     configs,
-    explicitConfigs,
   };
 }
 
@@ -119,8 +88,8 @@ export interface SyncTopicResult {
  * ```
  */
 export async function syncTopic(options: {
-  source: Admin;
-  target: Admin;
+  source: KafkaAdmin;
+  target: KafkaAdmin;
   sourceTopic: string;
   targetTopic: string;
   replicationFactor?: number;
@@ -137,21 +106,23 @@ export async function syncTopic(options: {
     return { sourceTopic: options.sourceTopic, targetTopic: options.targetTopic, action: 'exists', partitions: existing.partitions, configs: {} };
   }
   const brokers = (await options.target.describeCluster()).brokers.length;
+  // Only what was set on the source topic itself: the target's own broker defaults apply to the rest.
+  const explicit = (await options.source.describeTopicConfigs([options.sourceTopic], { explicitOnly: true })).get(options.sourceTopic) ?? {};
   const configs: Record<string, string> = {};
   for (const name of MIRRORED_TOPIC_CONFIGS) {
-    const value = source.explicitConfigs[name];
+    const value = explicit[name];
     if (value === undefined) continue;
     if (name === 'min.insync.replicas' && Number(value) > Math.min(brokers, options.replicationFactor ?? brokers)) continue;
     configs[name] = value;
   }
   // Waits until every partition has a leader in the metadata, so the first produce does not meet
-  // UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER (kafkajs' waitForLeaders gives up early on a KRaft broker).
-  await createTopicsAndWait(options.target, [
+  // UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER.
+  await options.target.createTopics([
     {
       topic: options.targetTopic,
       numPartitions: source.partitions,
-      replicationFactor: options.replicationFactor ?? -1,
-      configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+      ...(options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }),
+      configs,
     },
   ]);
   // Another bridge instance may have created it at the same time: check what is there now.
@@ -207,19 +178,13 @@ export function assertSamePartitionCount(sourceTopic: string, sourcePartitions: 
  * ```
  */
 export async function ensureTopic(
-  admin: Admin,
+  admin: KafkaAdmin,
   topic: string,
   options: { numPartitions?: number; configs?: Record<string, string> } = {},
 ): Promise<TopicShape> {
   const existing = await describeTopic(admin, topic);
   if (existing) return existing;
-  await createTopicsAndWait(admin, [
-    {
-      topic,
-      numPartitions: options.numPartitions ?? 1,
-      configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value })),
-    },
-  ]);
+  await admin.createTopics([{ topic, numPartitions: options.numPartitions ?? 1, configs: options.configs ?? {} }]);
   const created = await describeTopic(admin, topic);
   if (!created) throw new TopicMismatchError(`Topic "${topic}" could not be created`, { topic });
   return created;

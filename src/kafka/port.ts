@@ -323,8 +323,12 @@ export interface KafkaAdmin {
   deleteTopics(topics: readonly string[]): Promise<void>;
   /** Partitions and leaders; a topic that does not exist is absent from the result (never an error). */
   describeTopics(topics: readonly string[]): Promise<TopicDescription[]>;
-  /** Every config entry's current value (defaults included) per topic; absent topics are absent. */
-  describeTopicConfigs(topics: readonly string[]): Promise<Map<string, Record<string, string>>>;
+  /**
+   * Every config entry's current value (defaults included) per topic; absent topics are absent. With
+   * `explicitOnly`, only the entries set on the topic itself (config source DYNAMIC_TOPIC_CONFIG), not broker or
+   * static defaults: what `kbridge topics sync` and the bridge copy to a target topic they create.
+   */
+  describeTopicConfigs(topics: readonly string[], options?: { explicitOnly?: boolean }): Promise<Map<string, Record<string, string>>>;
   /** Log start and end of every partition; `high` is the LSO unless `readUncommitted`. */
   fetchTopicOffsets(topic: string, options?: { readUncommitted?: boolean }): Promise<TopicPartitionOffsets[]>;
   /** Per partition, the first offset whose timestamp is >= `timestampMs`, or the end when there is none. */
