@@ -1,4 +1,4 @@
-import type { RecordHeader, SourceRecord } from '../event/types';
+import type { SourceRecord } from '../event/types';
 
 /**
  * Loop prevention for a forward and a reverse bridge running at once (issue 14).
@@ -76,7 +76,7 @@ export function splitLoopedBack<T extends Pick<SourceRecord, 'headers'>>(records
  * withOriginHeader([], 'onprem'); // [{ key: 'kbridge.source.origin', value: <'onprem'> }]
  * ```
  */
-export function withOriginHeader(headers: readonly RecordHeader[], sourceCluster: string): RecordHeader[] {
+export function withOriginHeader<H extends { key: string; value: Uint8Array }>(headers: readonly H[], sourceCluster: string): Array<H | { key: string; value: Buffer }> {
   if (headers.some((h) => h.key === ORIGIN_HEADER)) return [...headers];
   return [...headers, { key: ORIGIN_HEADER, value: Buffer.from(sourceCluster, 'utf8') }];
 }

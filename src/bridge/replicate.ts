@@ -21,6 +21,7 @@ import {
   type Placement,
   type TargetSpan,
 } from './offsetMap';
+import { splitLoopedBack, withOriginHeader } from './origin';
 import { targetPartitionFor } from './partitioner';
 import { RECORD_BATCH_OVERHEAD, chunkBySize, estimateRecordSize, toTargetRecord, type TargetRecord } from './records';
 import { isRepartitioned, mapTopic, type TopicMapping } from './topicMapping';
@@ -50,6 +51,12 @@ export interface BridgeSettings {
   transientRetries?: number;
   /** Name used for the source in provenance headers and dead letters; default: the event's ARN or bootstrap list. */
   sourceClusterName?: string;
+  /**
+   * Name of the cluster this bridge writes to: records whose origin header names it were written onto the
+   * source by the peer bridge and are skipped (src/bridge/origin.ts). Unset: nothing is skipped. Every written
+   * record carries the origin header either way.
+   */
+  targetClusterName?: string;
 }
 
 export interface BridgeLogger {
@@ -74,6 +81,8 @@ export interface PartitionResult {
   status: 'committed' | 'skipped' | 'failed';
   replicated: number;
   skippedDuplicate: number;
+  /** Records the peer bridge wrote (origin = this bridge's target), skipped by the loop rule; the checkpoint moves past them. */
+  skippedLoop?: number;
   deadLettered: number;
   /** Next source offset after this batch, when known. */
   nextSourceOffset?: string;
@@ -87,6 +96,7 @@ export interface BridgeResult {
   partitions: PartitionResult[];
   replicated: number;
   skippedDuplicate: number;
+  skippedLoop: number;
   deadLettered: number;
   failed: PartitionResult[];
 }
@@ -200,6 +210,7 @@ export class Bridge {
       partitions: results,
       replicated: results.reduce((n, r) => n + r.replicated, 0),
       skippedDuplicate: results.reduce((n, r) => n + r.skippedDuplicate, 0),
+      skippedLoop: results.reduce((n, r) => n + (r.skippedLoop ?? 0), 0),
       deadLettered: results.reduce((n, r) => n + r.deadLettered, 0),
       failed: results.filter((r) => r.status === 'failed'),
     };
@@ -299,7 +310,11 @@ export class Bridge {
       const checkpoint = await this.checkpoint(at);
       const fresh = checkpoint ? pb.records.filter((r) => r.offset >= checkpoint.nextSourceOffset) : pb.records;
       const skippedDuplicate = pb.records.length - fresh.length;
-      const result = { sourceTopic: pb.topic, sourcePartition: pb.partition, targetTopic, skippedDuplicate };
+      // Loop rule: what the peer bridge wrote is skipped, but stays inside [first, last] below, so the offset-map
+      // entry and the checkpoint account for it and the partition moves on.
+      const targetCluster = this.settings.targetClusterName;
+      const { replicate: toWrite, loopedBack } = targetCluster === undefined ? { replicate: fresh, loopedBack: [] } : splitLoopedBack(fresh, { sourceCluster, targetCluster });
+      const result = { sourceTopic: pb.topic, sourcePartition: pb.partition, targetTopic, skippedDuplicate, ...(loopedBack.length > 0 ? { skippedLoop: loopedBack.length } : {}) };
       if (fresh.length === 0) {
         done = true;
         await txn.abort();
@@ -313,8 +328,9 @@ export class Bridge {
       const letter = (record: SourceRecord, reason: DeadLetter['reason'], detail: string): void => {
         letters.push({ record, sourceCluster, targetTopic, reason, detail });
       };
-      for (const record of fresh) {
+      for (const record of toWrite) {
         const message = toTargetRecord(record, options);
+        message.headers = withOriginHeader(message.headers ?? [], sourceCluster);
         if (repartition) message.partition = targetPartitionFor(record.key, pb.partition, info.partitions);
         const size = estimateRecordSize(message);
         const rejected = brokerRejected.get(record.offset);
