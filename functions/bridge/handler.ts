@@ -1,6 +1,7 @@
 import { createBridgeLambda } from '../../src/bridge/lambda';
 
-// Environment parsed once, at module start: a bad variable fails the init with a ConfigError naming it.
+// Environment parsed once, at module start: a bad variable (KAFKA_CLIENT included) fails the init with a
+// ConfigError naming it.
 const lambda = createBridgeLambda(process.env);
 
 /** Bare handler (tests, `invoke local`, the ESM emulator): Lambda Kafka event → partial-batch response. */

@@ -6,13 +6,14 @@ import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import type { Admin, Kafka } from 'kafkajs';
 import { resolveAwsClientConfig, type AwsClientConfig } from '../adapters/aws/clientConfig';
 import { createAwsSecretReader } from '../adapters/aws/secrets';
 import { AwsServiceError, KBridgeError, describeError } from '../errors';
 import { buildBatchResponse, decodeKafkaEvent } from '../event/codec';
 import type { KafkaBatchResponse } from '../event/types';
-import { createKafka, type CreateKafkaDeps } from '../kafka/factory';
+import { createKafkaClient, type CreateKafkaDeps } from '../kafka/factory';
+import type { KafkaAdmin } from '../kafka/port';
+import { parseKafkaClientEnv } from '../kafka/select';
 import type { KafkaAuth, KafkaConnectionConfig } from '../kafka/types';
 import { parseBridgeConfig, type BridgeConfig } from './config';
 import { kafkaDeadLetterSink, sqsDeadLetterSink, type DeadLetterSink } from './deadLetter';
@@ -31,7 +32,7 @@ export interface BridgeLambda {
 export interface BridgeLambdaOptions {
   logger?: Logger;
   metrics?: Metrics;
-  /** Passed to `createKafka` (secrets reader, kafkajs log level, retry policy). */
+  /** Passed to `createKafkaClient` (secrets reader, log level, retries, client library). */
   kafkaDeps?: CreateKafkaDeps;
   aws?: AwsClientConfig;
 }
@@ -56,21 +57,18 @@ export interface BridgeLambdaOptions {
  */
 export function createBridgeLambda(env: Record<string, string | undefined>, options: BridgeLambdaOptions = {}): BridgeLambda {
   const config = parseBridgeConfig(env);
+  // KAFKA_CLIENT picks the client library; an unknown value fails the init. Unset: the process default.
+  const kafkaClientKind = env.KAFKA_CLIENT?.trim() ? parseKafkaClientEnv(env) : undefined;
   const aws = options.aws ?? resolveAwsClientConfig(env);
   const logger = options.logger ?? new Logger({ serviceName: 'bridge' });
   const metrics = options.metrics ?? new Metrics({ serviceName: 'bridge', ...(env.POWERTOOLS_METRICS_NAMESPACE ? {} : { namespace: 'KafkaMskBridge' }) });
-  let runtime: Promise<{ bridge: Bridge; sourceAdmin?: Admin }> | undefined;
+  let runtime: Promise<{ bridge: Bridge; sourceAdmin?: KafkaAdmin }> | undefined;
 
-  const start = async (): Promise<{ bridge: Bridge; sourceAdmin?: Admin }> => {
-    const kafkaDeps: CreateKafkaDeps = { secrets: createAwsSecretReader({ clientConfig: aws }), ...options.kafkaDeps };
+  const start = async (): Promise<{ bridge: Bridge; sourceAdmin?: KafkaAdmin }> => {
+    const kafkaDeps: CreateKafkaDeps = { secrets: createAwsSecretReader({ clientConfig: aws }), ...(kafkaClientKind ? { client: kafkaClientKind } : {}), ...options.kafkaDeps };
     const targetConfig = config.targetMskClusterArn ? await withMskBrokers(config.target, config.targetMskClusterArn, aws) : config.target;
-    const target = await createKafka(targetConfig, kafkaDeps);
-    let sourceAdmin: Admin | undefined;
-    if (config.source) {
-      const source: Kafka = await createKafka(config.source, kafkaDeps);
-      sourceAdmin = source.admin();
-      await sourceAdmin.connect();
-    }
+    const target = await createKafkaClient(targetConfig, kafkaDeps);
+    const sourceAdmin = config.source ? await (await createKafkaClient(config.source, kafkaDeps)).admin() : undefined;
     const bridge = new Bridge(
       {
         bridgeId: config.bridgeId,
@@ -123,7 +121,7 @@ export function createBridgeLambda(env: Record<string, string | undefined>, opti
       if (!r) return;
       const { bridge, sourceAdmin } = await r.catch(() => ({ bridge: undefined, sourceAdmin: undefined }));
       await bridge?.close();
-      await sourceAdmin?.disconnect().catch(() => undefined);
+      await sourceAdmin?.close().catch(() => undefined);
     },
   };
 }

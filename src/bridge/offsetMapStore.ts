@@ -1,7 +1,6 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin, KafkaClient } from '../kafka/port';
 import { DEFAULT_OFFSET_MAP_TOPIC, decodeOffsetMapEntry, type OffsetMapEntry } from './offsetMap';
-import { partitionEnds, readRanges } from './read';
-import { describeTopic } from './topics';
+import { partitionEnds } from './read';
 
 /**
  * Read every committed offset-map entry (of one bridge, if `bridgeId` is given) from the target cluster.
@@ -9,30 +8,29 @@ import { describeTopic } from './topics';
  *
  * @example
  * ```ts
- * const entries = await readOffsetMap(targetKafka, targetAdmin, { bridgeId: 'dr' });
+ * const entries = await readOffsetMap(target, targetAdmin, { bridgeId: 'dr' });
  * translateOffset(entries, 'orders', 0, 42n);
  * ```
  */
 export async function readOffsetMap(
-  kafka: Kafka,
-  admin: Admin,
+  kafka: KafkaClient,
+  admin: KafkaAdmin,
   options: { topic?: string; bridgeId?: string; timeoutMs?: number } = {},
 ): Promise<OffsetMapEntry[]> {
   const topic = options.topic ?? DEFAULT_OFFSET_MAP_TOPIC;
-  if (!(await describeTopic(admin, topic))) return [];
+  if ((await admin.describeTopics([topic])).length === 0) return [];
   const ends = await partitionEnds(admin, topic);
   const ranges = new Map([...ends].map(([p, e]) => [p, { from: e.low, to: e.high }]));
   const entries: OffsetMapEntry[] = [];
-  await readRanges(
-    kafka,
+  await kafka.readRanges(
     topic,
     ranges,
-    (_p, m) => {
-      if (m.value === null) return;
-      const entry = decodeOffsetMapEntry(m.value);
+    (record) => {
+      if (record.value === null) return;
+      const entry = decodeOffsetMapEntry(record.value);
       if (options.bridgeId === undefined || entry.bridgeId === options.bridgeId) entries.push(entry);
     },
-    { timeoutMs: options.timeoutMs },
+    options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
   );
   return entries;
 }

@@ -1,9 +1,7 @@
-import type { Admin, Kafka } from 'kafkajs';
 import { OffsetTranslationError } from '../errors';
-import { commitGroupOffsets } from '../kafka/groupOffsets';
+import type { KafkaAdmin, KafkaClient } from '../kafka/port';
 import { translateOffset, type OffsetMapEntry, type Translation } from './offsetMap';
 import { readOffsetMap } from './offsetMapStore';
-import { readRanges } from './read';
 
 export interface TranslatedOffset {
   sourceTopic: string;
@@ -28,10 +26,10 @@ export interface TranslatedOffset {
  * ```
  */
 export async function translateGroupOffsets(options: {
-  source: Kafka;
-  sourceAdmin: Admin;
-  target: Kafka;
-  targetAdmin: Admin;
+  source: KafkaClient;
+  sourceAdmin: KafkaAdmin;
+  target: KafkaClient;
+  targetAdmin: KafkaAdmin;
   groupId: string;
   bridgeId?: string;
   offsetMapTopic?: string;
@@ -42,50 +40,50 @@ export async function translateGroupOffsets(options: {
   if (bridges.size > 1) {
     throw new OffsetTranslationError(`The offset map holds entries of several bridges (${[...bridges].join(', ')}); pass --bridge-id`, { group: options.groupId });
   }
-  const committed = await options.sourceAdmin.fetchOffsets({ groupId: options.groupId });
+  const committed = await options.sourceAdmin.fetchCommittedOffsets(options.groupId);
+  const targetTopicOf = new Map<string, string>();
+  for (const e of entries) if (!targetTopicOf.has(e.sourceTopic)) targetTopicOf.set(e.sourceTopic, e.targetTopic);
   const rows: TranslatedOffset[] = [];
-  for (const t of committed) {
-    for (const p of t.partitions) {
-      if (p.offset === '-1') continue;
-      const sourceOffset = BigInt(p.offset);
-      let result = translateOffset(entries, t.topic, p.partition, sourceOffset);
-      const targetTopic = entries.find((e) => e.sourceTopic === t.topic)?.targetTopic;
-      if (result.status === 'ahead-of-bridge' && result.targetOffset !== undefined) {
-        // Exact if no record lies in [bridge next, committed): only markers or nothing.
-        let anyRecord = false;
-        await readRanges(options.source, t.topic, new Map([[p.partition, { from: result.bridgeNextSourceOffset, to: sourceOffset }]]), () => {
-          anyRecord = true;
-        });
-        if (!anyRecord) result = { status: 'exact', targetOffset: result.targetOffset, reason: 'caught-up' };
-      }
-      rows.push({
-        sourceTopic: t.topic,
-        partition: p.partition,
-        sourceOffset: p.offset,
-        ...(targetTopic ? { targetTopic } : {}),
-        status: result.status,
-        ...(result.status === 'exact' ? { targetOffset: result.targetOffset.toString() } : {}),
-        ...(result.status === 'ahead-of-bridge' ? { detail: `bridge has replicated up to source offset ${result.bridgeNextSourceOffset}` } : {}),
-        ...(result.status === 'not-covered' ? { detail: `the map starts at source offset ${result.firstCoveredSourceOffset}` } : {}),
-        ...(result.status === 'unavailable' ? { detail: result.detail } : {}),
+  for (const p of committed) {
+    if (p.offset === null) continue;
+    const sourceOffset = BigInt(p.offset);
+    let result = translateOffset(entries, p.topic, p.partition, sourceOffset);
+    const targetTopic = targetTopicOf.get(p.topic);
+    if (result.status === 'ahead-of-bridge' && result.targetOffset !== undefined) {
+      // Exact if no record lies in [bridge next, committed): only markers or nothing.
+      let anyRecord = false;
+      await options.source.readRanges(p.topic, new Map([[p.partition, { from: result.bridgeNextSourceOffset, to: sourceOffset }]]), () => {
+        anyRecord = true;
       });
+      if (!anyRecord) result = { status: 'exact', targetOffset: result.targetOffset, reason: 'caught-up' };
     }
+    rows.push({
+      sourceTopic: p.topic,
+      partition: p.partition,
+      sourceOffset: p.offset,
+      ...(targetTopic ? { targetTopic } : {}),
+      status: result.status,
+      ...(result.status === 'exact' ? { targetOffset: result.targetOffset.toString() } : {}),
+      ...(result.status === 'ahead-of-bridge' ? { detail: `bridge has replicated up to source offset ${result.bridgeNextSourceOffset}` } : {}),
+      ...(result.status === 'not-covered' ? { detail: `the map starts at source offset ${result.firstCoveredSourceOffset}` } : {}),
+      ...(result.status === 'unavailable' ? { detail: result.detail } : {}),
+    });
   }
   return rows;
 }
 
 /**
  * Write translated offsets to the same group on the target, all topics in one OffsetCommit
- * ({@link commitGroupOffsets}). Refuses with {@link OffsetTranslationError} when any row is not exact, and with
+ * (`KafkaAdmin.commitGroupOffsets`). Refuses with {@link OffsetTranslationError} when any row is not exact, and with
  * `GroupNotEmptyError` when the target group has members (offsets of an active group cannot be set);
  * nothing is written then. Applying the same rows again is harmless.
  *
  * @example
  * ```ts
- * await applyTranslatedOffsets(target, 'billing', rows);
+ * await applyTranslatedOffsets(targetAdmin, 'billing', rows);
  * ```
  */
-export async function applyTranslatedOffsets(target: Kafka, groupId: string, rows: readonly TranslatedOffset[]): Promise<void> {
+export async function applyTranslatedOffsets(targetAdmin: KafkaAdmin, groupId: string, rows: readonly TranslatedOffset[]): Promise<void> {
   const inexact = rows.filter((r) => r.status !== 'exact');
   if (inexact.length > 0) {
     const first = inexact[0] as TranslatedOffset;
@@ -97,7 +95,10 @@ export async function applyTranslatedOffsets(target: Kafka, groupId: string, row
   const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
   for (const r of rows) {
     const topic = r.targetTopic ?? r.sourceTopic;
-    byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition: r.partition, offset: r.targetOffset as string }]);
+    const partition = { partition: r.partition, offset: r.targetOffset as string };
+    const list = byTopic.get(topic);
+    if (list) list.push(partition);
+    else byTopic.set(topic, [partition]);
   }
-  await commitGroupOffsets(target, groupId, [...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
+  await targetAdmin.commitGroupOffsets(groupId, [...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
 }

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import type { ConsumedRecord, KafkaAdmin, KafkaClient, KafkaHeader } from '../kafka/port';
 import type { OffsetMapEntry, TargetSpan } from './offsetMap';
 import { readOffsetMap } from './offsetMapStore';
 import { targetPartitionFor } from './partitioner';
 import { PROVENANCE_HEADER_PREFIX } from './records';
-import { readRanges } from './read';
 
 export interface PartitionVerification {
   sourceTopic: string;
@@ -61,30 +60,39 @@ export interface VerificationReport {
   ok: boolean;
 }
 
-/** The canonical text of a record for checksums: key, value, timestamp and headers (provenance ignored). */
-function recordLine(message: KafkaMessage): string {
-  const headers = Object.entries(message.headers ?? {})
-    .filter(([k]) => !k.startsWith(PROVENANCE_HEADER_PREFIX))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}=${x === undefined ? '' : Buffer.from(x).toString('base64')}`));
+/**
+ * The canonical text of a record for checksums: key, value, timestamp and headers (provenance ignored).
+ * Headers are sorted by key with a stable sort, so each key's values keep their order while the interleaving
+ * of different keys does not count: a client that groups repeated keys (kafkajs) and one that keeps their
+ * interleaving read the same record to the same line.
+ */
+function recordLine(record: ConsumedRecord): string {
+  const headers = record.headers
+    .filter((h) => !h.key.startsWith(PROVENANCE_HEADER_PREFIX))
+    .sort(byHeaderKey)
+    .map((h) => `${h.key}=${h.value.toString('base64')}`);
   return [
-    message.key === null ? '-' : message.key.toString('base64'),
-    message.value === null ? '-' : message.value.toString('base64'),
-    message.timestamp,
+    record.key === null ? '-' : record.key.toString('base64'),
+    record.value === null ? '-' : record.value.toString('base64'),
+    String(record.timestamp),
     headers.join(','),
   ].join('|');
 }
 
+function byHeaderKey(a: KafkaHeader, b: KafkaHeader): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
 /**
  * An order-sensitive running checksum over (key, value, headers, timestamp). Headers are taken per key in
- * order (kafkajs groups repeated keys), sorted by key; the bridge's provenance headers are ignored.
+ * order, sorted by key; the bridge's provenance headers are ignored.
  */
 export class RecordChecksum {
   private readonly hash = createHash('sha256');
   public count = 0;
 
-  public add(message: KafkaMessage): void {
-    this.hash.update(`${recordLine(message)}\n`);
+  public add(record: ConsumedRecord): void {
+    this.hash.update(`${recordLine(record)}\n`);
     this.count++;
   }
 
@@ -106,9 +114,9 @@ export class RecordChecksum {
  * ```
  */
 export async function verifyReplication(options: {
-  source: Kafka;
-  target: Kafka;
-  targetAdmin: Admin;
+  source: KafkaClient;
+  target: KafkaClient;
+  targetAdmin: KafkaAdmin;
   topics?: string[];
   bridgeId?: string;
   offsetMapTopic?: string;
@@ -116,26 +124,31 @@ export async function verifyReplication(options: {
   timeoutMs?: number;
 }): Promise<VerificationReport> {
   const entries = options.entries ?? (await readOffsetMap(options.target, options.targetAdmin, { bridgeId: options.bridgeId, topic: options.offsetMapTopic }));
-  const groups = new Map<string, OffsetMapEntry[]>();
-  const repartitionedTopics = new Set(entries.filter((e) => e.repartitioned).map((e) => e.sourceTopic));
-  const repartitioned: RepartitionedVerification[] = [];
-  for (const sourceTopic of [...repartitionedTopics].sort()) {
-    if (options.topics && !options.topics.includes(sourceTopic)) continue;
-    repartitioned.push(await verifyRepartitionedTopic(options, sourceTopic, entries.filter((e) => e.sourceTopic === sourceTopic)));
-  }
+  // One pass over the entries: per source topic, the repartitioned ones as a whole, the others per partition.
+  const repartitionedTopics = new Set<string>();
+  for (const e of entries) if (e.repartitioned) repartitionedTopics.add(e.sourceTopic);
+  const byRepartitionedTopic = new Map<string, OffsetMapEntry[]>();
+  const bySourceTopic = new Map<string, Map<number, { partition: number; targetTopic: string; es: OffsetMapEntry[] }>>();
+  const wanted = options.topics ? new Set(options.topics) : undefined;
   for (const e of entries) {
-    if (options.topics && !options.topics.includes(e.sourceTopic)) continue;
-    if (repartitionedTopics.has(e.sourceTopic)) continue;
-    const key = `${e.sourceTopic}\u0000${e.sourcePartition}`;
-    groups.set(key, [...(groups.get(key) ?? []), e]);
+    if (wanted && !wanted.has(e.sourceTopic)) continue;
+    if (repartitionedTopics.has(e.sourceTopic)) {
+      pushTo(byRepartitionedTopic, e.sourceTopic, e);
+      continue;
+    }
+    let parts = bySourceTopic.get(e.sourceTopic);
+    if (!parts) bySourceTopic.set(e.sourceTopic, (parts = new Map()));
+    const part = parts.get(e.sourcePartition);
+    if (part) part.es.push(e);
+    else parts.set(e.sourcePartition, { partition: e.sourcePartition, targetTopic: e.targetTopic, es: [e] });
+  }
+  const repartitioned: RepartitionedVerification[] = [];
+  for (const [sourceTopic, topicEntries] of [...byRepartitionedTopic].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    repartitioned.push(await verifyRepartitionedTopic(options, sourceTopic, topicEntries));
   }
   const partitions: PartitionVerification[] = [];
-  const bySourceTopic = new Map<string, Array<{ partition: number; targetTopic: string; es: OffsetMapEntry[] }>>();
-  for (const es of groups.values()) {
-    const e0 = es[0] as OffsetMapEntry;
-    bySourceTopic.set(e0.sourceTopic, [...(bySourceTopic.get(e0.sourceTopic) ?? []), { partition: e0.sourcePartition, targetTopic: e0.targetTopic, es }]);
-  }
-  for (const [sourceTopic, parts] of bySourceTopic) {
+  for (const [sourceTopic, partsByNumber] of bySourceTopic) {
+    const parts = [...partsByNumber.values()];
     const sourceRanges = new Map<number, { from: bigint; to: bigint }>();
     const targetRanges = new Map<number, { from: bigint; to: bigint }>();
     const dlq = new Map<number, Set<bigint>>();
@@ -152,10 +165,10 @@ export async function verifyReplication(options: {
     }
     const targetTopic = (parts[0] as { targetTopic: string }).targetTopic;
     const sums = new Map<number, { s: RecordChecksum; t: RecordChecksum }>(parts.map((p) => [p.partition, { s: new RecordChecksum(), t: new RecordChecksum() }]));
-    await readRanges(options.source, sourceTopic, sourceRanges, (p, m) => {
-      if (!dlq.get(p)?.has(BigInt(m.offset))) sums.get(p)?.s.add(m);
-    }, { timeoutMs: options.timeoutMs });
-    await readRanges(options.target, targetTopic, targetRanges, (p, m) => sums.get(p)?.t.add(m), { timeoutMs: options.timeoutMs });
+    await options.source.readRanges(sourceTopic, sourceRanges, (r) => {
+      if (!dlq.get(r.partition)?.has(r.offset)) sums.get(r.partition)?.s.add(r);
+    }, readOptions(options));
+    await options.target.readRanges(targetTopic, targetRanges, (r) => sums.get(r.partition)?.t.add(r), readOptions(options));
     for (const { partition, es } of parts.sort((a, b) => a.partition - b.partition)) {
       const sum = sums.get(partition) as { s: RecordChecksum; t: RecordChecksum };
       const sr = sourceRanges.get(partition) as { from: bigint; to: bigint };
@@ -210,7 +223,7 @@ function chainKey(keys: Map<string, KeyState>, key: string, line: string, partit
 }
 
 async function verifyRepartitionedTopic(
-  options: { source: Kafka; target: Kafka; timeoutMs?: number },
+  options: { source: KafkaClient; target: KafkaClient; timeoutMs?: number },
   sourceTopic: string,
   entries: OffsetMapEntry[],
 ): Promise<RepartitionedVerification> {
@@ -226,18 +239,18 @@ async function verifyRepartitionedTopic(
       to: r && r.to > e.lastSourceOffset + 1n ? r.to : e.lastSourceOffset + 1n,
     });
     for (const d of e.deadLettered) dlq.add(`${e.sourcePartition}/${d.offset}`);
-    for (const s of e.repartitioned?.spans ?? []) spans.set(s.partition, [...(spans.get(s.partition) ?? []), s]);
+    for (const s of e.repartitioned?.spans ?? []) pushTo(spans, s.partition, s);
   }
   const sourceKeys = new Map<string, KeyState>();
   const sourceSum = new ContentSum();
   let keyless = 0;
-  await readRanges(options.source, sourceTopic, sourceRanges, (p, m) => {
-    if (dlq.has(`${p}/${m.offset}`)) return;
-    const line = recordLine(m);
+  await options.source.readRanges(sourceTopic, sourceRanges, (r) => {
+    if (dlq.has(`${r.partition}/${r.offset}`)) return;
+    const line = recordLine(r);
     sourceSum.add(line);
-    if (m.key === null) keyless++;
-    else chainKey(sourceKeys, m.key.toString('base64'), line, p);
-  }, { timeoutMs: options.timeoutMs });
+    if (r.key === null) keyless++;
+    else chainKey(sourceKeys, r.key.toString('base64'), line, r.partition);
+  }, readOptions(options));
 
   // Only the offsets the bridge wrote (its spans) count: anything else on the target is not the bridge's.
   const targetRanges = new Map<number, { from: bigint; to: bigint }>();
@@ -257,14 +270,14 @@ async function verifyRepartitionedTopic(
   const targetKeys = new Map<string, KeyState>();
   const targetSum = new ContentSum();
   let misplaced = 0;
-  await readRanges(options.target, targetTopic, targetRanges, (p, m) => {
-    if (!inSpans(p, BigInt(m.offset))) return;
-    const line = recordLine(m);
+  await options.target.readRanges(targetTopic, targetRanges, (r) => {
+    if (!inSpans(r.partition, r.offset)) return;
+    const line = recordLine(r);
     targetSum.add(line);
-    if (m.key === null) return;
-    if (targetPartitionFor(m.key, 0, targetPartitions) !== p) misplaced++;
-    chainKey(targetKeys, m.key.toString('base64'), line, p);
-  }, { timeoutMs: options.timeoutMs });
+    if (r.key === null) return;
+    if (targetPartitionFor(r.key, 0, targetPartitions) !== r.partition) misplaced++;
+    chainKey(targetKeys, r.key.toString('base64'), line, r.partition);
+  }, readOptions(options));
 
   let keysCompared = 0;
   let several = 0;
@@ -297,4 +310,14 @@ async function verifyRepartitionedTopic(
     misplaced,
     match: sourceSum.count === targetSum.count && sourceSum.digest() === targetSum.digest() && different.length === 0 && misplaced === 0,
   };
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function readOptions(options: { timeoutMs?: number }): { timeoutMs?: number } {
+  return options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
 }

@@ -12,7 +12,7 @@ import type { KafkaConnectionConfig } from '../kafka/types';
  * see {@link parseKafkaConnectionEnv}) and the flag that takes its bootstrap list.
  */
 export interface ConnectionSide {
-  /** Cluster name in messages and kafkajs logs. */
+  /** Cluster name in messages and client logs. */
   name: string;
   /** `SOURCE` → `SOURCE_AUTH`, `SOURCE_SECRET_ARN`, … */
   envPrefix: string;
@@ -209,13 +209,13 @@ export async function resolveConnection(opts: object, side: ConnectionSide, env:
 }
 
 /**
- * kafkajs log level of the one-shot CLI commands: `nothing` by default — every failure is reported once by the
- * command itself as a named error (the raw kafkajs lines repeated each retry); `KBRIDGE_KAFKA_LOG_LEVEL=warn`
+ * Kafka client log level of the one-shot CLI commands: `nothing` by default — every failure is reported once by
+ * the command itself as a named error (the raw client lines repeated each retry); `KBRIDGE_KAFKA_LOG_LEVEL=warn`
  * (or `error`, `info`, `debug`) shows them on stderr for troubleshooting.
  *
  * @example
  * ```ts
- * const kafka = await createKafka(connection, { logLevel: cliKafkaLogLevel(process.env) });
+ * const kafka = await createKafkaClient(connection, { logLevel: cliKafkaLogLevel(process.env) });
  * ```
  */
 export function cliKafkaLogLevel(env: Env): KafkaLogLevelName {
@@ -241,7 +241,7 @@ export function needsSecrets(configs: KafkaConnectionConfig[]): boolean {
  * @example
  * ```ts
  * const secrets = await createCliSecretReader([source, target], process.env);
- * const kafka = await createKafka(source, { secrets });
+ * const kafka = await createKafkaClient(source, { secrets });
  * ```
  */
 export async function createCliSecretReader(configs: KafkaConnectionConfig[], env: Env): Promise<SecretReader | undefined> {

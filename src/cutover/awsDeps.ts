@@ -6,7 +6,7 @@ import { createAwsConfigStore } from '../adapters/aws/configStore';
 import { createLambdaTriggerControl } from '../adapters/aws/triggerControl';
 import { createFileConfigStore } from '../adapters/local/configStore';
 import { parseConfig } from '../config/parse';
-import { createKafka, type CreateKafkaDeps } from '../kafka';
+import { createKafkaClient, parseKafkaClientEnv, type CreateKafkaDeps, type KafkaClientKind } from '../kafka';
 import { routeConfigStores } from '../ports/clientConfigStore';
 import type { CutoverDeps } from './context';
 import { connectionOf, parsePlan } from './plan';
@@ -18,10 +18,14 @@ export const CutoverLambdaEnvSchema = z
     CUTOVER_AUDIT_PREFIX: z.string().default('cutovers/'),
   })
   .passthrough();
-export type CutoverLambdaEnv = z.output<typeof CutoverLambdaEnvSchema>;
+export type CutoverLambdaEnv = z.output<typeof CutoverLambdaEnvSchema> & {
+  /** `KAFKA_CLIENT`: the Kafka client library of the steps' clients (default: the process default). */
+  kafkaClient?: KafkaClientKind;
+};
 
 /**
- * Parse the cutover Lambdas' environment; a missing bucket is a ConfigError naming it.
+ * Parse the cutover Lambdas' environment; a missing bucket, or a `KAFKA_CLIENT` that names no client library, is a
+ * ConfigError naming the variable.
  *
  * @example
  * ```ts
@@ -29,7 +33,7 @@ export type CutoverLambdaEnv = z.output<typeof CutoverLambdaEnvSchema>;
  * ```
  */
 export function parseCutoverLambdaEnv(env: Record<string, string | undefined>): CutoverLambdaEnv {
-  return parseConfig(CutoverLambdaEnvSchema, env, 'cutover Lambda environment');
+  return { ...parseConfig(CutoverLambdaEnvSchema, env, 'cutover Lambda environment'), kafkaClient: parseKafkaClientEnv(env) };
 }
 
 /**
@@ -53,8 +57,12 @@ export async function buildAwsCutoverDeps(
   const triggers = createLambdaTriggerControl(aws);
   // A plan's clusters may name Secrets Manager secrets (SASL, mTLS, root CA) in Lambda's formats: read them with
   // the task's own role unless the caller brings a reader.
-  const withSecrets: CreateKafkaDeps = { ...kafkaDeps, secrets: kafkaDeps.secrets ?? createAwsSecretReader({ clientConfig: aws }) };
-  const [source, target] = await Promise.all([createKafka(connectionOf(plan, 'source'), withSecrets), createKafka(connectionOf(plan, 'target'), withSecrets)]);
+  const withSecrets: CreateKafkaDeps = {
+    ...(env.kafkaClient ? { client: env.kafkaClient } : {}),
+    ...kafkaDeps,
+    secrets: kafkaDeps.secrets ?? createAwsSecretReader({ clientConfig: aws }),
+  };
+  const [source, target] = await Promise.all([createKafkaClient(connectionOf(plan, 'source'), withSecrets), createKafkaClient(connectionOf(plan, 'target'), withSecrets)]);
   return {
     deps: { plan, audit, configStore: routeConfigStores({ secretsmanager: store, ssm: store }), triggers, kafka: { source, target } },
     close: () => {
@@ -82,8 +90,8 @@ export async function buildLocalCutoverDeps(
   const { createEmulatorTriggerControl } = await import('../adapters/local/triggerControl');
   const aws = options.aws ? createAwsConfigStore(options.aws) : undefined;
   const [source, target] = await Promise.all([
-    createKafka(connectionOf(plan, 'source'), options.kafkaDeps ?? {}),
-    createKafka(connectionOf(plan, 'target'), options.kafkaDeps ?? {}),
+    createKafkaClient(connectionOf(plan, 'source'), options.kafkaDeps ?? {}),
+    createKafkaClient(connectionOf(plan, 'target'), options.kafkaDeps ?? {}),
   ]);
   return {
     plan,

@@ -1,5 +1,5 @@
-import type { Kafka } from 'kafkajs';
 import { KBridgeError, WaitTimeoutError } from '../errors';
+import type { KafkaClient } from '../kafka';
 import type { AuditChange, AuditLog, AuditRecord } from '../ports/auditLog';
 import type { ClientConfigStore } from '../ports/clientConfigStore';
 import type { TriggerControl } from '../ports/triggerControl';
@@ -11,7 +11,7 @@ export interface CutoverDeps {
   configStore: ClientConfigStore;
   triggers: TriggerControl;
   audit: AuditLog;
-  kafka: { source: Kafka; target: Kafka };
+  kafka: { source: KafkaClient; target: KafkaClient };
   /** Print what each step would change, change nothing (audit goes to memory). */
   dryRun?: boolean;
   now?: () => number;

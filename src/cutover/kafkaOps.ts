@@ -1,5 +1,4 @@
-import type { Kafka } from 'kafkajs';
-import { withAdmin } from '../kafka/clients';
+import { withKafkaAdmin, type KafkaClient } from '../kafka';
 import { computeLag } from '../lag/computeLag';
 import { KafkaLagReader } from '../lag/kafkaLagReader';
 import { computeReplicationLag } from '../lag/replication';
@@ -16,9 +15,9 @@ import type { CutoverPlan } from './plan';
  */
 export async function measureLag(
   plan: CutoverPlan,
-  kafka: Kafka,
+  kafka: KafkaClient,
   cluster: 'source' | 'target',
-  bridgeTarget?: Kafka,
+  bridgeTarget?: KafkaClient,
 ): Promise<{ groups: GroupLag[]; replication?: ReplicationLag }> {
   const reader = await KafkaLagReader.connect(kafka, { cluster: plan[cluster].name });
   try {
@@ -47,8 +46,8 @@ export async function measureLag(
  * await endOffsets(kafka, ['orders']); // { 'orders:0': '120', 'orders:1': '98' }
  * ```
  */
-export async function endOffsets(kafka: Kafka, topics: string[]): Promise<Record<string, string>> {
-  return withAdmin(kafka, async (admin) => {
+export async function endOffsets(kafka: KafkaClient, topics: string[]): Promise<Record<string, string>> {
+  return withKafkaAdmin(kafka, async (admin) => {
     const out: Record<string, string> = {};
     for (const topic of topics) {
       for (const p of await admin.fetchTopicOffsets(topic)) out[`${topic}:${p.partition}`] = p.high;

@@ -1,7 +1,6 @@
 import { readOffsetMap } from '../bridge/offsetMapStore';
 import type { OffsetMapEntry } from '../bridge/offsetMap';
-import { withAdmin } from '../kafka/clients';
-import { commitGroupOffsets, type TopicOffsets } from '../kafka/groupOffsets';
+import { withKafkaAdmin, type CommittedPartitionOffset, type TopicOffsets } from '../kafka';
 import type { CutoverDeps } from './context';
 import { targetTopicOf } from './plan';
 
@@ -45,7 +44,7 @@ export interface ReseededPartition {
  * Rollback after the target consumers ran while the bridge kept replicating (consumers-first): carry their
  * progress back to the source group, so the re-enabled source consumer neither re-reads what the target
  * consumer already processed nor skips anything. Only moves offsets forward, in one OffsetCommit
- * ({@link commitGroupOffsets}); the source group must be empty (its mapping still disabled: GroupNotEmptyError
+ * (`KafkaAdmin.commitGroupOffsets`); the source group must be empty (its mapping still disabled: GroupNotEmptyError
  * otherwise) and the target group stopped (its committed offsets final). With `dryRun`, computes without committing.
  *
  * @example
@@ -55,22 +54,22 @@ export interface ReseededPartition {
  */
 export async function reseedSourceFromTarget(deps: CutoverDeps, groupId: string, options: { dryRun?: boolean } = {}): Promise<ReseededPartition[]> {
   const { plan } = deps;
-  const { entries, targetCommitted } = await withAdmin(deps.kafka.target, async (admin) => ({
+  const { entries, targetCommitted } = await withKafkaAdmin(deps.kafka.target, async (admin) => ({
     entries: await readOffsetMap(deps.kafka.target, admin, { bridgeId: plan.bridge.bridgeId, ...(plan.bridge.offsetMapTopic ? { topic: plan.bridge.offsetMapTopic } : {}) }),
-    targetCommitted: await admin.fetchOffsets({ groupId, topics: plan.topics.map((t) => targetTopicOf(plan, t)) }),
+    targetCommitted: await admin.fetchCommittedOffsets(groupId, plan.topics.map((t) => targetTopicOf(plan, t))),
   }));
-  return withAdmin(deps.kafka.source, async (admin) => {
-    const sourceCommitted = await admin.fetchOffsets({ groupId, topics: plan.topics });
+  return withKafkaAdmin(deps.kafka.source, async (admin) => {
+    const sourceCommitted = new Map((await admin.fetchCommittedOffsets(groupId, plan.topics)).map((c) => [`${c.topic}:${c.partition}`, c.offset]));
     const moved: ReseededPartition[] = [];
     const commits: TopicOffsets[] = [];
     for (const topic of plan.topics) {
-      const onTarget = targetCommitted.find((t) => t.topic === targetTopicOf(plan, topic));
-      const onSource = sourceCommitted.find((t) => t.topic === topic);
+      const targetTopic = targetTopicOf(plan, topic);
       const partitions: Array<{ partition: number; offset: string }> = [];
-      for (const p of onTarget?.partitions ?? []) {
-        if (p.offset === '-1') continue;
+      for (const p of targetCommitted.filter((t: CommittedPartitionOffset) => t.topic === targetTopic)) {
+        if (p.offset === null) continue;
         const next = sourceOffsetAfterTarget(entries, topic, p.partition, BigInt(p.offset));
-        const from = onSource?.partitions.find((s) => s.partition === p.partition)?.offset ?? '-1';
+        // "-1": no commit on the source, as OffsetFetch answers it.
+        const from = sourceCommitted.get(`${topic}:${p.partition}`) ?? '-1';
         if (next === undefined || next <= BigInt(from)) continue;
         partitions.push({ partition: p.partition, offset: next.toString() });
         moved.push({ topic, partition: p.partition, from, to: next.toString(), targetCommitted: p.offset });
@@ -78,7 +77,7 @@ export async function reseedSourceFromTarget(deps: CutoverDeps, groupId: string,
       if (partitions.length > 0) commits.push({ topic, partitions });
     }
     // One OffsetCommit for every topic (refused with GroupNotEmptyError while the source group has members).
-    if (commits.length > 0 && options.dryRun !== true) await commitGroupOffsets(deps.kafka.source, groupId, commits);
+    if (commits.length > 0 && options.dryRun !== true) await admin.commitGroupOffsets(groupId, commits);
     return moved;
   });
 }

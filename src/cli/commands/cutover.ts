@@ -78,7 +78,7 @@ export function register(program: Command): void {
     .option('--poll-ms <ms>', 'poll interval of the waiting steps (replaces the definition’s retry intervals)', '1000')
     .option('--approve', 'approve the manual approval step at once (plans with approval: manual), non-interactive')
     .option('--run-dir <dir>', `run directory: cutover.log and the pending approval (default ${CUTOVER_RUNS_ROOT}/<cutoverId>)`)
-    .option('--verbose', 'library logs (kafkajs) on stderr instead of <run-dir>/cutover.log')
+    .option('--verbose', 'Kafka client library logs on stderr instead of <run-dir>/cutover.log')
     .action(async (opts: CutoverOptions) => {
       if (!opts.plan) {
         process.stderr.write('error: --plan <file> is required (or use a subcommand: kbridge cutover approve)\n');

@@ -41,7 +41,7 @@ export function register(program: Command): void {
           ...(opts.bridgeId ? { bridgeId: opts.bridgeId } : {}),
           ...(opts.offsetMapTopic ? { offsetMapTopic: opts.offsetMapTopic } : {}),
         });
-        if (opts.apply) await applyTranslatedOffsets(target, opts.group, rows);
+        if (opts.apply) await applyTranslatedOffsets(targetAdmin, opts.group, rows);
         const exact = rows.every((r) => r.status === 'exact');
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ group: opts.group, applied: Boolean(opts.apply), exact, partitions: rows })}\n`);

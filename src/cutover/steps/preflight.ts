@@ -1,4 +1,4 @@
-import { withAdmin } from '../../kafka/clients';
+import { withKafkaAdmin } from '../../kafka';
 import { repartitionCheckpointGroupId } from '../../bridge/replicate';
 import { describeTopic } from '../../bridge/topics';
 import { describeError, KBridgeError, PreflightError } from '../../errors';
@@ -32,7 +32,7 @@ export function preflight(deps: CutoverDeps): Promise<StepResult> {
       }
     };
     await guard('source cluster', () =>
-      withAdmin(deps.kafka.source, async (admin) => {
+      withKafkaAdmin(deps.kafka.source, async (admin) => {
         for (const t of plan.topics) {
           const shape = await describeTopic(admin, t);
           if (!shape) problems.push(`source topic ${t} does not exist`);
@@ -42,10 +42,10 @@ export function preflight(deps: CutoverDeps): Promise<StepResult> {
     );
     const repartitioned = new Set<string>();
     await guard('target cluster', () =>
-      withAdmin(deps.kafka.target, async (admin) => {
+      withKafkaAdmin(deps.kafka.target, async (admin) => {
         // The bridge checkpoints a repartitioned topic in one group per source partition: their presence is what
         // tells it apart (the plan's topicMapping holds names only).
-        const listed = new Set((await admin.listGroups()).groups.map((g) => g.groupId));
+        const listed = new Set((await admin.listGroups()).map((g) => g.groupId));
         for (const t of plan.topics) {
           const found = Array.from({ length: shapes[t]?.source ?? 0 }, (_, p) => repartitionCheckpointGroupId(plan.bridge.bridgeId, t, p)).filter((g) => listed.has(g));
           if (found.length === 0) continue;
@@ -69,7 +69,7 @@ export function preflight(deps: CutoverDeps): Promise<StepResult> {
         const groups = plan.consumerGroups.map((g) => g.groupId);
         if (groups.length > 0) {
           const described = await admin.describeGroups(groups);
-          for (const g of described.groups) {
+          for (const g of described) {
             if (g.members.length > 0) problems.push(`target group ${g.groupId} has ${g.members.length} active members (state ${g.state}); expected empty`);
           }
         }
