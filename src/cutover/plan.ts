@@ -52,6 +52,8 @@ export const ConfigEntrySchema = ConfigEntryRefSchema.extend({
   role: z.enum(['consumer', 'producer']),
   /** The value written at the switch (the target cluster's bootstrap servers and auth). */
   targetValue: ClientConfigValueSchema,
+  /** The value failback writes back (the source cluster's); default: the value the forward switch replaced (audit). */
+  sourceValue: ClientConfigValueSchema.optional(),
 }).strict();
 
 /** An event source mapping: an AWS UUID, or a local emulator mapping id reached through `controlUrl`. */
@@ -73,6 +75,26 @@ export const TriggerCreateSpecSchema = z
     eventSourceArn: z.string().optional(),
     batchSize: z.number().int().min(1).max(10_000).optional(),
     sourceAccessConfigurations: z.array(z.object({ Type: z.string(), URI: z.string() }).strict()).optional(),
+  })
+  .strict();
+
+/** The reverse bridge (target → source, issue 14): enabled at the switch, disabled by the decommission input. */
+export const ReverseBridgeSchema = z
+  .object({
+    /** Its BRIDGE_ID: its own transactional ids, checkpoint group and offset-map keys (on the source cluster). */
+    bridgeId: z.string().min(1),
+    offsetMapTopic: z.string().optional(),
+    /** Its event source mapping on the target topics (deployed disabled). */
+    trigger: TriggerRefSchema,
+  })
+  .strict();
+
+/** Set on a failback plan (built by `kbridge cutover failback`): the forward bridge whose offset map is on the plan's source. */
+export const FailbackOfSchema = z
+  .object({
+    /** The forward cutover this plan undoes. */
+    cutoverId: z.string().min(1),
+    forwardBridge: z.object({ bridgeId: z.string().min(1), offsetMapTopic: z.string().optional() }).strict(),
   })
   .strict();
 
@@ -118,6 +140,10 @@ export const CutoverPlanSchema = z
         topicMapping: z.record(z.string()).optional(),
       })
       .strict(),
+    /** Keep the source current after the switch with the reverse bridge (see docs/failback.md). */
+    reverseBridge: ReverseBridgeSchema.optional(),
+    /** Present on a failback plan only. */
+    failbackOf: FailbackOfSchema.optional(),
     /** Source topics the groups consume and the producers write. */
     topics: z.array(z.string().min(1)).min(1),
     consumerGroups: z.array(ConsumerGroupPlanSchema).default([]),
@@ -165,6 +191,7 @@ export type ClientConfigValue = z.output<typeof ClientConfigValueSchema>;
 export type TriggerRef = z.output<typeof TriggerRefSchema>;
 export type TriggerCreateSpec = z.output<typeof TriggerCreateSpecSchema>;
 export type ConsumerGroupPlan = z.output<typeof ConsumerGroupPlanSchema>;
+export type ReverseBridgePlan = z.output<typeof ReverseBridgeSchema>;
 
 /**
  * Parse a cutover plan (JSON already decoded). Throws a ConfigError naming every bad field.

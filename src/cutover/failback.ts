@@ -1,0 +1,221 @@
+import { invertTopicRecord } from '../bridge/inverseMapping';
+import { requireExactTranslation, type OffsetMapEntry, type OffsetRun } from '../bridge/offsetMap';
+import { ConfigError, OffsetTranslationError } from '../errors';
+import type { AuditRecord } from '../ports/auditLog';
+import { describeEntry } from '../ports/clientConfigStore';
+import { ClientConfigValueSchema, targetTopicOf, type ClientConfigValue, type CutoverPlan, type CutoverPlanInput, type CutoverStepName, type TriggerRef } from './plan';
+
+/**
+ * Failback (issue 14): move consumers and producers from MSK back to the old cluster with the same state
+ * machine definition, by reversing the plan. In the reversed plan `source` is MSK, `target` the old cluster,
+ * `bridge` the reverse bridge (its offset map lives on the old cluster) and `failbackOf.forwardBridge` the
+ * forward bridge (its offset map lives on MSK): a group's MSK offsets are translated through both.
+ */
+
+/** What the forward cutover's audit says, for values the plan does not carry. */
+export interface ForwardCutoverFacts {
+  /** Config entry (`store:id`) → the value the forward switch replaced (the source value, unfenced). */
+  switchedFrom: Record<string, ClientConfigValue>;
+  /** `groupId:functionName:topic` → id of a target mapping the forward cutover created. */
+  createdTriggers: Record<string, string>;
+}
+
+/**
+ * Collect {@link ForwardCutoverFacts} from the forward cutover's audit records.
+ *
+ * @example
+ * ```ts
+ * const facts = forwardFactsFromAudit(await audit.list(plan.cutoverId));
+ * ```
+ */
+export function forwardFactsFromAudit(records: readonly AuditRecord[]): ForwardCutoverFacts {
+  const facts: ForwardCutoverFacts = { switchedFrom: {}, createdTriggers: {} };
+  for (const r of records) {
+    const c = r.change;
+    if (r.event !== 'change' || !c) continue;
+    if (c.kind === 'config' && (r.step === 'switchConsumerConfig' || r.step === 'switchProducerConfig')) {
+      const from = ClientConfigValueSchema.safeParse(c.from);
+      if (from.success && facts.switchedFrom[c.target] === undefined) {
+        const { paused: _paused, ...value } = from.data;
+        facts.switchedFrom[c.target] = value;
+      }
+    }
+    if (c.kind === 'trigger-created' && typeof c.to === 'string') {
+      const key = (c.from as { key?: unknown } | undefined)?.key;
+      if (typeof key === 'string') facts.createdTriggers[key] = c.to;
+    }
+  }
+  return facts;
+}
+
+export interface FailbackPlanOptions {
+  /** Default `<cutoverId>-failback`. */
+  cutoverId?: string;
+  failAt?: CutoverStepName;
+  facts?: ForwardCutoverFacts;
+}
+
+/**
+ * The reversed plan: source ↔ target, the topic mapping inverted (topics named as on MSK), the reverse bridge as
+ * the plan's bridge, each group's target mappings as its source mappings and vice versa, and each config entry
+ * switched to its source value (`sourceValue`, else the value the forward switch replaced). Refuses (ConfigError
+ * naming what is missing) a plan without `reverseBridge`, a config entry whose source value is unknown, and a
+ * target mapping the forward cutover created whose id is unknown.
+ *
+ * @example
+ * ```ts
+ * const failback = parsePlan(buildFailbackPlan(plan, { facts: forwardFactsFromAudit(records) }));
+ * ```
+ */
+export function buildFailbackPlan(plan: CutoverPlan, options: FailbackPlanOptions = {}): CutoverPlanInput {
+  const reverse = plan.reverseBridge;
+  if (!reverse) {
+    throw new ConfigError('The plan has no "reverseBridge": failback needs the reverse bridge that kept the source current (its bridgeId and trigger); see docs/failback.md', {
+      field: 'reverseBridge',
+    });
+  }
+  if (plan.failbackOf) {
+    throw new ConfigError(`Plan ${plan.cutoverId} is already a failback plan; give the forward plan`, { field: 'failbackOf' });
+  }
+  const facts = options.facts ?? { switchedFrom: {}, createdTriggers: {} };
+  const inverse = invertTopicRecord(Object.fromEntries(plan.topics.map((t) => [t, targetTopicOf(plan, t)])), 'bridge.topicMapping');
+  const renamed = Object.entries(inverse).filter(([to, from]) => to !== from);
+  const missingValues: string[] = [];
+  const configEntries = plan.configEntries.map((e) => {
+    const { sourceValue, targetValue, ...rest } = e;
+    const back = sourceValue ?? facts.switchedFrom[describeEntry(e)];
+    if (!back) missingValues.push(`${e.name} (${describeEntry(e)})`);
+    return { ...rest, targetValue: back ?? targetValue, sourceValue: targetValue };
+  });
+  if (missingValues.length > 0) {
+    throw new ConfigError(
+      `No source value for config entr${missingValues.length === 1 ? 'y' : 'ies'} ${missingValues.join(', ')}: give "sourceValue" in the plan, or keep the forward cutover's audit log (its switch steps recorded the value they replaced)`,
+      { field: 'configEntries.sourceValue' },
+    );
+  }
+  const consumerGroups = plan.consumerGroups.map((g) => ({
+    groupId: g.groupId,
+    sourceTriggers: g.targetTriggers.map((t): TriggerRef => {
+      if ('id' in t) return t;
+      const key = `${g.groupId}:${t.create.functionName}:${t.create.topic}`;
+      const id = facts.createdTriggers[key];
+      if (id === undefined) {
+        throw new ConfigError(`Group ${g.groupId}: the forward cutover created its mapping ${key}, and its id is not in the audit; give it as {"id": …} in targetTriggers`, {
+          field: 'consumerGroups.targetTriggers',
+        });
+      }
+      return { id };
+    }),
+    targetTriggers: g.sourceTriggers,
+  }));
+  return {
+    cutoverId: options.cutoverId ?? `${plan.cutoverId}-failback`,
+    pattern: plan.pattern,
+    approval: plan.approval,
+    source: plan.target,
+    target: plan.source,
+    bridge: {
+      bridgeId: reverse.bridgeId,
+      ...(reverse.offsetMapTopic ? { offsetMapTopic: reverse.offsetMapTopic } : {}),
+      ...(renamed.length > 0 ? { topicMapping: Object.fromEntries(renamed) } : {}),
+    },
+    failbackOf: {
+      cutoverId: plan.cutoverId,
+      forwardBridge: { bridgeId: plan.bridge.bridgeId, ...(plan.bridge.offsetMapTopic ? { offsetMapTopic: plan.bridge.offsetMapTopic } : {}) },
+    },
+    topics: plan.topics.map((t) => targetTopicOf(plan, t)),
+    consumerGroups,
+    configEntries,
+    timeouts: plan.timeouts,
+    drain: plan.drain,
+    verify: plan.verify,
+    ...(options.failAt ? { failAt: options.failAt } : {}),
+  };
+}
+
+/** How one partition's MSK offset was translated back. */
+export interface FailbackTranslation {
+  offset: bigint;
+  /** `reverse`: the group consumed records written on MSK (reverse bridge's map); `forward`: only records the forward bridge wrote. */
+  via: 'reverse' | 'forward';
+}
+
+function sortedRuns(entries: readonly OffsetMapEntry[], byTarget: boolean): OffsetRun[] {
+  return entries.flatMap((e) => e.runs).sort((a, b) => {
+    const x = byTarget ? a.targetStart : a.sourceStart;
+    const y = byTarget ? b.targetStart : b.sourceStart;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+/**
+ * The old-cluster offset a group resumes from, given `committed`, the next MSK offset it would read on
+ * `mskTopic`/`partition`. An MSK partition holds, in this order, the records the forward bridge copied from the
+ * old cluster (forward map: old → MSK) and the records producers wrote on MSK after the switch (reverse map:
+ * MSK → old, which the reverse bridge appended to the old partition after the originals):
+ * - the group consumed a record written on MSK → exact translation through the reverse map;
+ * - otherwise → the old offset of the first forwarded record it has not consumed (after the last one, when it
+ *   consumed all of them).
+ * Throws an OffsetTranslationError naming the partition when the reverse bridge has not yet processed up to
+ * `committed`, when the forward bridge repartitioned the topic, or when neither map covers the partition.
+ *
+ * @example
+ * ```ts
+ * // forward: old 0-9 → MSK 0-9 (marker at 10); reverse: MSK 11-12 → old 10-11
+ * translateFailbackOffset({ forward, reverse, oldTopic: 'orders', mskTopic: 'orders', partition: 0, committed: 5n }); // { offset: 5n, via: 'forward' }
+ * translateFailbackOffset({ forward, reverse, oldTopic: 'orders', mskTopic: 'orders', partition: 0, committed: 13n }); // { offset: 12n, via: 'reverse' }
+ * ```
+ */
+export function translateFailbackOffset(input: {
+  forward: readonly OffsetMapEntry[];
+  reverse: readonly OffsetMapEntry[];
+  oldTopic: string;
+  mskTopic: string;
+  partition: number;
+  committed: bigint;
+}): FailbackTranslation {
+  const { oldTopic, mskTopic, partition, committed } = input;
+  const where = { topic: mskTopic, partition, offset: committed.toString() };
+  const forward = input.forward.filter((e) => e.sourceTopic === oldTopic && e.targetTopic === mskTopic && (e.targetPartition === partition || e.repartitioned !== undefined));
+  if (forward.some((e) => e.repartitioned !== undefined)) {
+    throw new OffsetTranslationError(`Cannot fail back ${mskTopic}-${partition}: the forward bridge repartitioned ${oldTopic} by key, so an MSK offset has no single old-cluster offset (docs/failback.md)`, {
+      ...where,
+      reason: 'repartitioned',
+    });
+  }
+  const reverse = input.reverse.filter((e) => e.sourceTopic === mskTopic && e.sourcePartition === partition);
+  const reverseRuns = sortedRuns(reverse, false);
+  if (reverseRuns.some((r) => r.sourceStart < committed)) {
+    return { offset: requireExactTranslation(reverse, mskTopic, partition, committed), via: 'reverse' };
+  }
+  const forwardRuns = sortedRuns(forward, true);
+  const lastForward = forwardRuns[forwardRuns.length - 1];
+  const forwardEnd = lastForward ? lastForward.targetStart + BigInt(lastForward.length) : undefined;
+  const reverseNext = reverse.reduce<bigint | undefined>((n, e) => (n === undefined || e.lastSourceOffset + 1n > n ? e.lastSourceOffset + 1n : n), undefined);
+  // One transaction marker may follow the last forwarded record; past it, only records written on MSK follow,
+  // and the reverse bridge must have seen them (else they would be re-read, or lost, on the old cluster).
+  if (committed > (forwardEnd ?? 0n) + 1n && (reverseNext === undefined || committed > reverseNext)) {
+    throw new OffsetTranslationError(
+      `Committed offset ${committed} of ${mskTopic}-${partition} is beyond what the reverse bridge has processed (next ${reverseNext ?? 'nothing yet'}); wait until it has drained`,
+      where,
+    );
+  }
+  const next = forwardRuns.find((r) => r.targetStart + BigInt(r.length) > committed);
+  if (next) return { offset: next.sourceStart + (committed > next.targetStart ? committed - next.targetStart : 0n), via: 'forward' };
+  if (lastForward) return { offset: lastForward.sourceStart + BigInt(lastForward.length), via: 'forward' };
+  const firstCopy = reverseRuns[0];
+  if (firstCopy) return { offset: firstCopy.targetStart, via: 'reverse' };
+  throw new OffsetTranslationError(`Cannot fail back ${mskTopic}-${partition}@${committed}: neither the forward nor the reverse bridge's offset map covers this partition`, where);
+}
+
+/**
+ * Whether a plan is a failback plan, and then its forward bridge (for readOffsetMap on the plan's source).
+ *
+ * @example
+ * ```ts
+ * const fwd = forwardBridgeOf(plan); // { bridgeId: 'orders' } on a failback plan, undefined otherwise
+ * ```
+ */
+export function forwardBridgeOf(plan: CutoverPlan): { bridgeId: string; offsetMapTopic?: string } | undefined {
+  return plan.failbackOf?.forwardBridge;
+}
