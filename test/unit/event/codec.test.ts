@@ -20,7 +20,9 @@ import { EventDecodeError } from '../../../src/errors';
 
 const loadEvent = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../../../events/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
-const utf8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
+// The decoder hands out Buffers (decoded once, never copied), so expected bytes are Buffers too.
+const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
+const bytesArb = (maxLength: number): fc.Arbitrary<Buffer> => fc.uint8Array({ maxLength }).map((u) => Buffer.from(u));
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /** Run `fn` and return the EventDecodeError it throws (fails the test otherwise). */
@@ -38,17 +40,17 @@ function decodeError(fn: () => unknown): EventDecodeError {
 const topicArb = fc.stringMatching(/^[a-zA-Z0-9._-]{1,30}$/);
 const headerArb = fc.record({
   key: fc.string({ unit: 'binary', maxLength: 12 }),
-  value: fc.uint8Array({ maxLength: 24 }),
+  value: bytesArb(24),
 });
 const recordFieldsArb = fc.record({
   offset: fc.bigInt({ min: 0n, max: BigInt(Number.MAX_SAFE_INTEGER) }),
   timestamp: fc.oneof(fc.constant(-1), fc.maxSafeNat()),
   timestampType: fc.constantFrom('CREATE_TIME' as const, 'LOG_APPEND_TIME' as const),
-  key: fc.option(fc.uint8Array({ maxLength: 40 }), { nil: null }),
-  value: fc.option(fc.uint8Array({ maxLength: 200 }), { nil: null }),
+  key: fc.option(bytesArb(40), { nil: null }),
+  value: fc.option(bytesArb(200), { nil: null }),
   // Repeated keys come for free from the small key space plus duplication below.
   headers: fc.array(headerArb, { maxLength: 4 }).chain((hs) =>
-    fc.boolean().map((dup) => (dup && hs[0] ? [...hs, { key: hs[0].key, value: new Uint8Array() }] : hs)),
+    fc.boolean().map((dup) => (dup && hs[0] ? [...hs, { key: hs[0].key, value: Buffer.alloc(0) }] : hs)),
   ),
 });
 const partitionArb = fc
@@ -125,13 +127,13 @@ describe('decodeKafkaEvent on edge cases', () => {
     expect(JSON.parse(Buffer.from(json?.value ?? []).toString('utf8'))).toEqual({ orderId: 'A-1', amount: 12.5, status: 'NEW' });
     expect(tombstone?.value).toBeNull();
     expect(tombstone?.key).toEqual(utf8('order-2'));
-    expect(binary?.key).toEqual(new Uint8Array([0xff, 0x00, 0x80, 0x7f]));
-    expect(binary?.value).toEqual(new Uint8Array());
+    expect(binary?.key).toEqual(Buffer.from([0xff, 0x00, 0x80, 0x7f]));
+    expect(binary?.value).toEqual(Buffer.alloc(0));
     expect(binary?.timestampType).toBe('LOG_APPEND_TIME');
     expect(binary?.headers).toEqual([
       { key: 'träce', value: utf8('café ☃') },
       { key: 'träce', value: utf8('second') },
-      { key: 'empty', value: new Uint8Array() },
+      { key: 'empty', value: Buffer.alloc(0) },
     ]);
     expect(batch.partitions[1]?.records[0]?.offset).toBe(9007199254740991n);
   });
@@ -297,6 +299,35 @@ describe('encodeKafkaEvent', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('decodes an event it built itself without re-validating it, and still validates a JSON copy of it', () => {
+    // Prepare: an event from the encoder, then a byte the validation would refuse
+    const event = encodeKafkaEvent(decodeKafkaEvent(loadEvent('kafka-edge-cases.json')));
+    const copy = clone(event);
+    const tamper = (e: typeof event): void => {
+      const first = Object.values(e.records)[0]?.[0];
+      if (!first) throw new Error('fixture changed');
+      first.key = 'b3JkZXItMg';
+    };
+    tamper(event);
+    tamper(copy);
+
+    // Act
+    const trusted = decodeKafkaEvent(event);
+
+    // Assess: the built event is taken as is (Buffer's lenient decoding); the copy from outside is refused
+    expect(Buffer.from(Object.values(trusted.partitions)[0]?.records[0]?.key ?? []).toString()).toBe('order-2');
+    expect(decodeError(() => decodeKafkaEvent(copy)).message).toMatch(/standard base64/);
+  });
+
+  it('decodes keys, values and header values into Buffers', () => {
+    // Act
+    const record = decodeKafkaEvent(loadEvent('kafka-edge-cases.json')).partitions.flatMap((p) => p.records).find((r) => r.key !== null && r.headers.length > 0);
+
+    // Assess
+    expect(Buffer.isBuffer(record?.key)).toBe(true);
+    expect(Buffer.isBuffer(record?.headers[0]?.value)).toBe(true);
   });
 
   it('leaves out null keys and values, as Lambda does', () => {
