@@ -500,11 +500,16 @@ export class Bridge {
 
   private toBridgeError(err: unknown, pb: PartitionBatch, targetTopic: string): KBridgeError {
     const where = { topic: pb.topic, partition: pb.partition, offset: pb.records[0]?.offset.toString(), targetTopic };
+    const transactionalId = transactionalIdFor(this.settings.bridgeId, pb.topic, pb.partition);
+    // Already this partition's answer (mapped once in the retry loop): keep it, do not wrap it again.
+    if (err instanceof ProducerFencedError && err.context.bridgeId === this.settings.bridgeId) return err;
     if (isFenced(err)) {
-      return new ProducerFencedError(
-        `Another bridge instance took over ${transactionalIdFor(this.settings.bridgeId, pb.topic, pb.partition)}; this batch was not committed here`,
-        { ...where, cause: err },
-      );
+      return new ProducerFencedError(`Another bridge instance took over ${transactionalId}; this batch was not committed here`, {
+        ...where,
+        bridgeId: this.settings.bridgeId,
+        transactionalId,
+        cause: err,
+      });
     }
     if (err instanceof KBridgeError) return err;
     return new TransactionError(`Transaction for ${pb.topic}-${pb.partition} failed: ${describeError(err)}`, { ...where, cause: err });
