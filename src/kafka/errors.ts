@@ -33,7 +33,7 @@ interface KafkaJsLikeError {
 const AUTH_PROTOCOL_TYPES = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE']);
 
 /** TLS verification failures: retrying reaches the same certificate, so they are not retriable. */
-const TLS_PERMANENT_CODES = new Set([
+export const TLS_PERMANENT_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -47,8 +47,8 @@ const TLS_PERMANENT_CODES = new Set([
  * TLS alerts a broker sends when it refuses our client certificate (no certificate, unknown CA, bad one):
  * the mTLS counterpart of a SASL failure. Node names them `ERR_SSL_<version>_ALERT_<alert>`.
  */
-const CLIENT_CERT_REJECTED = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|ACCESS_DENIED)$/;
-const CLIENT_CERT_REJECTED_TEXT = /alert (bad certificate|certificate required|unknown ca|certificate unknown|certificate revoked|certificate expired|access denied)/i;
+export const CLIENT_CERT_REJECTED = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|ACCESS_DENIED)$/;
+export const CLIENT_CERT_REJECTED_TEXT = /alert (bad certificate|certificate required|unknown ca|certificate unknown|certificate revoked|certificate expired|access denied)/i;
 
 const CONNECTION_NAMES = new Set([
   'KafkaJSConnectionError',

@@ -1,0 +1,237 @@
+import { Consumer, FetchIsolationLevels, ListOffsetTimestamps, type ClusterMetadata, type ConsumerGroupJoinPayload } from '@platformatic/kafka';
+import type { GroupConsumer, GroupConsumerHandlers, GroupConsumerOptions, TopicPartition } from '../port';
+import type { AdapterContext } from './client';
+import { protocolErrorOf } from './errors';
+import { fetchFrom, type FetchPosition } from './fetcher';
+import { platformaticBaseOptions } from './options';
+import { byLeader, groupByTopic, sleep, tpKey } from './raw';
+
+const PARTITION_FETCH_BYTES = 1024 * 1024;
+/** Broker answers after which the member is out of the group until the library's heartbeat rejoins it. */
+const REJOINING = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'FENCED_INSTANCE_ID']);
+/** Failures that retrying cannot fix: the consumer stops and says so (`restarting: false`). */
+const FATAL = new Set(['SASL_AUTHENTICATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'TOPIC_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED']);
+
+/**
+ * A consumer-group member over the library's group membership (JoinGroup, SyncGroup and heartbeats, rejoining on
+ * its own) with our own fetch loop: one Fetch per partition leader, batches decoded with read_committed
+ * filtering, each partition's batch awaited before that partition is fetched again, offsets committed only
+ * when asked.
+ */
+class PlatformaticGroupConsumer implements GroupConsumer {
+  private consumer: Consumer | undefined;
+  private handlers: GroupConsumerHandlers | undefined;
+  private assignment: TopicPartition[] = [];
+  /** Next offset to fetch per assigned partition; absent until resolved (committed offset or reset policy). */
+  private readonly positions = new Map<string, bigint>();
+  private readonly paused = new Set<string>();
+  private generation = 0;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private metadata: ClusterMetadata | undefined;
+
+  public constructor(
+    private readonly ctx: AdapterContext,
+    private readonly options: GroupConsumerOptions,
+  ) {}
+
+  public async start(handlers: GroupConsumerHandlers): Promise<void> {
+    if (this.running) throw new TypeError(`consumer of group ${this.options.groupId} is already started`);
+    this.handlers = handlers;
+    const { groupId, topics } = this.options;
+    const consumer = new Consumer({
+      ...platformaticBaseOptions(this.ctx.connection),
+      groupId,
+      autocommit: false,
+      isolationLevel: this.options.readUncommitted ? FetchIsolationLevels.READ_UNCOMMITTED : FetchIsolationLevels.READ_COMMITTED,
+      ...(this.options.sessionTimeoutMs !== undefined ? { sessionTimeout: this.options.sessionTimeoutMs } : { sessionTimeout: 30_000 }),
+      ...(this.options.heartbeatIntervalMs !== undefined ? { heartbeatInterval: this.options.heartbeatIntervalMs } : {}),
+      ...(this.options.rebalanceTimeoutMs !== undefined ? { rebalanceTimeout: this.options.rebalanceTimeoutMs } : { rebalanceTimeout: 60_000 }),
+    });
+    this.consumer = consumer;
+    consumer.topics.trackAll(...topics);
+    try {
+      this.metadata = await consumer.metadata({ topics: [...topics] });
+    } catch (err) {
+      await consumer.close(true).catch(() => undefined);
+      this.consumer = undefined;
+      throw this.ctx.fail(err, `connect consumer of group ${groupId}`, { group: groupId });
+    }
+    consumer.on('consumer:group:join', (payload: ConsumerGroupJoinPayload) => this.onJoin(payload));
+    consumer.on('error', (err: Error) => this.crash(err, true));
+    this.running = true;
+    this.loop = this.run();
+    // The join completes in the background; `onAssigned` says when.
+    consumer.joinGroup({}).catch((err: unknown) => {
+      if (this.running) this.crash(err, false);
+    });
+  }
+
+  public pause(topic: string, partitions: readonly number[]): void {
+    for (const p of partitions) this.paused.add(tpKey(topic, p));
+  }
+
+  public resume(topic: string, partitions: readonly number[]): void {
+    for (const p of partitions) this.paused.delete(tpKey(topic, p));
+    this.wake?.();
+  }
+
+  public seek(topic: string, partition: number, offset: bigint): void {
+    this.positions.set(tpKey(topic, partition), offset);
+    this.wake?.();
+  }
+
+  public async commit(offsets: ReadonlyArray<TopicPartition & { offset: string }>): Promise<void> {
+    const consumer = this.consumer;
+    if (consumer === undefined || offsets.length === 0) return;
+    try {
+      await consumer.commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) });
+    } catch (err) {
+      throw this.ctx.fail(err, `commit offsets of group ${this.options.groupId}`, { group: this.options.groupId });
+    }
+  }
+
+  public async close(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop?.catch(() => undefined);
+    await this.consumer?.close(true).catch(() => undefined);
+    this.consumer = undefined;
+  }
+
+  private crash(err: unknown, restarting: boolean): void {
+    const error = this.ctx.fail(err, `consume group ${this.options.groupId}`, { group: this.options.groupId });
+    this.ctx.log.warn(`consumer of group ${this.options.groupId} failed${restarting ? ', restarting' : ''}: ${error.message}`);
+    this.handlers?.onCrash?.(error, restarting);
+    if (!restarting) this.running = false;
+  }
+
+  private onJoin(payload: ConsumerGroupJoinPayload): void {
+    this.generation++;
+    const assignment: TopicPartition[] = [];
+    for (const { topic, partitions } of payload.assignments ?? []) for (const partition of partitions) assignment.push({ topic, partition });
+    assignment.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    const kept = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)));
+    this.assignment = assignment;
+    // Positions are re-read from the committed offsets after every join, as kafkajs does; seeks in onAssigned win.
+    this.positions.clear();
+    for (const key of [...this.paused]) if (!kept.has(key)) this.paused.delete(key);
+    this.handlers?.onAssigned?.(assignment);
+    this.wake?.();
+  }
+
+  /** Resolve positions of assigned partitions that have none: the committed offset, else earliest or latest. */
+  private async resolvePositions(consumer: Consumer): Promise<void> {
+    const missing = this.assignment.filter((tp) => !this.positions.has(tpKey(tp.topic, tp.partition)));
+    if (missing.length === 0) return;
+    const generation = this.generation;
+    const topics = groupByTopic(missing).map(([topic, list]) => ({ topic, partitions: list.map((tp) => tp.partition) }));
+    const committed = await consumer.listCommittedOffsets({ topics });
+    const reset: TopicPartition[] = [];
+    const found: Array<[string, bigint]> = [];
+    for (const tp of missing) {
+      const offset = committed.get(tp.topic)?.[tp.partition];
+      if (offset !== undefined && offset >= 0n) found.push([tpKey(tp.topic, tp.partition), offset]);
+      else reset.push(tp);
+    }
+    if (reset.length > 0) {
+      const partitions: Record<string, number[]> = {};
+      for (const [topic, list] of groupByTopic(reset)) partitions[topic] = list.map((tp) => tp.partition);
+      const listed = await consumer.listOffsets({
+        topics: Object.keys(partitions),
+        partitions,
+        timestamp: this.options.fromBeginning ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
+        isolationLevel: this.options.readUncommitted ? FetchIsolationLevels.READ_UNCOMMITTED : FetchIsolationLevels.READ_COMMITTED,
+      });
+      for (const tp of reset) {
+        const offset = listed.get(tp.topic)?.[tp.partition];
+        if (offset !== undefined && offset >= 0n) found.push([tpKey(tp.topic, tp.partition), offset]);
+      }
+    }
+    if (generation !== this.generation) return;
+    // A seek made while we were asking wins over what we found.
+    for (const [key, offset] of found) if (!this.positions.has(key)) this.positions.set(key, offset);
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      const consumer = this.consumer;
+      if (consumer === undefined) return;
+      try {
+        await this.resolvePositions(consumer);
+        const wanted: FetchPosition[] = [];
+        for (const tp of this.assignment) {
+          const key = tpKey(tp.topic, tp.partition);
+          const offset = this.positions.get(key);
+          if (offset !== undefined && !this.paused.has(key)) wanted.push({ ...tp, offset });
+        }
+        if (wanted.length === 0) {
+          await this.idle(100);
+          continue;
+        }
+        const metadata = this.metadata ?? (await consumer.metadata({ topics: [...this.options.topics] }));
+        const generation = this.generation;
+        await Promise.all([...byLeader(metadata, wanted)].map(([leader, list]) => this.fetchLeader(consumer, metadata, leader, list, generation)));
+        failures = 0;
+      } catch (err) {
+        if (!this.running) return;
+        failures++;
+        const protocol = protocolErrorOf(err);
+        if (protocol && FATAL.has(protocol.type)) {
+          this.crash(err, false);
+          return;
+        }
+        // Leader moves, a rebalance, a broker restart: fresh metadata and positions, then go on.
+        this.metadata = undefined;
+        if (protocol === undefined || !REJOINING.has(protocol.type)) {
+          if (failures > 1) this.crash(err, true);
+          else this.ctx.log.debug(`consumer of group ${this.options.groupId}: fetch failed, retrying: ${(err as Error).message}`);
+        }
+        await this.idle(Math.min(100 * 2 ** failures, 2_000));
+      }
+    }
+  }
+
+  private async fetchLeader(consumer: Consumer, metadata: ClusterMetadata, leader: number, list: FetchPosition[], generation: number): Promise<void> {
+    const answers = await fetchFrom(consumer, leader, metadata, list, {
+      readCommitted: this.options.readUncommitted !== true,
+      maxWaitMs: this.options.maxWaitTimeMs ?? 500,
+      partitionMaxBytes: PARTITION_FETCH_BYTES,
+    });
+    this.handlers?.onFetch?.();
+    for (const answer of answers.values()) {
+      const key = tpKey(answer.topic, answer.partition);
+      // Stale: a rebalance, a seek or a pause since the request went out.
+      if (!this.running || generation !== this.generation || this.paused.has(key) || this.positions.get(key) !== answer.fetchOffset) continue;
+      if (!answer.progressed) continue;
+      try {
+        await this.handlers?.onBatch({ topic: answer.topic, partition: answer.partition, records: answer.records, nextOffset: answer.nextOffset });
+      } catch (err) {
+        // As kafkajs does on a failing handler: report, go back to the committed offsets, and go on.
+        this.handlers?.onCrash?.(err instanceof Error ? err : new Error(String(err)), true);
+        this.positions.clear();
+        await sleep(200);
+        return;
+      }
+      if (this.positions.get(key) === answer.fetchOffset) this.positions.set(key, answer.nextOffset);
+    }
+  }
+}
+
+/** A consumer-group member of the port; nothing connects before `start`. */
+export function createPlatformaticGroupConsumer(ctx: AdapterContext, options: GroupConsumerOptions): GroupConsumer {
+  return new PlatformaticGroupConsumer(ctx, options);
+}
