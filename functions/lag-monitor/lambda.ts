@@ -10,7 +10,7 @@ import { publishMetrics } from '../../src/adapters/aws/metricsPublisher';
 import { createDynamoSampleStore } from '../../src/adapters/aws/metricsSampleStore';
 import { createAwsSecretReader } from '../../src/adapters/aws/secrets';
 import { describeError } from '../../src/errors';
-import { createKafka, parseKafkaConnectionEnv } from '../../src/kafka';
+import { createKafkaClient, parseKafkaClientEnv, parseKafkaConnectionEnv } from '../../src/kafka';
 import type { KafkaConnectionConfig } from '../../src/kafka/types';
 import { clusterEnvPrefix, parseLagMonitorEnv, type LagMonitorConfig } from '../../src/lag/config';
 import { KafkaLagReader } from '../../src/lag/kafkaLagReader';
@@ -26,7 +26,8 @@ export interface LagMonitorLambda {
 }
 
 /**
- * Build the lag monitor from environment-style input: `LAG_MONITOR_CONFIG` (JSON, see `src/lag/config.ts`) and
+ * Build the lag monitor from environment-style input: `LAG_MONITOR_CONFIG` (JSON, see `src/lag/config.ts`),
+ * `KAFKA_CLIENT` (`kafkajs` | `platformatic`, the Kafka client library) and
  * one set of Kafka connection variables per cluster (`<PREFIX>_BOOTSTRAP_SERVERS`, `_AUTH`, `_SECRET_ARN`, …;
  * prefix = the cluster's `envPrefix` or its upper-cased name). Everything is parsed here, once.
  *
@@ -41,6 +42,8 @@ export function createLagMonitorLambda(
   overrides: { cloudWatch?: CloudWatchClient; store?: SampleStore; logger?: Logger; metrics?: Metrics } = {},
 ): LagMonitorLambda {
   const config = parseLagMonitorEnv(env);
+  // Unset: the process default (the handler module sets it from KAFKA_CLIENT at init).
+  const client = env.KAFKA_CLIENT?.trim() ? parseKafkaClientEnv(env) : undefined;
   const connections = new Map<string, KafkaConnectionConfig>(
     config.clusters.map((c) => [c.name, parseKafkaConnectionEnv(clusterEnvPrefix(c), env, { name: c.name })]),
   );
@@ -58,7 +61,7 @@ export function createLagMonitorLambda(
     await Promise.all(
       [...connections].map(async ([name, connection]) => {
         try {
-          const kafka = await createKafka(connection, { secrets, retry: { retries: 2 } });
+          const kafka = await createKafkaClient(connection, { secrets, retries: 2, ...(client ? { client } : {}) });
           const reader = await KafkaLagReader.connect(kafka, { cluster: name });
           opened.push(reader);
           readers.set(name, reader);

@@ -1,8 +1,9 @@
+import type { NextRecordRequest } from '../kafka/port';
 import type { CommittedOffset, GroupDescription, NextRecord, PartitionOffsets } from './types';
 
 /**
- * What the lag core needs from a Kafka cluster. `kafkaLagReader.ts` implements it over kafkajs with
- * requests batched per broker; unit tests implement it with plain data.
+ * What the lag core needs from a Kafka cluster. `kafkaLagReader.ts` implements it over the Kafka port's
+ * admin (requests batched per broker by the adapter); unit tests implement it with plain data.
  */
 export interface LagReader {
   /** A human name for the cluster, used in results and metric dimensions. */
@@ -19,13 +20,7 @@ export interface LagReader {
   fetchNextRecords(positions: NextRecordRequest[]): Promise<NextRecord[]>;
 }
 
-export interface NextRecordRequest {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  /** Last stable offset: nothing at or beyond it is consumable yet. */
-  endOffset: bigint;
-}
+export type { NextRecordRequest } from '../kafka/port';
 
 /** Which groups to measure: an explicit list, or every group filtered by include/exclude patterns. */
 export interface GroupSelection {

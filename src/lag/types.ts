@@ -1,3 +1,5 @@
+import type { GroupState } from '../kafka/port';
+
 /**
  * Data model of the lag core. Offsets are `bigint` here and decimal strings in JSON ({@link toLagJson}).
  * Every rule that turns broker answers into these numbers is in `computeLag.ts` and `docs/lag-status.md`.
@@ -33,48 +35,8 @@ export const PartitionFlag = {
 } as const;
 export type PartitionFlag = (typeof PartitionFlag)[keyof typeof PartitionFlag];
 
-/** Log offsets of one partition, as three ListOffsets requests see them. */
-export interface PartitionOffsets {
-  topic: string;
-  partition: number;
-  /** ListOffsets timestamp -2 (earliest). */
-  logStartOffset: bigint;
-  /** ListOffsets -1 with isolation READ_UNCOMMITTED: the high watermark. */
-  highWatermark: bigint;
-  /** ListOffsets -1 with isolation READ_COMMITTED: the last stable offset (end a read_committed consumer reaches). */
-  lastStableOffset: bigint;
-}
-
-/** Result of looking for the next consumable record at or after `offset` (below the last stable offset). */
-export interface NextRecord {
-  topic: string;
-  partition: number;
-  /** Where we started looking. */
-  fromOffset: bigint;
-  /**
-   * Offset of the first data record (not a control marker, not aborted) at or after `fromOffset`, `null` when
-   * there is none below the stable end, `undefined` when it could not be determined.
-   */
-  recordOffset: bigint | null | undefined;
-  /** Its timestamp (ms since epoch), when found. */
-  timestampMs?: number;
-}
-
-export type GroupState = 'Stable' | 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Dead' | 'Unknown';
-
-export interface GroupMember {
-  memberId: string;
-  clientId: string;
-  host: string;
-  assignment: { topic: string; partitions: number[] }[];
-}
-
-export interface GroupDescription {
-  groupId: string;
-  state: GroupState;
-  protocolType: string;
-  members: GroupMember[];
-}
+/** What the Kafka port's admin returns for the lag operations: one definition, in `src/kafka/port.ts`. */
+export type { PartitionOffsets, NextRecord, GroupState, GroupMember, GroupDescription } from '../kafka/port';
 
 /** A committed offset as OffsetFetch returns it; `null` means "no commit" (the broker's -1). */
 export interface CommittedOffset {

@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--worst <n>', 'worst partitions shown per group in the table', '5')
     .option('--samples <n>', 'with --watch, stop after this many samples');
   addConnectionOptions(lag, SINGLE_SIDE).action(async (opts: LagOptions) => {
-      const [{ createKafka, describeKafka, toKBridgeError }, { KafkaLagReader }, { computeLag }, { evaluateStatus, toGroupSample }, { appendSample }, { toLagJson }, { renderLagTable }] =
+      const [{ createKafkaClient }, { KafkaLagReader }, { computeLag }, { evaluateStatus, toGroupSample }, { appendSample }, { toLagJson }, { renderLagTable }] =
         await Promise.all([
           import('../../kafka'),
           import('../../lag/kafkaLagReader'),
@@ -67,11 +67,9 @@ export function register(program: Command): void {
       const worst = positiveInt(opts.worst, '--worst');
       const maxSamples = opts.samples === undefined ? (opts.watch ? Infinity : 1) : positiveInt(opts.samples, '--samples');
       const secrets = await createCliSecretReader([connection], process.env);
-      const kafka = await createKafka(connection, { retry: { retries: 2 }, logLevel: cliKafkaLogLevel(process.env), ...(secrets ? { secrets } : {}) });
-      const reader = await KafkaLagReader.connect(kafka, { cluster: opts.cluster }).catch((err: unknown) => {
-        const { cluster, mechanism } = describeKafka(kafka);
-        throw toKBridgeError(err, { cluster, mechanism, operation: 'connect' });
-      });
+      const kafka = await createKafkaClient(connection, { retries: 2, logLevel: cliKafkaLogLevel(process.env), ...(secrets ? { secrets } : {}) });
+      // The adapter's admin reports a failed connect as a KBridgeError naming the cluster and mechanism.
+      const reader = await KafkaLagReader.connect(kafka, { cluster: opts.cluster });
       const windows = new Map<string, ReturnType<typeof toGroupSample>[]>();
       let stop = false;
       const onSignal = (): void => {
