@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--stage <stage>', 'stage for ${sls:stage}/${opt:stage} and function names (serverless files)')
     .option('--control-port <port>', 'serve the control API on 127.0.0.1:<port> (0 = any free port)')
     .option('--grace-ms <ms>', 'on SIGINT/SIGTERM, let the in-flight batch finish for this long before abandoning it uncommitted', '5000')
-    .option('--session-timeout-ms <ms>', "consumer group session timeout (kafkajs default 30000); lower it so a restart after a crash rejoins quickly (the broker's minimum is 6000 by default)")
+    .option('--session-timeout-ms <ms>', "consumer group session timeout (default: the Kafka client's, 30000 for kafkajs); lower it so a restart after a crash rejoins quickly (the broker's minimum is 6000 by default)")
     .option('--pollers <n|per-partition>', "emulated event pollers per mapping, each with one invocation in flight (Lambda's provisioned mode; per-partition = fully scaled out); default: the config's provisionedPollerConfig, else 1")
     .option('--json', 'print the started mappings and control port as one JSON line on stdout')
     .action(async (opts: RunOptions) => {
@@ -58,7 +58,7 @@ export function register(program: Command): void {
       const secrets = needsSecrets ? (await import('../../adapters/aws/secrets')).createAwsSecretReader({ clientConfig: aws }) : undefined;
       const logger = createJsonLineLogger({ component: 'esm' });
       // A crashed member holds its partitions until its session expires; heartbeats at a tenth of it, as kafkajs does.
-      const consumer = sessionTimeout === undefined ? undefined : { sessionTimeout, heartbeatInterval: Math.max(100, Math.floor(sessionTimeout / 10)) };
+      const consumer = sessionTimeout === undefined ? undefined : { sessionTimeoutMs: sessionTimeout, heartbeatIntervalMs: Math.max(100, Math.floor(sessionTimeout / 10)) };
       const emulator = new EsmEmulator(mappings, { logger, aws, kafkaDeps: { logger, ...(secrets ? { secrets } : {}) }, ...(consumer ? { consumer } : {}), ...(pollers !== undefined ? { pollers } : {}) });
 
       let stopping: Promise<void> | undefined;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
+import { createKafkaClient, withKafkaAdmin, type KafkaAdmin, type KafkaAuth, type StructuredLogger } from '../../kafka';
 import { LocalEnvironmentError } from '../../errors';
 import type { ClusterName, LocalClusterInfo, LocalClustersInfo } from '../types';
 import {
@@ -384,19 +384,15 @@ function tail(file: string, n: number): string {
  */
 async function probeCluster(record: ClusterRecord, timeoutMs: number): Promise<void> {
   const addresses = listenerAddresses(record.ports);
-  const sasl: SASLOptions = { mechanism: 'scram-sha-512', username: record.username, password: record.password };
+  const sasl: KafkaAuth = { type: 'sasl-inline', mechanism: 'scram-sha-512', username: record.username, password: record.password };
   for (const [broker, auth] of [
-    [addresses.plaintext, undefined],
+    [addresses.plaintext, { type: 'none' }],
     [addresses.sasl, sasl],
   ] as const) {
-    const admin = probeAdmin(broker, timeoutMs, auth);
-    try {
-      await admin.connect();
+    await withProbeAdmin(broker, timeoutMs, auth, async (admin) => {
       const cluster = await admin.describeCluster();
       if (cluster.brokers.length === 0) throw new Error(`${broker} reported no brokers yet`);
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
+    });
   }
 }
 
@@ -404,34 +400,28 @@ async function probeCluster(record: ClusterRecord, timeoutMs: number): Promise<v
  * One OffsetFetch per `__consumer_offsets` partition, through a group id that hashes to it; rejects until every
  * partition answers. A broker answers metadata before that topic exists (the first FindCoordinator creates it)
  * and loads its partitions asynchronously; meanwhile Kafka 4's group coordinator answers
- * COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR, which a kafkajs consumer meets as a crash and restart that
+ * COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR, which a consumer meets as a crash and restart that
  * re-reads what it had not committed. Waiting here keeps that out of the first test or rehearsal on a new cluster.
  */
 async function probeGroupCoordinator(record: ClusterRecord, timeoutMs: number): Promise<void> {
-  const admin = probeAdmin(listenerAddresses(record.ports).plaintext, timeoutMs);
-  try {
-    await admin.connect();
-    // fetchOffsets with no topics never loads metadata, and the coordinator lookup needs the broker list.
+  await withProbeAdmin(listenerAddresses(record.ports).plaintext, timeoutMs, { type: 'none' }, async (admin) => {
+    // The coordinator lookup needs the broker list.
     await admin.describeCluster();
     for (const groupId of warmupGroupIds()) {
-      await admin.fetchOffsets({ groupId, topics: [] }).catch((err: unknown) => {
+      await admin.fetchCommittedOffsets(groupId).catch((err: unknown) => {
         throw new Error(`group coordinator for ${groupId} not ready: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       });
     }
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+  });
 }
 
-/** A silent admin client for health probes: no retries, short timeouts. */
-function probeAdmin(broker: string, timeoutMs: number, sasl?: SASLOptions): Admin {
-  return new Kafka({
-    clientId: 'kbridge-local-probe',
-    brokers: [broker],
-    ...(sasl ? { sasl } : {}),
-    connectionTimeout: Math.min(timeoutMs, 3_000),
-    requestTimeout: timeoutMs,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  }).admin();
+const SILENT: StructuredLogger = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
+
+/** Run `fn` on a silent admin for health probes (no retries, short timeouts), and always close it. */
+async function withProbeAdmin(broker: string, timeoutMs: number, auth: KafkaAuth, fn: (admin: KafkaAdmin) => Promise<void>): Promise<void> {
+  const kafka = await createKafkaClient(
+    { name: 'local-probe', clientId: 'kbridge-local-probe', bootstrapServers: [broker], auth, connectionTimeoutMs: Math.min(timeoutMs, 3_000), requestTimeoutMs: timeoutMs },
+    { retries: 0, logLevel: 'nothing', logger: SILENT },
+  );
+  await withKafkaAdmin(kafka, fn);
 }

@@ -1,13 +1,10 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { AwsClientConfig } from '../../adapters/aws/clientConfig';
 import { describeError, KBridgeError, WaitTimeoutError } from '../../errors';
 import { encodeKafkaEvent, LAMBDA_PAYLOAD_LIMIT_BYTES, lowestFailedOffsets, parseBatchResponse, partitionKey } from '../../event/codec';
 import { compileFilterCriteria } from '../../event/filter';
-import type { KafkaBatch, RecordHeader, SourceRecord } from '../../event/types';
-import { createKafka, type CreateKafkaDeps } from '../../kafka/factory';
-import { createJsonLineLogger, type StructuredLogger } from '../../kafka/logging';
+import type { KafkaBatch, SourceRecord } from '../../event/types';
+import { createJsonLineLogger, createKafkaClient, withKafkaAdmin, type CreateKafkaDeps, type FetchedBatch, type GroupConsumer, type KafkaClient, type StructuredLogger, type TopicPartition } from '../../kafka';
 import { effectiveMaximumRetryAttempts, type EsmMappingConfig } from './config';
-import { commitGroupOffsets } from '../../kafka/groupOffsets';
 import { buildFailureRecord, createFailureSender, type FailureSender } from './failureDestination';
 import { loadHandler, type LambdaHandler } from './handlerLoader';
 import { createLambdaContext, localFunctionArn, newLogStreamName } from './lambdaContext';
@@ -51,14 +48,14 @@ export interface InvocationReport {
 /** Runtime knobs that are not part of the mapping config (tests, the CLI, benchmarks). */
 export interface EsmRuntimeOptions {
   logger?: StructuredLogger;
-  /** Passed to `createKafka` (secrets for SASL/mTLS by ARN, kafkajs log level). */
+  /** Passed to `createKafkaClient` (secrets for SASL/mTLS by ARN, log level, the adapter). */
   kafkaDeps?: CreateKafkaDeps;
   /** For the SQS on-failure destination. */
   aws?: AwsClientConfig;
   /** Use this function instead of loading `config.handler` (in-process tests). */
   handler?: LambdaHandler;
-  /** Consumer group timings; defaults are kafkajs's, except maxWaitTimeInMs (500 ms). Tests lower them. */
-  consumer?: { sessionTimeout?: number; heartbeatInterval?: number; rebalanceTimeout?: number; maxWaitTimeInMs?: number };
+  /** Consumer group timings; defaults are the adapter's, except maxWaitTimeMs (500 ms). Tests lower them. */
+  consumer?: { sessionTimeoutMs?: number; heartbeatIntervalMs?: number; rebalanceTimeoutMs?: number; maxWaitTimeMs?: number };
   /** Backoff between retries of a failed batch: `initialMs * 2^(n-1)`, at most `maxMs`. Default 1 s .. 30 s. */
   retryBackoff?: { initialMs: number; maxMs: number };
   /** Pause fetching a partition when this many records wait in its queue. Default max(2 × batchSize, 1000). */
@@ -109,12 +106,12 @@ type CommitEntry = { state: PartitionState; commit: bigint };
  * One Kafka event source mapping, run locally with Lambda's semantics:
  * - one consumer group (`consumerGroupId`); `startingPosition` applies only when the group has no
  *   committed offset for a partition (existing commits win, as in Lambda);
- * - kafkajs `eachBatch` (autoCommit and auto-resolve off) only fills per-partition queues; one dispatcher
+ * - the group consumer's `onBatch` (nothing committed automatically) only fills per-partition queues; one dispatcher
  *   builds Lambda events from them (up to `batchSize` records and 6 MB, waiting up to the batching window)
  *   and invokes the handler — one invocation at a time per poller (one poller by default, `pollers` for
  *   more), so a partition is never processed concurrently and stays in order. An event may span the
  *   partitions of one poller, as Lambda's do;
- * - offsets are committed (`commitOffsets`) only after the handler succeeded; the commit of one invocation
+ * - offsets are committed (`GroupConsumer.commit`) only after the handler succeeded; the commit of one invocation
  *   overlaps the next invocation (never of a partition still uncommitted from a failure), and commits
  *   that pile up meanwhile go out as one OffsetCommit; a thrown error or timeout
  *   retries the whole batch after a backoff, a partial batch response commits up to the lowest failed
@@ -122,9 +119,9 @@ type CommitEntry = { state: PartitionState; commit: bigint };
  *   the on-failure destination and is skipped;
  * - filtered-out records are committed, not delivered.
  *
- * Redelivery comes from the in-memory queue, not from a kafkajs `seek`: the fetcher resolves what it hands
- * over, so kafkajs never refetches behind our back, and records fetched twice after a rebalance (kafkajs
- * restarts from the committed offset) are recognised by offset and dropped.
+ * Redelivery comes from the in-memory queue, not from a `seek`: the consumer's position moves past what it hands
+ * over, so it never refetches behind our back, and records fetched twice after a rebalance (a new assignment
+ * starts from the committed offset) are recognised by offset and dropped.
  *
  * @example
  * ```ts
@@ -142,8 +139,8 @@ export class EsmMapping {
   private readonly logStreamName = newLogStreamName();
   private handler: LambdaHandler | undefined;
   private failureSender: FailureSender | undefined;
-  private kafka: Kafka | undefined;
-  private consumer: Consumer | undefined;
+  private kafka: KafkaClient | undefined;
+  private consumer: GroupConsumer | undefined;
   private partitions = new Map<string, PartitionState>();
   private pausedKeys = new Set<string>();
   private stateValue: MappingState = MappingStates.Disabled;
@@ -253,7 +250,7 @@ export class EsmMapping {
 
   private async startConsumer(): Promise<void> {
     const { config } = this;
-    this.kafka = await createKafka(
+    this.kafka = await createKafkaClient(
       { name: `esm:${config.id}`, clientId: `kbridge-esm-${config.id}`, bootstrapServers: config.bootstrapServers, auth: config.auth },
       { logger: this.logger, ...this.options.kafkaDeps },
     );
@@ -261,13 +258,14 @@ export class EsmMapping {
     const tuning = this.options.consumer ?? {};
     const consumer = this.kafka.consumer({
       groupId: config.consumerGroupId,
-      allowAutoTopicCreation: false,
-      ...(tuning.sessionTimeout !== undefined ? { sessionTimeout: tuning.sessionTimeout } : {}),
-      ...(tuning.heartbeatInterval !== undefined ? { heartbeatInterval: tuning.heartbeatInterval } : {}),
-      ...(tuning.rebalanceTimeout !== undefined ? { rebalanceTimeout: tuning.rebalanceTimeout } : {}),
-      // kafkajs's disconnect waits for the fetch in progress, which long-polls up to maxWaitTimeInMs (5 s by
-      // default) on a caught-up topic: a shorter wait keeps disable/stop (cutover, Ctrl-C) quick.
-      maxWaitTimeInMs: tuning.maxWaitTimeInMs ?? DEFAULT_MAX_WAIT_MS,
+      topics: [config.topic],
+      fromBeginning: config.startingPosition !== 'LATEST',
+      ...(tuning.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: tuning.sessionTimeoutMs } : {}),
+      ...(tuning.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: tuning.heartbeatIntervalMs } : {}),
+      ...(tuning.rebalanceTimeoutMs !== undefined ? { rebalanceTimeoutMs: tuning.rebalanceTimeoutMs } : {}),
+      // Closing waits for the fetch in progress, which long-polls up to maxWaitTimeMs on a caught-up topic:
+      // a short wait keeps disable/stop (cutover, Ctrl-C) quick.
+      maxWaitTimeMs: tuning.maxWaitTimeMs ?? DEFAULT_MAX_WAIT_MS,
     });
     this.consumer = consumer;
     this.partitions = new Map();
@@ -275,22 +273,16 @@ export class EsmMapping {
     this.lanes = new Map();
     this.polls = 0;
     const joined = new Promise<void>((resolve, reject) => (this.joined = { resolve, reject }));
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onGroupJoin(payload.memberAssignment));
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => this.onBatchProcessed(payload));
-    consumer.on(consumer.events.FETCH, () => {
-      this.polls++;
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.logger.error('Kafka consumer crashed', { mapping: config.id, error: describeError(payload.error), restart: payload.restart });
-      if (!payload.restart) this.joined?.reject(payload.error);
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic: config.topic, fromBeginning: config.startingPosition !== 'LATEST' });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.onFetched(payload),
+    await consumer.start({
+      onAssigned: (assignment) => this.onGroupJoin(assignment),
+      onBatch: (batch) => this.onFetched(batch),
+      onFetch: () => {
+        this.polls++;
+      },
+      onCrash: (error, restarting) => {
+        this.logger.error('Kafka consumer crashed', { mapping: config.id, error: describeError(error), restart: restarting });
+        if (!restarting) this.joined?.reject(error);
+      },
     });
     const timeoutMs = this.options.joinTimeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
@@ -327,30 +319,27 @@ export class EsmMapping {
     this.kafka = undefined;
     this.partitions = new Map();
     this.joined = undefined;
-    if (consumer) await consumer.disconnect();
+    if (consumer) await consumer.close();
   }
 
-  private async applyStartingPosition(kafka: Kafka): Promise<void> {
+  private async applyStartingPosition(kafka: KafkaClient): Promise<void> {
     const { config } = this;
     if (config.startingPosition !== 'AT_TIMESTAMP' || config.startingPositionTimestampMs === undefined) return;
-    const admin: Admin = kafka.admin();
-    await admin.connect();
-    try {
-      const [committed] = await admin.fetchOffsets({ groupId: config.consumerGroupId, topics: [config.topic] });
-      const fresh = new Set((committed?.partitions ?? []).filter((p) => p.offset === '-1').map((p) => p.partition));
+    const timestampMs = config.startingPositionTimestampMs;
+    await withKafkaAdmin(kafka, async (admin) => {
+      const committed = await admin.fetchCommittedOffsets(config.consumerGroupId, [config.topic]);
+      const fresh = new Set(committed.filter((p) => p.offset === null).map((p) => p.partition));
       if (fresh.size === 0) return;
       // Existing commits win over startingPosition, as in Lambda: only partitions without one are positioned.
-      const byTime = await admin.fetchTopicOffsetsByTimestamp(config.topic, config.startingPositionTimestampMs);
+      const byTime = await admin.fetchTopicOffsetsByTimestamp(config.topic, timestampMs);
       const partitions = byTime.filter((p) => fresh.has(p.partition)).map((p) => ({ partition: p.partition, offset: p.offset }));
-      await commitGroupOffsets(kafka, config.consumerGroupId, [{ topic: config.topic, partitions }]);
-      this.logger.info('Positioned group at timestamp', { mapping: config.id, group: config.consumerGroupId, timestamp: config.startingPositionTimestampMs, partitions });
-    } finally {
-      await admin.disconnect();
-    }
+      await admin.commitGroupOffsets(config.consumerGroupId, [{ topic: config.topic, partitions }]);
+      this.logger.info('Positioned group at timestamp', { mapping: config.id, group: config.consumerGroupId, timestamp: timestampMs, partitions });
+    });
   }
 
-  private onGroupJoin(assignment: Record<string, number[]>): void {
-    const assigned = new Set((assignment[this.config.topic] ?? []).map((p) => `${this.config.topic}-${p}`));
+  private onGroupJoin(assignment: readonly TopicPartition[]): void {
+    const assigned = new Set(assignment.filter((tp) => tp.topic === this.config.topic).map((tp) => `${tp.topic}-${tp.partition}`));
     // Revoked partitions belong to another member now: their queued records are its to deliver.
     for (const key of [...this.partitions.keys()]) {
       if (!assigned.has(key)) {
@@ -390,31 +379,26 @@ export class EsmMapping {
     return lane;
   }
 
-  private async onFetched({ batch, resolveOffset, isStale, isRunning }: EachBatchPayload): Promise<void> {
-    if (!this.running || !isRunning() || isStale()) return;
+  private onFetched(batch: FetchedBatch): void {
+    if (!this.running && this.joined === undefined) return;
+    if (batch.records.length === 0) {
+      // A fetch of only control records (transaction markers) or aborted data: move our frontier too, or the
+      // group would lag one marker behind forever. A partition that never handed over data stays uncommitted.
+      const state = this.partitions.get(`${batch.topic}-${batch.partition}`);
+      if (!state || state.fetchedUpTo === undefined || batch.nextOffset <= state.fetchedUpTo) return;
+      state.fetchedUpTo = batch.nextOffset;
+      this.laneFor(state)?.wake?.();
+      return;
+    }
     const state = this.stateFor(batch.topic, batch.partition);
-    const records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
-    enqueueFetched(state, records, BigInt(batch.lastOffset()), this.filter, Date.now());
-    resolveOffset(batch.lastOffset());
+    // A ConsumedRecord is a SourceRecord (Buffers are Uint8Arrays): queued as fetched, no copy.
+    enqueueFetched(state, batch.records, batch.nextOffset - 1n, this.filter, Date.now());
     const limit = this.options.maxQueuedPerPartition ?? Math.max(2 * this.config.batchSize, 1000);
     if (state.queue.length >= limit && !this.pausedKeys.has(state.key)) {
       this.pausedKeys.add(state.key);
-      this.consumer?.pause([{ topic: state.topic, partitions: [state.partition] }]);
+      this.consumer?.pause(state.topic, [state.partition]);
     }
     this.laneFor(state)?.wake?.();
-  }
-
-  private onBatchProcessed(payload: { topic: string; partition: number; batchSize: number; lastOffset: string }): void {
-    // Batches of only control records (transaction markers) or aborted records never reach eachBatch;
-    // kafkajs resolves them itself. Move our frontier too, or the group would lag one marker behind forever.
-    if (payload.batchSize !== 0 || !this.running) return;
-    const state = this.partitions.get(`${payload.topic}-${payload.partition}`);
-    if (!state || state.fetchedUpTo === undefined) return;
-    const next = BigInt(payload.lastOffset) + 1n;
-    if (next > state.fetchedUpTo) {
-      state.fetchedUpTo = next;
-      this.laneFor(state)?.wake?.();
-    }
   }
 
   private async dispatchLoop(lane: Lane): Promise<void> {
@@ -474,7 +458,7 @@ export class EsmMapping {
     for (const state of states) {
       if (this.pausedKeys.has(state.key) && state.queue.length < limit / 2 && this.partitions.get(state.key) === state) {
         this.pausedKeys.delete(state.key);
-        this.consumer?.resume([{ topic: state.topic, partitions: [state.partition] }]);
+        this.consumer?.resume(state.topic, [state.partition]);
       }
     }
   }
@@ -506,7 +490,7 @@ export class EsmMapping {
       let ok = live.length > 0 && this.consumer !== undefined;
       if (ok) {
         try {
-          await this.consumer?.commitOffsets(live.map(([state, offset]) => ({ topic: state.topic, partition: state.partition, offset: offset.toString() })));
+          await this.consumer?.commit(live.map(([state, offset]) => ({ topic: state.topic, partition: state.partition, offset: offset.toString() })));
           for (const [state, offset] of live) if (state.committed === undefined || offset > state.committed) state.committed = offset;
         } catch (err) {
           ok = false;
@@ -638,30 +622,6 @@ export class EsmMapping {
       }
     }
   }
-}
-
-/** A kafkajs message as a byte-exact {@link SourceRecord}. */
-export function toSourceRecord(topic: string, partition: number, message: KafkaMessage): SourceRecord {
-  const headers: RecordHeader[] = [];
-  for (const [key, raw] of Object.entries(message.headers ?? {})) {
-    // kafkajs folds repeated header keys into an array (first-occurrence order of keys is kept).
-    for (const value of Array.isArray(raw) ? raw : [raw]) {
-      if (value === undefined) continue;
-      // A Buffer is a Uint8Array: no copy (kafkajs never reuses its fetch buffers).
-      headers.push({ key, value: typeof value === 'string' ? Buffer.from(value) : value });
-    }
-  }
-  const batchContext = (message as KafkaMessage & { batchContext?: { timestampType?: number } }).batchContext;
-  return {
-    topic,
-    partition,
-    offset: BigInt(message.offset),
-    timestamp: Number(message.timestamp),
-    timestampType: batchContext?.timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
-    key: message.key ?? null,
-    value: message.value ?? null,
-    headers,
-  };
 }
 
 type HandlerResult = { ok: true; value: unknown } | { ok: false; error: unknown; timedOut: boolean };

@@ -12,6 +12,8 @@ export interface PartitionState {
   readonly partition: number;
   /** Records fetched, not yet delivered successfully, in offset order. */
   queue: QueuedRecord[];
+  /** Sum of `size` over `queue`, kept as records come and go (a batch decision never rescans the queue). */
+  queuedBytes: number;
   /** Exclusive upper bound of what the fetcher handed over (records, filtered records, control records). */
   fetchedUpTo: bigint | undefined;
   /** Last offset committed by us in this assignment. */
@@ -34,7 +36,7 @@ export interface QueuedRecord {
 
 /** A fresh state for a newly assigned partition. */
 export function newPartitionState(topic: string, partition: number): PartitionState {
-  return { key: partitionKey(topic, partition), topic, partition, queue: [], fetchedUpTo: undefined, committed: undefined, inFlight: false, notBefore: 0, failures: 0 };
+  return { key: partitionKey(topic, partition), topic, partition, queue: [], queuedBytes: 0, fetchedUpTo: undefined, committed: undefined, inFlight: false, notBefore: 0, failures: 0 };
 }
 
 /**
@@ -59,7 +61,9 @@ export function enqueueFetched(
   for (const record of records) {
     if (state.fetchedUpTo !== undefined && record.offset < state.fetchedUpTo) continue;
     if (!keep(record)) continue;
-    state.queue.push({ record, size: estimateRecordSize(record), arrivedAt: now });
+    const size = estimateRecordSize(record);
+    state.queue.push({ record, size, arrivedAt: now });
+    state.queuedBytes += size;
     added++;
   }
   if (state.fetchedUpTo === undefined || lastOffset + 1n > state.fetchedUpTo) state.fetchedUpTo = lastOffset + 1n;
@@ -107,10 +111,7 @@ export function planBatch(states: readonly PartitionState[], limits: BatchLimits
     }
     eligible.push(s);
     queued += s.queue.length;
-    for (const q of s.queue) {
-      queuedBytes += q.size;
-      if (queuedBytes >= limits.maxPayloadBytes) break;
-    }
+    queuedBytes += s.queuedBytes;
     oldest = Math.min(oldest, (s.queue[0] as QueuedRecord).arrivedAt);
   }
   if (eligible.length === 0) return { kind: 'wait', untilMs: nextWake };
@@ -136,6 +137,7 @@ export function planBatch(states: readonly PartitionState[], limits: BatchLimits
       count++;
     }
     if (take.length === 0) break;
+    for (let t = 0; t < take.length; t++) s.queuedBytes -= (s.queue[t] as QueuedRecord).size;
     s.queue.splice(0, take.length);
     s.inFlight = true;
     parts.push({ state: s, records: take });
@@ -194,7 +196,9 @@ export function settleBatch(
         state.failures = 0;
         state.notBefore = 0;
       } else {
-        state.queue.unshift(...failed.map((record) => ({ record, size: estimateRecordSize(record), arrivedAt: 0 })));
+        const back = failed.map((record) => ({ record, size: estimateRecordSize(record), arrivedAt: 0 }));
+        state.queue = back.concat(state.queue);
+        for (const q of back) state.queuedBytes += q.size;
         requeued = failed.length;
         state.notBefore = options.now + options.backoffMs(state.failures);
       }

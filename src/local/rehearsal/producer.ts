@@ -1,5 +1,5 @@
-import type { Kafka, Producer } from 'kafkajs';
 import { describeError } from '../../errors';
+import type { KafkaClient, KafkaProducer } from '../../kafka';
 import type { ConfigEntryRef } from '../../cutover/plan';
 import type { ClientConfigStore } from '../../ports/clientConfigStore';
 import { encodeSequencedValue, type ClusterSide, type ProducedRecord } from './accounting';
@@ -24,8 +24,8 @@ export interface LegacyProducerOptions {
   entry: ConfigEntryRef;
   /** How often the entry is re-read (the ProducerFence contract: shorter than the drain window). */
   pollMs: number;
-  /** A kafkajs client for a bootstrap list. */
-  kafkaFor(bootstrapServers: string): Promise<Kafka>;
+  /** A Kafka client for a bootstrap list. */
+  kafkaFor(bootstrapServers: string): Promise<KafkaClient>;
   clusterOf(bootstrapServers: string): ClusterSide;
   onAck(records: ProducedRecord[]): void;
   onEvent?(event: ProducerEvent): void;
@@ -67,7 +67,7 @@ export class LegacyProducer {
   private startedAtMs = 0;
   private stopGeneratingAtMs = Number.POSITIVE_INFINITY;
   private lastPollMs = 0;
-  private producer: Producer | undefined;
+  private producer: KafkaProducer | undefined;
   private servers: string | undefined;
   private paused = false;
   private running = false;
@@ -107,7 +107,7 @@ export class LegacyProducer {
     while (this.buffer.length > 0 && this.now() < deadline && this.running) await sleep(TICK_MS);
     this.running = false;
     await this.loop;
-    await this.producer?.disconnect().catch(() => undefined);
+    await this.producer?.close().catch(() => undefined);
     this.producer = undefined;
     return { unsent: this.buffer.length };
   }
@@ -145,24 +145,36 @@ export class LegacyProducer {
   }
 
   private async sendSome(): Promise<void> {
-    const producer = this.producer as Producer;
+    const producer = this.producer as KafkaProducer;
     const cluster = this.options.clusterOf(this.servers as string);
     const batch = this.buffer.slice(0, MAX_BATCH);
     const byTopic = new Map<string, Pending[]>();
-    for (const r of batch) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic.entries()].map(([topic, records]) => ({
-        topic,
-        messages: records.map((r) => ({
-          partition: r.partition,
-          key: `${r.topic}-p${r.partition}-k${r.seq % 8}`,
-          value: encodeSequencedValue({ runId: this.options.runId, seq: r.seq, producedAtMs: r.createdAtMs, cluster }),
-          timestamp: String(r.createdAtMs),
-          headers: { 'kbridge-rehearsal-run': this.options.runId, 'kbridge-seq': String(r.seq), 'content-type': 'application/json' },
-        })),
-      })),
-    });
+    for (const r of batch) {
+      const list = byTopic.get(r.topic);
+      if (list) list.push(r);
+      else byTopic.set(r.topic, [r]);
+    }
+    const runHeader = Buffer.from(this.options.runId);
+    const contentType = Buffer.from('application/json');
+    // One request per topic, all in flight at once: each keeps its partitions' order (idempotent, acks all).
+    await Promise.all(
+      [...byTopic].map(([topic, records]) =>
+        producer.send(
+          topic,
+          records.map((r) => ({
+            partition: r.partition,
+            key: `${r.topic}-p${r.partition}-k${r.seq % 8}`,
+            value: encodeSequencedValue({ runId: this.options.runId, seq: r.seq, producedAtMs: r.createdAtMs, cluster }),
+            timestamp: String(r.createdAtMs),
+            headers: [
+              { key: 'kbridge-rehearsal-run', value: runHeader },
+              { key: 'kbridge-seq', value: Buffer.from(String(r.seq)) },
+              { key: 'content-type', value: contentType },
+            ],
+          })),
+        ),
+      ),
+    );
     const atMs = this.now();
     this.buffer = this.buffer.slice(batch.length);
     this.lastError = undefined;
@@ -178,12 +190,10 @@ export class LegacyProducer {
     if (value.bootstrapServers !== this.servers) {
       const old = this.producer;
       this.producer = undefined;
-      await old?.disconnect().catch(() => undefined);
+      await old?.close().catch(() => undefined);
       const kafka = await this.options.kafkaFor(value.bootstrapServers);
-      // Idempotent with one request in flight: kafkajs' own retries cannot duplicate or reorder a partition.
-      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      await producer.connect();
-      this.producer = producer;
+      // Idempotent: the client's own retries cannot duplicate or reorder a partition.
+      this.producer = await kafka.producer({ idempotent: true });
       const wasSwitch = this.servers !== undefined;
       this.servers = value.bootstrapServers;
       this.emit(first || !wasSwitch ? 'connected' : 'switched');

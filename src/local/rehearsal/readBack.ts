@@ -1,5 +1,4 @@
-import type { Kafka } from 'kafkajs';
-import { withAdmin } from '../../kafka/clients';
+import { withKafkaAdmin, type KafkaClient } from '../../kafka';
 import { parseSequencedValue, type DeliveryLedger } from './accounting';
 
 export interface ReadBackResult {
@@ -24,7 +23,7 @@ export interface ReadBackResult {
  * ```
  */
 export async function readBackTarget(options: {
-  kafka: Kafka;
+  kafka: KafkaClient;
   topics: string[];
   runId: string;
   ledger: DeliveryLedger;
@@ -36,17 +35,22 @@ export async function readBackTarget(options: {
   const now = options.now ?? Date.now;
   const idleMs = options.idleMs ?? 5000;
   const deadline = now() + (options.timeoutMs ?? 60_000);
-  const consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 5000, maxWaitTimeInMs: 100, readUncommitted: false });
+  const consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    topics: options.topics,
+    fromBeginning: true,
+    sessionTimeoutMs: 6000,
+    heartbeatIntervalMs: 500,
+    rebalanceTimeoutMs: 5000,
+    maxWaitTimeMs: 100,
+  });
   let lastRecordAtMs = now();
   let started = false;
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: options.topics, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
+    await consumer.start({
+      onBatch: (batch) => {
         started = true;
-        for (const m of batch.messages) {
+        for (const m of batch.records) {
           lastRecordAtMs = now();
           let value;
           try {
@@ -67,8 +71,8 @@ export async function readBackTarget(options: {
       if (now() > deadline) break;
     }
   } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await withAdmin(options.kafka, (admin) => admin.deleteGroups([options.groupId])).catch(() => undefined);
+    await consumer.close().catch(() => undefined);
+    await withKafkaAdmin(options.kafka, (admin) => admin.deleteGroups([options.groupId])).catch(() => undefined);
   }
   const summary = options.ledger.summarize();
   return { replicated: summary.uniqueConsumed, replicatedDuplicates: summary.duplicated, replicationMissing: summary.lost };

@@ -6,16 +6,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Kafka } from 'kafkajs';
 import { createJsonlAuditLog } from '../../adapters/local/audit';
 import { createFileConfigStore } from '../../adapters/local/configStore';
 import { createEmulatorTriggerControl } from '../../adapters/local/triggerControl';
 import { createBridgeLambda, type BridgeLambda } from '../../bridge/lambda';
 import { parsePlan, type CutoverPlan, type CutoverPlanInput, type CutoverStepName } from '../../cutover/plan';
 import { describeError, LocalEnvironmentError } from '../../errors';
-import { createTopicsAndWait, withAdmin } from '../../kafka/clients';
-import { createKafka } from '../../kafka/factory';
-import { createJsonLineLogger, type StructuredLogger } from '../../kafka/logging';
+import { createJsonLineLogger, createKafkaClient, withKafkaAdmin, type KafkaClient, type StructuredLogger } from '../../kafka';
 import { KafkaLagReader } from '../../lag/kafkaLagReader';
 import { bridgeGroupId } from '../../bridge/replicate';
 import { computeReplicationLag } from '../../lag/replication';
@@ -73,7 +70,7 @@ export interface RehearsalResult {
 }
 
 const FUNCTION_DIR = fileURLToPath(new URL('../../../functions/', import.meta.url));
-const CONSUMER_TUNING = { sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 5000, maxWaitTimeInMs: 100 };
+const CONSUMER_TUNING = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 5000, maxWaitTimeMs: 100 };
 
 /**
  * A whole migration rehearsed on this machine: the two local clusters, a sequenced producer and a consumer group
@@ -132,7 +129,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
   // The lag monitor's metrics (MSK names and dimensions), one JSON line each: the local stand-in for CloudWatch.
   const metricsPath = join(outDir, 'lag-metrics.jsonl');
   const kafkaDeps = { logger: fileLogger, logLevel: 'error' as const };
-  const kafkaFor = (servers: string): Promise<Kafka> => createKafka({ name: clusterOf(servers), bootstrapServers: servers.split(','), auth: { type: 'none' } }, kafkaDeps);
+  const kafkaFor = (servers: string): Promise<KafkaClient> => createKafkaClient({ name: clusterOf(servers), bootstrapServers: servers.split(','), auth: { type: 'none' } }, kafkaDeps);
 
   const ledger = new DeliveryLedger();
   // Source-written records as the bridge should have copied them: read back from the target at the end.
@@ -154,7 +151,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     enterPhase('setup');
     await Promise.all(
       [source, target].map((kafka) =>
-        withAdmin(kafka, (admin) => createTopicsAndWait(admin, topics.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: 1 })))),
+        withKafkaAdmin(kafka, (admin) => admin.createTopics(topics.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: 1 })))),
       ),
     );
     const configStore = createFileConfigStore(configStorePath);
@@ -349,8 +346,8 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
   if (!options.keep) {
     await Promise.all(
       [source, target].map((kafka) =>
-        withAdmin(kafka, async (admin) => {
-          await admin.deleteTopics({ topics: kafka === target ? [...topics, offsetMapTopic] : topics, timeout: 10_000 });
+        withKafkaAdmin(kafka, async (admin) => {
+          await admin.deleteTopics(kafka === target ? [...topics, offsetMapTopic] : topics);
           // Groups left behind slow down every later group listing (lag monitors) on these shared clusters.
           await admin.deleteGroups(kafka === target ? [...groups, bridgeGroupId(bridgeId)] : [...groups, ...bridgeGroups]);
         }).catch((err: unknown) => fileLogger.warn('topic cleanup failed', { error: describeError(err) })),
@@ -436,7 +433,7 @@ export function buildPlan(p: {
 }
 
 /** True once the bridge has a progress commit for every source partition (what preflight checks). */
-async function bridgeCoversAll(source: Kafka, target: Kafka, bridgeId: string, topics: string[]): Promise<boolean> {
+async function bridgeCoversAll(source: KafkaClient, target: KafkaClient, bridgeId: string, topics: string[]): Promise<boolean> {
   const [s, t] = await Promise.all([KafkaLagReader.connect(source, { cluster: 'source' }), KafkaLagReader.connect(target, { cluster: 'target' })]);
   try {
     const lag = await computeReplicationLag({ source: s, progress: t }, { bridgeId, sourceTopics: topics });

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../../kafka';
 import { parseLagMonitorConfig, type LagMonitorConfig } from '../../lag/config';
 import { KafkaLagReader } from '../../lag/kafkaLagReader';
 import type { LagMetric } from '../../lag/metrics';
@@ -8,8 +8,8 @@ import { createMemorySampleStore, type SampleStore } from '../../lag/sampleStore
 import type { RehearsalSample } from './report';
 
 export interface LagSamplerOptions {
-  source: Kafka;
-  target: Kafka;
+  source: KafkaClient;
+  target: KafkaClient;
   groups: string[];
   bridgeId: string;
   topics: string[];

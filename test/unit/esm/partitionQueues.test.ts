@@ -195,3 +195,25 @@ describe('commitFrontier', () => {
     expect(inFlight).toBeUndefined();
   });
 });
+
+describe('queued bytes', () => {
+  it('tracks the sum of queued record sizes through enqueue, take and redelivery', () => {
+    // Prepare
+    const s = newPartitionState('orders', 0);
+    const sum = (): number => s.queue.reduce((n, q) => n + q.size, 0);
+    enqueueFetched(s, [rec(0, 0, 10), rec(0, 1, 100), rec(0, 2, 1000)], 2n, keepAll, 0);
+    const afterEnqueue = [s.queuedBytes, sum()];
+
+    // Act
+    const plan = planBatch([s], limits({ batchSize: 2 }), 0);
+    const afterTake = [s.queuedBytes, sum()];
+    settleBatch(plan.kind === 'batch' ? plan.parts : [], { kind: 'partial', failedFrom: new Map([['orders-0', 1n]]) }, retry);
+    const afterRequeue = [s.queuedBytes, sum()];
+
+    // Assess
+    expect(afterEnqueue[0]).toBe(afterEnqueue[1]);
+    expect(afterTake[0]).toBe(afterTake[1]);
+    expect(afterRequeue[0]).toBe(afterRequeue[1]);
+    expect(s.queue.map((q) => q.record.offset)).toEqual([1n, 2n]);
+  });
+});
