@@ -1,17 +1,17 @@
 /**
- * Delivery throughput of the ESM emulator (records/s through a no-op handler) next to a plain kafkajs
- * consumer (eachBatch, no-op) on the same topic. Median of N runs each; every run uses a fresh consumer
- * group and is timed from start (connect + join included) to the last record delivered.
+ * Delivery throughput of the ESM emulator (records/s through a no-op handler) next to a plain group consumer
+ * (no-op `onBatch`) of the same Kafka client, on the same topic, for each adapter. Median of N runs each; every
+ * run uses a fresh consumer group and is timed from start (connect + join included) to the last record delivered.
+ * The ratio column is the emulator against the plain consumer of the same adapter (target: >= 0.8).
  *
  *   npx tsx bench/esm-throughput.ts [--records 200000] [--partitions 8] [--size 1024] [--runs 3]
+ *                                   [--clients kafkajs,platformatic] [--cases plain,esm100,esm10000,esm100-pp,esm10000-pp]
  *
  * Uses the local source cluster (`kbridge local up`, started or reused).
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { withAdmin, withProducer } from '../src/kafka/clients';
-import { createKafka } from '../src/kafka/factory';
-import type { StructuredLogger } from '../src/kafka/logging';
+import { createKafkaClient, KafkaClientKinds, withKafkaAdmin, withKafkaProducer, type KafkaClient, type KafkaClientKind, type StructuredLogger } from '../src/kafka';
 import { localUp } from '../src/local/clusters/clusters';
 import { resolveLocalSettings } from '../src/local/clusters/settings';
 import type { EsmMappingConfig } from '../src/local/esm/config';
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '8' },
     size: { type: 'string', default: '1024' },
     runs: { type: 'string', default: '3' },
+    clients: { type: 'string', default: KafkaClientKinds.join(',') },
     /** Comma-separated subset of: plain, esm100, esm10000, esm100-pp, esm10000-pp (pp = one poller per partition). */
     cases: { type: 'string', default: 'plain,esm100,esm10000,esm100-pp,esm10000-pp' },
   },
@@ -31,49 +32,54 @@ const records = Number(values.records);
 const partitions = Number(values.partitions);
 const size = Number(values.size);
 const runs = Number(values.runs);
+const clients = values.clients.split(',').map((c) => {
+  if (!(KafkaClientKinds as readonly string[]).includes(c)) throw new Error(`--clients: "${c}" is not one of ${KafkaClientKinds.join(', ')}`);
+  return c as KafkaClientKind;
+});
 const quiet: StructuredLogger = { error: (m, ...e) => process.stderr.write(`${m} ${JSON.stringify(e)}\n`), warn: () => {}, info: () => {}, debug: () => {} };
 
 const { info } = await localUp(resolveLocalSettings(process.env));
 const bootstrapServers = info.source.bootstrapServers.split(',');
-const kafka = await createKafka({ name: 'bench', bootstrapServers, auth: { type: 'none' } }, { logger: quiet, logLevel: 'error' });
+const clientOf = (kind: KafkaClientKind): Promise<KafkaClient> => createKafkaClient({ name: 'bench', bootstrapServers, auth: { type: 'none' } }, { logger: quiet, logLevel: 'error', client: kind });
+const filler = await clientOf(clients[0] as KafkaClientKind);
 const topic = `bench-esm-${Date.now().toString(36)}`;
 const suffix = (): string => randomBytes(4).toString('hex');
 
-await withAdmin(kafka, (a) => a.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+await withKafkaAdmin(filler, (a) => a.createTopics([{ topic, numPartitions: partitions, replicationFactor: 1 }]));
 const value = randomBytes(size);
 const produceStart = Date.now();
-await withProducer(kafka, async (p) => {
-  const chunk = 2000;
-  for (let i = 0; i < records; i += chunk) {
-    const n = Math.min(chunk, records - i);
-    await p.send({ topic, acks: 1, messages: Array.from({ length: n }, (_, j) => ({ partition: (i + j) % partitions, key: `k${i + j}`, value })) });
-  }
-}, { idempotent: false }); // acks: 1, as a plain fast producer
+await withKafkaProducer(
+  filler,
+  async (p) => {
+    const chunk = 2000;
+    for (let i = 0; i < records; i += chunk) {
+      const n = Math.min(chunk, records - i);
+      await p.send(topic, Array.from({ length: n }, (_, j) => ({ partition: (i + j) % partitions, key: `k${i + j}`, value })));
+    }
+  },
+  { idempotent: false, acks: 1 }, // a plain fast producer
+);
 process.stderr.write(`produced ${records} × ${size} B to ${topic} (${partitions} partitions) in ${((Date.now() - produceStart) / 1000).toFixed(1)} s\n`);
 
-async function plainKafkajs(): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `bench-plain-${suffix()}`, maxWaitTimeInMs: 100 });
+async function plainConsumer(kafka: KafkaClient): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bench-plain-${suffix()}`, topics: [topic], fromBeginning: true, maxWaitTimeMs: 100 });
   let seen = 0;
   const started = Date.now();
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => (done = r));
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: true,
-    eachBatch: async ({ batch }) => {
-      seen += batch.messages.length;
+  await consumer.start({
+    onBatch: (batch) => {
+      seen += batch.records.length;
       if (seen >= records) done();
     },
   });
   await finished;
   const ms = Date.now() - started;
-  await consumer.disconnect();
+  await consumer.close();
   return ms;
 }
 
-async function emulator(batchSize: number, pollers: number | 'per-partition'): Promise<number> {
+async function emulator(kind: KafkaClientKind, batchSize: number, pollers: number | 'per-partition'): Promise<number> {
   let seen = 0;
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => (done = r));
@@ -85,8 +91,8 @@ async function emulator(batchSize: number, pollers: number | 'per-partition'): P
   };
   const mapping = new EsmMapping(config, {
     logger: quiet,
-    kafkaDeps: { logLevel: 'error' },
-    consumer: { maxWaitTimeInMs: 100 },
+    kafkaDeps: { logLevel: 'error', client: kind },
+    consumer: { maxWaitTimeMs: 100 },
     pollers,
     handler: async (event: unknown) => {
       for (const list of Object.values((event as { records: Record<string, unknown[]> }).records)) seen += list.length;
@@ -106,32 +112,37 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-const allCases: Array<[string, string, () => Promise<number>]> = [
-  ['plain', 'plain kafkajs consumer (eachBatch, no-op)', plainKafkajs],
-  ['esm100', 'kbridge ESM emulator, batchSize 100 (Lambda default), one poller', () => emulator(100, 1)],
-  ['esm10000', 'kbridge ESM emulator, batchSize 10000 (Lambda max), one poller', () => emulator(10_000, 1)],
-  ['esm100-pp', 'kbridge ESM emulator, batchSize 100, one poller per partition', () => emulator(100, 'per-partition')],
-  ['esm10000-pp', 'kbridge ESM emulator, batchSize 10000, one poller per partition', () => emulator(10_000, 'per-partition')],
-];
 const wanted = new Set(values.cases.split(','));
-const cases = allCases.filter(([id]) => wanted.has(id)).map(([, name, fn]) => [name, fn] as const);
 const rows: string[] = [];
-for (const [name, fn] of cases) {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    times.push(await fn());
-    process.stderr.write(`${name}: run ${i + 1} ${times[times.length - 1]} ms\n`);
+for (const kind of clients) {
+  const kafka = await clientOf(kind);
+  const allCases: Array<[string, string, () => Promise<number>]> = [
+    ['plain', 'plain group consumer (onBatch, no-op)', () => plainConsumer(kafka)],
+    ['esm100', 'ESM emulator, batchSize 100 (Lambda default), one poller', () => emulator(kind, 100, 1)],
+    ['esm10000', 'ESM emulator, batchSize 10000 (Lambda max), one poller', () => emulator(kind, 10_000, 1)],
+    ['esm100-pp', 'ESM emulator, batchSize 100, one poller per partition', () => emulator(kind, 100, 'per-partition')],
+    ['esm10000-pp', 'ESM emulator, batchSize 10000, one poller per partition', () => emulator(kind, 10_000, 'per-partition')],
+  ];
+  let plainMs: number | undefined;
+  for (const [id, name, fn] of allCases.filter(([id]) => wanted.has(id))) {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      times.push(await fn());
+      process.stderr.write(`${kind} ${name}: run ${i + 1} ${times[times.length - 1]} ms\n`);
+    }
+    const m = median(times);
+    if (id === 'plain') plainMs = m;
+    const ratio = plainMs === undefined ? '—' : `${(plainMs / m).toFixed(2)}×`;
+    rows.push(`| ${kind} | ${name} | ${(records / (m / 1000)).toFixed(0)} | ${ratio} | ${(m / 1000).toFixed(2)} | ${times.map((t) => (t / 1000).toFixed(2)).join(', ')} |`);
   }
-  const m = median(times);
-  rows.push(`| ${name} | ${(records / (m / 1000)).toFixed(0)} | ${(m / 1000).toFixed(2)} | ${times.map((t) => (t / 1000).toFixed(2)).join(', ')} |`);
 }
-await withAdmin(kafka, (a) => a.deleteTopics({ topics: [topic] }));
+await withKafkaAdmin(filler, (a) => a.deleteTopics([topic]));
 process.stdout.write(
   [
     `${records} records × ${size} B, ${partitions} partitions, Kafka ${info.kafkaVersion}, Node ${process.version}, median of ${runs}`,
     '',
-    '| consumer | records/s (median) | seconds (median) | seconds (all runs) |',
-    '|---|---:|---:|---|',
+    '| client | consumer | records/s (median) | vs plain consumer | seconds (median) | seconds (all runs) |',
+    '|---|---|---:|---:|---:|---|',
     ...rows,
     '',
   ].join('\n'),

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../../../src/kafka';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName, waitFor } from '../../support/helpers';
 import { createTopic, produce, sourceBootstrap, sourceKafka } from './support';
@@ -10,7 +10,7 @@ import { createTopic, produce, sourceBootstrap, sourceKafka } from './support';
 const root = resolve(__dirname, '../../..');
 const handlers = join(root, 'test/fixtures/esm/handlers');
 
-let kafka: Kafka;
+let kafka: KafkaClient;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {

@@ -1,9 +1,9 @@
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../../../src/kafka';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../support/helpers';
 import { committedOffsets, createTopic, mappingConfig, offsetsByPartition, produce, recordCount, recorder, sourceBootstrap, sourceKafka, startMapping } from './support';
 
-let kafka: Kafka;
+let kafka: KafkaClient;
 const cleanup: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../../../src/kafka';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
 import { createAwsSecretReader } from '../../../src/adapters/aws/secrets';
@@ -11,7 +11,7 @@ import { EsmEmulator } from '../../../src/local/esm/EsmEmulator';
 import { uniqueName, waitFor } from '../../support/helpers';
 import { committedOffsets, createTopic, fastConsumer, offsetsByPartition, produce, quietLogger, recordCount, recorder, sourceKafka } from './support';
 
-let kafka: Kafka;
+let kafka: KafkaClient;
 const cleanup: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {

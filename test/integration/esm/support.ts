@@ -1,13 +1,11 @@
-import type { Kafka } from 'kafkajs';
 import { inject } from 'vitest';
-import { createKafka } from '../../../src/kafka/factory';
-import { createTopicsAndWait, withAdmin, withProducer } from '../../../src/kafka/clients';
-import type { StructuredLogger } from '../../../src/kafka/logging';
-import { commitGroupOffsets } from '../../../src/kafka/groupOffsets';
+import { withKafkaAdmin, withKafkaProducer, type KafkaClient, type OutgoingRecord } from '../../../src/kafka';
 import type { EsmMappingConfig } from '../../../src/local/esm/config';
 import { EsmMapping, type EsmRuntimeOptions, type InvocationReport } from '../../../src/local/esm/EsmMapping';
 import type { LambdaHandler } from '../../../src/local/esm/handlerLoader';
-import { uniqueName } from '../../support/helpers';
+import { createTestTopic, localKafkaClient, quietLogger, uniqueName } from '../../support/helpers';
+
+export { quietLogger };
 
 /** What an in-process handler saw: the event as delivered and a few context fields. */
 export interface Delivery {
@@ -20,40 +18,52 @@ export interface Delivery {
   context: { functionName: string; awsRequestId: string; invokedFunctionArn: string; remainingMs: number };
 }
 
-export const quietLogger: StructuredLogger = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
-
 // Group timings low enough that a join takes well under a second on the local brokers
 // (group.initial.rebalance.delay.ms is 0 there); session timeout at the broker's minimum.
-export const fastConsumer = { sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 5000, maxWaitTimeInMs: 100 };
+export const fastConsumer = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 5000, maxWaitTimeMs: 100 };
 
 export function sourceBootstrap(): string[] {
   return inject('clusters').source.bootstrapServers.split(',');
 }
 
-export async function sourceKafka(): Promise<Kafka> {
-  return createKafka({ name: 'source', bootstrapServers: sourceBootstrap(), auth: { type: 'none' } }, { logger: quietLogger, logLevel: 'nothing' });
+/** The source cluster through the adapter `KAFKA_CLIENT` names. */
+export function sourceKafka(): Promise<KafkaClient> {
+  return localKafkaClient('source');
 }
 
-export async function createTopic(kafka: Kafka, partitions: number, prefix = 'esm'): Promise<string> {
-  const topic = uniqueName(prefix);
-  // createTopicsAndWait: every partition's metadata answers before the test produces (createTopics' waitForLeaders
-  // returned early on a loaded, freshly started broker: NOT_LEADER on the first produce, a consumer stuck behind it).
-  await withAdmin(kafka, (admin) => createTopicsAndWait(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]));
-  return topic;
+export function createTopic(kafka: KafkaClient, partitions: number, prefix = 'esm'): Promise<string> {
+  return createTestTopic(kafka, partitions, prefix);
 }
 
-export async function produce(kafka: Kafka, topic: string, messages: Array<{ partition: number; key?: string | Buffer | null; value: string | Buffer | null; headers?: Record<string, string | Buffer>; timestamp?: string }>): Promise<void> {
-  await withProducer(kafka, (p) => p.send({ topic, messages }).then(() => undefined));
+/** A record to produce; headers in the order given. */
+export interface TestRecord {
+  partition: number;
+  key?: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: Record<string, string | Buffer>;
+  timestamp?: string;
 }
 
-/** Commit offsets for a group nobody is in (one OffsetCommit; `admin.setOffsets` joins the group and takes seconds). */
-export async function commitOffsets(kafka: Kafka, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
-  await commitGroupOffsets(kafka, groupId, [{ topic, partitions }]);
+export async function produce(kafka: KafkaClient, topic: string, records: readonly TestRecord[]): Promise<void> {
+  const outgoing: OutgoingRecord[] = records.map((r) => ({
+    partition: r.partition,
+    key: r.key ?? null,
+    value: r.value,
+    headers: Object.entries(r.headers ?? {}).map(([key, value]) => ({ key, value: Buffer.from(value) })),
+    ...(r.timestamp !== undefined ? { timestamp: r.timestamp } : {}),
+  }));
+  await withKafkaProducer(kafka, (p) => p.send(topic, outgoing));
 }
 
-export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Record<number, string>> {
-  const [res] = await withAdmin(kafka, (admin) => admin.fetchOffsets({ groupId, topics: [topic] }));
-  return Object.fromEntries((res?.partitions ?? []).map((p) => [p.partition, p.offset]));
+/** Commit offsets for a group nobody is in (one OffsetCommit; joining the group would take seconds). */
+export async function commitOffsets(kafka: KafkaClient, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
+  await withKafkaAdmin(kafka, (admin) => admin.commitGroupOffsets(groupId, [{ topic, partitions }]));
+}
+
+/** The group's committed offset per partition of `topic` (`-1`: none, as Kafka's OffsetFetch says). */
+export async function committedOffsets(kafka: KafkaClient, groupId: string, topic: string): Promise<Record<number, string>> {
+  const committed = await withKafkaAdmin(kafka, (admin) => admin.fetchCommittedOffsets(groupId, [topic]));
+  return Object.fromEntries(committed.map((p) => [p.partition, p.offset ?? '-1']));
 }
 
 /** A mapping config with Lambda's defaults, a fresh group, and a short batching window for speed. */

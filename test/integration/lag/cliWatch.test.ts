@@ -1,20 +1,18 @@
 import { describe, expect, inject, it } from 'vitest';
-import { createKafka, createTopicsAndWait, withAdmin, withProducer } from '../../../src/kafka';
-import { commitGroupOffsets } from '../../../src/kafka/groupOffsets';
+import { withKafkaAdmin, withKafkaProducer } from '../../../src/kafka';
 import { runKbridge } from '../../support/cli';
-import { uniqueName } from '../../support/helpers';
+import { createTestTopic, localKafkaClient, uniqueName } from '../../support/helpers';
 
 const clusters = inject('clusters');
 
 describe('kbridge lag --watch', () => {
   it('prints one JSON line per sample and the status builds up over the window (a stopped group: OK until 3 samples, then STOP)', async () => {
     // Prepare — 5 records, the group committed at 2 and has no members: lag 3 that never moves.
-    const kafka = await createKafka({ name: 'source', bootstrapServers: clusters.source.bootstrapServers.split(','), auth: { type: 'none' } }, { logLevel: 'nothing' });
-    const topic = uniqueName('lag-watch');
+    const kafka = await localKafkaClient('source');
+    const topic = await createTestTopic(kafka, 1, 'lag-watch');
     const group = uniqueName('lag-watch-group');
-    await withAdmin(kafka, (admin) => createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]));
-    await withProducer(kafka, (p) => p.send({ topic, messages: ['a', 'b', 'c', 'd', 'e'].map((value) => ({ value })) }));
-    await commitGroupOffsets(kafka, group, [{ topic, partitions: [{ partition: 0, offset: '2' }] }]);
+    await withKafkaProducer(kafka, (p) => p.send(topic, ['a', 'b', 'c', 'd', 'e'].map((value) => ({ key: null, value }))));
+    await withKafkaAdmin(kafka, (admin) => admin.commitGroupOffsets(group, [{ topic, partitions: [{ partition: 0, offset: '2' }] }]));
 
     // Act
     const result = await runKbridge(['lag', '--bootstrap', clusters.source.bootstrapServers, '--group', group, '--watch', '--samples', '3', '--interval', '1', '--json']);
@@ -28,9 +26,9 @@ describe('kbridge lag --watch', () => {
       expect(line.groups[0]).toMatchObject({ groupId: group, sumOffsetLag: '3', partitions: [{ committedOffset: '2', offsetLag: '3' }] });
     }
     expect(lines.map((l) => l.groups[0]!.status)).toEqual(['OK', 'OK', 'STOP']);
-    await withAdmin(kafka, async (admin) => {
+    await withKafkaAdmin(kafka, async (admin) => {
       await admin.deleteGroups([group]);
-      await admin.deleteTopics({ topics: [topic] });
+      await admin.deleteTopics([topic]);
     });
   });
 });

@@ -1,10 +1,12 @@
 import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLagMonitorLambda } from '../../../functions/lag-monitor/lambda';
 import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
-import { createKafka, createTopicsAndWait } from '../../../src/kafka';
+import { withKafkaAdmin, withKafkaProducer, type KafkaAdmin, type KafkaClient } from '../../../src/kafka';
 import { computeLag } from '../../../src/lag/computeLag';
 import { KafkaLagReader } from '../../../src/lag/kafkaLagReader';
 import { bridgeGroupId } from '../../../src/bridge/replicate';
@@ -12,21 +14,20 @@ import { computeReplicationLag } from '../../../src/lag/replication';
 import { PartitionFlag, type GroupLag } from '../../../src/lag/types';
 import { runKafkaTool } from '../../../src/local/clusters/kafkaDist';
 import { resolveLocalSettings } from '../../../src/local/clusters/settings';
-import { uniqueName, waitFor } from '../../support/helpers';
+import { createTestTopic, localKafkaClient, uniqueName, waitFor } from '../../support/helpers';
 
 const clusters = inject('clusters');
-let kafka: Kafka;
-let target: Kafka;
-let admin: Admin;
+let kafka: KafkaClient;
+let target: KafkaClient;
+let admin: KafkaAdmin;
 let reader: KafkaLagReader;
 const cleanup: (() => Promise<unknown>)[] = [];
 const topics: string[] = [];
 
 beforeAll(async () => {
-  kafka = await createKafka({ name: 'source', bootstrapServers: clusters.source.bootstrapServers.split(','), auth: { type: 'none' } }, { logLevel: 'error' });
-  target = await createKafka({ name: 'target', bootstrapServers: clusters.target.bootstrapServers.split(','), auth: { type: 'none' } }, { logLevel: 'error' });
-  admin = kafka.admin();
-  await admin.connect();
+  kafka = await localKafkaClient('source');
+  target = await localKafkaClient('target');
+  admin = await kafka.admin();
   reader = await KafkaLagReader.connect(kafka, { cluster: 'source' });
 });
 
@@ -36,22 +37,31 @@ afterEach(async () => {
 
 afterAll(async () => {
   await reader?.close();
-  if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
-  await admin?.disconnect();
+  if (topics.length > 0) await admin.deleteTopics(topics).catch(() => undefined);
+  await admin?.close();
 });
 
 async function topicWith(partitions: number, perPartition: number, t0: number): Promise<string> {
-  const topic = uniqueName('lag');
+  const topic = await createTestTopic(kafka, partitions, 'lag');
   topics.push(topic);
-  await createTopicsAndWait(admin, [{ topic, numPartitions: partitions }]);
-  const producer = kafka.producer();
-  await producer.connect();
-  for (let p = 0; p < partitions; p++) {
-    // Explicit timestamps 1 s apart, so the time lag of any offset is known exactly.
-    await producer.send({ topic, messages: Array.from({ length: perPartition }, (_, i) => ({ partition: p, value: `v${i}`, timestamp: String(t0 + i * 1000) })) });
-  }
-  await producer.disconnect();
+  await withKafkaProducer(kafka, async (producer) => {
+    for (let p = 0; p < partitions; p++) {
+      // Explicit timestamps 1 s apart, so the time lag of any offset is known exactly.
+      await producer.send(topic, Array.from({ length: perPartition }, (_, i) => ({ partition: p, key: null, value: `v${i}`, timestamp: String(t0 + i * 1000) })));
+    }
+  });
   return topic;
+}
+
+/** Commit offsets for a group with no member (as `kafka-consumer-groups --reset-offsets`). */
+async function commitFor(on: KafkaAdmin, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
+  await on.commitGroupOffsets(groupId, [{ topic, partitions }]);
+}
+
+/** Run one of Kafka's own command-line tools against the source cluster (operations the port does not need). */
+async function kafkaTool(mainClass: string, args: string[]): Promise<void> {
+  const result = await runKafkaTool(resolveLocalSettings(process.env).cacheDir, clusters.kafkaVersion, mainClass, ['--bootstrap-server', clusters.source.bootstrapServers, ...args]);
+  if (result.code !== 0) throw new Error(`${mainClass} ${args.join(' ')} exited ${result.code}: ${result.output}`);
 }
 
 async function lagOf(group: string): Promise<GroupLag> {
@@ -65,7 +75,7 @@ describe('computeLag against a real broker', () => {
     const t0 = Date.now() - 3_600_000;
     const topic = await topicWith(3, 10, t0);
     const group = uniqueName('g');
-    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '10' }] });
+    await commitFor(admin, group, topic, [{ partition: 0, offset: '4' }, { partition: 1, offset: '10' }]);
     // Act
     const g = await lagOf(group);
     // Assess
@@ -82,23 +92,24 @@ describe('computeLag against a real broker', () => {
 
   it('drains a transactional topic to 0 although the high watermark includes the commit marker', async () => {
     // Prepare
-    const topic = uniqueName('lag-tx');
+    const topic = await createTestTopic(kafka, 1, 'lag-tx');
     topics.push(topic);
-    await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
-    const producer: Producer = kafka.producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    cleanup.push(() => producer.disconnect());
-    const tx = await producer.transaction();
-    await tx.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `v${i}` })) });
+    const producer = await kafka.transactionalProducer({ transactionalId: uniqueName('tx') });
+    cleanup.push(() => producer.close());
+    const tx = await producer.begin();
+    await tx.send(topic, Array.from({ length: 5 }, (_, i) => ({ key: null, value: `v${i}` })));
     await tx.commit();
     const group = uniqueName('g-tx');
-    const consumer: Consumer = kafka.consumer({ groupId: group, readUncommitted: false });
-    cleanup.push(() => consumer.disconnect());
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    const consumer = kafka.consumer({ groupId: group, topics: [topic], fromBeginning: true, maxWaitTimeMs: 100 });
+    cleanup.push(() => consumer.close());
     let seen = 0;
-    await consumer.run({ eachMessage: async () => void (seen += 1) });
-    await waitFor('5 records consumed and committed', async () => seen === 5 && (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions[0]!.offset !== '-1');
+    await consumer.start({
+      onBatch: async (batch) => {
+        seen += batch.records.length;
+        await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: batch.nextOffset.toString() }]);
+      },
+    });
+    await waitFor('5 records consumed and committed', async () => seen === 5 && ((await admin.fetchCommittedOffsets(group, [topic]))[0]?.offset ?? null) !== null);
     // Act
     const g = await waitFor('lag 0', async () => {
       const lag = await lagOf(group);
@@ -116,16 +127,15 @@ describe('computeLag against a real broker', () => {
   it('measures against the last stable offset while a transaction is open', async () => {
     // Prepare
     const topic = await topicWith(1, 3, Date.now());
-    const producer: Producer = kafka.producer({ transactionalId: uniqueName('tx-open'), idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const tx = await producer.transaction();
+    const producer = await kafka.transactionalProducer({ transactionalId: uniqueName('tx-open') });
+    const tx = await producer.begin();
     cleanup.push(async () => {
       await tx.abort();
-      await producer.disconnect();
+      await producer.close();
     });
-    await tx.send({ topic, messages: [{ value: 'pending-1' }, { value: 'pending-2' }] });
+    await tx.send(topic, [{ key: null, value: 'pending-1' }, { key: null, value: 'pending-2' }]);
     const group = uniqueName('g');
-    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '3' }] });
+    await commitFor(admin, group, topic, [{ partition: 0, offset: '3' }]);
     // Act
     const p = (await lagOf(group)).partitions[0]!;
     // Assess
@@ -138,8 +148,12 @@ describe('computeLag against a real broker', () => {
     const t0 = Date.now() - 100_000;
     const topic = await topicWith(1, 10, t0);
     const group = uniqueName('g');
-    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '2' }] });
-    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '6' }] });
+    await commitFor(admin, group, topic, [{ partition: 0, offset: '2' }]);
+    const dir = await mkdtemp(join(tmpdir(), 'lag-delete-records-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const offsets = join(dir, 'offsets.json');
+    await writeFile(offsets, JSON.stringify({ version: 1, partitions: [{ topic, partition: 0, offset: 6 }] }));
+    await kafkaTool('org.apache.kafka.tools.DeleteRecordsCommand', ['--offset-json-file', offsets]);
     // Act
     const g = await lagOf(group);
     // Assess
@@ -152,8 +166,8 @@ describe('computeLag against a real broker', () => {
   it('reports the partitions of a deleted topic as topicDeleted', async () => {
     const topic = await topicWith(1, 2, Date.now());
     const group = uniqueName('g');
-    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '1' }] });
-    await admin.deleteTopics({ topics: [topic] });
+    await commitFor(admin, group, topic, [{ partition: 0, offset: '1' }]);
+    await admin.deleteTopics([topic]);
     topics.splice(topics.indexOf(topic), 1);
     // The broker also drops an empty group's offsets of a deleted topic, asynchronously (a loaded broker may do it
     // before the first read below). Until then the partition must be reported as topicDeleted with null numbers;
@@ -171,8 +185,8 @@ describe('computeLag against a real broker', () => {
   it('shows partitions added later as without commit', async () => {
     const topic = await topicWith(1, 2, Date.now());
     const group = uniqueName('g');
-    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '2' }] });
-    await admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
+    await commitFor(admin, group, topic, [{ partition: 0, offset: '2' }]);
+    await kafkaTool('org.apache.kafka.tools.TopicCommand', ['--alter', '--topic', topic, '--partitions', '2']);
     const g = await waitFor('two partitions', async () => {
       const lag = await lagOf(group);
       return lag.partitions.length === 2 ? lag : undefined;
@@ -184,7 +198,7 @@ describe('computeLag against a real broker', () => {
     // Prepare
     const topic = await topicWith(4, 20, Date.now() - 1000);
     const group = uniqueName('g');
-    await admin.setOffsets({ groupId: group, topic, partitions: [0, 1, 2, 3].map((partition) => ({ partition, offset: String(partition * 5) })) });
+    await commitFor(admin, group, topic, [0, 1, 2, 3].map((partition) => ({ partition, offset: String(partition * 5) })));
     const settings = resolveLocalSettings(process.env);
     // Act
     const [ours, tool] = await Promise.all([
@@ -215,13 +229,12 @@ describe('replication lag', () => {
     const t0 = Date.now() - 50_000;
     const topic = await topicWith(2, 10, t0);
     const bridgeId = uniqueName('b');
-    const targetAdmin = target.admin();
-    await targetAdmin.connect();
-    cleanup.push(() => targetAdmin.disconnect());
+    const targetAdmin = await target.admin();
+    cleanup.push(() => targetAdmin.close());
     const targetTopic = `${topic}-copy`;
-    await createTopicsAndWait(targetAdmin, [{ topic: targetTopic, numPartitions: 2 }]);
-    cleanup.push(() => targetAdmin.deleteTopics({ topics: [targetTopic] }));
-    await targetAdmin.setOffsets({ groupId: bridgeGroupId(bridgeId), topic: targetTopic, partitions: [{ partition: 0, offset: '7' }, { partition: 1, offset: '10' }] });
+    await targetAdmin.createTopics([{ topic: targetTopic, numPartitions: 2 }]);
+    cleanup.push(() => withKafkaAdmin(target, (a) => a.deleteTopics([targetTopic])));
+    await commitFor(targetAdmin, bridgeGroupId(bridgeId), targetTopic, [{ partition: 0, offset: '7' }, { partition: 1, offset: '10' }]);
     const progress = await KafkaLagReader.connect(target, { cluster: 'target' });
     cleanup.push(() => progress.close());
     // Act
@@ -242,7 +255,7 @@ describe('lag-monitor Lambda', () => {
     const t0 = Date.now() - 10_000;
     const topic = await topicWith(2, 5, t0);
     const group = uniqueName('g');
-    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '1' }, { partition: 1, offset: '5' }] });
+    await commitFor(admin, group, topic, [{ partition: 0, offset: '1' }, { partition: 1, offset: '5' }]);
     const aws = resolveAwsClientConfig(process.env);
     const dynamo = new DynamoDBClient(aws.client);
     const table = uniqueName('lag-samples');

@@ -4,13 +4,13 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { KafkaAuthError } from '../../../src/errors';
 import { localStatus, localUp } from '../../../src/local/clusters/clusters';
 import { resolveLocalSettings } from '../../../src/local/clusters/settings';
 import type { ClusterName, LocalClusterInfo } from '../../../src/local/types';
-import { uniqueName, waitFor } from '../../support/helpers';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
+import { createKafkaClient, withKafkaAdmin, withKafkaProducer, type KafkaClient, type KafkaConnectionConfig } from '../../../src/kafka';
+import { consumeRecords, createTestTopic, quietLogger, testKafkaClientKind, uniqueName } from '../../support/helpers';
 
 const run = promisify(execFile);
 const clusters = inject('clusters');
@@ -20,42 +20,24 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close().catch(() => {})));
 });
 
-function kafkaFor(info: LocalClusterInfo, listener: 'plaintext' | 'scram'): Kafka {
-  const config: KafkaConfig =
+function kafkaFor(info: LocalClusterInfo, listener: 'plaintext' | 'scram'): Promise<KafkaClient> {
+  const config: KafkaConnectionConfig =
     listener === 'plaintext'
-      ? { brokers: info.bootstrapServers.split(',') }
+      ? { name: 'local', bootstrapServers: info.bootstrapServers.split(','), auth: { type: 'none' } }
       : {
-          brokers: info.saslScram512.bootstrapServers.split(','),
-          sasl: { mechanism: 'scram-sha-512', username: info.saslScram512.username, password: info.saslScram512.password },
+          name: 'local',
+          bootstrapServers: info.saslScram512.bootstrapServers.split(','),
+          auth: { type: 'sasl-inline', mechanism: 'scram-sha-512', username: info.saslScram512.username, password: info.saslScram512.password },
         };
-  return new Kafka({ ...config, clientId: uniqueName('local-test'), logLevel: logLevel.NOTHING });
+  return createKafkaClient({ ...config, clientId: uniqueName('local-test') }, { client: testKafkaClientKind(), logger: quietLogger, logLevel: 'nothing', retries: 0 });
 }
 
 /** Create a topic, produce `values`, and read them back with a fresh group; returns what was read. */
-async function roundTrip(kafka: Kafka, values: string[]): Promise<string[]> {
-  const topic = uniqueName('local-roundtrip');
-  const admin = kafka.admin();
-  closers.push(() => admin.disconnect());
-  await admin.connect();
-  await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
-
-  const producer = kafka.producer();
-  closers.push(() => producer.disconnect());
-  await producer.connect();
-  await producer.send({ topic, messages: values.map((value) => ({ key: 'k', value })) });
-
-  const consumer = kafka.consumer({ groupId: uniqueName('local-group') });
-  closers.push(() => consumer.disconnect());
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen: string[] = [];
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      seen.push(message.value?.toString() ?? '<null>');
-    },
-  });
-  await waitFor(`${values.length} records on ${topic}`, () => seen.length >= values.length, { timeoutMs: 60_000 });
-  return seen;
+async function roundTrip(kafka: KafkaClient, values: string[]): Promise<string[]> {
+  const topic = await createTestTopic(kafka, 1, 'local-roundtrip');
+  await withKafkaProducer(kafka, (p) => p.send(topic, values.map((value) => ({ key: 'k', value }))));
+  const records = await consumeRecords(kafka, topic, values.length);
+  return records.map((r) => r.value?.toString() ?? '<null>');
 }
 
 async function kbridge(args: string[], env: NodeJS.ProcessEnv = process.env) {
@@ -71,7 +53,7 @@ async function kbridge(args: string[], env: NodeJS.ProcessEnv = process.env) {
 describe.each(['source', 'target'] as ClusterName[])('the local %s cluster', (name) => {
   it.each(['plaintext', 'scram'] as const)('produces and consumes over %s with the provided connection info', async (listener) => {
     // Prepare
-    const kafka = kafkaFor(clusters[name], listener);
+    const kafka = await kafkaFor(clusters[name], listener);
     const values = ['one', 'two', 'three'];
 
     // Act
@@ -84,15 +66,14 @@ describe.each(['source', 'target'] as ClusterName[])('the local %s cluster', (na
   it('rejects a wrong SCRAM password', async () => {
     // Prepare
     const info = clusters[name];
-    const kafka = kafkaFor({ ...info, saslScram512: { ...info.saslScram512, password: 'wrong-password' } }, 'scram');
-    const admin = kafka.admin({ retry: { retries: 0 } });
-    closers.push(() => admin.disconnect());
+    const kafka = await kafkaFor({ ...info, saslScram512: { ...info.saslScram512, password: 'wrong-password' } }, 'scram');
 
     // Act
-    const connecting = admin.connect();
+    const listing = withKafkaAdmin(kafka, (admin) => admin.listTopics());
 
     // Assess
-    await expect(connecting).rejects.toThrow(/SASL SCRAM SHA512 authentication failed/);
+    await expect(listing).rejects.toThrow(KafkaAuthError);
+    await expect(listing).rejects.toThrow(/rejected SCRAM-SHA-512 authentication/);
   });
 });
 

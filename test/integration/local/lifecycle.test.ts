@@ -1,13 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEnvironmentError } from '../../../src/errors';
 import { localDown, localStatus, restartBroker, startBroker } from '../../../src/local/clusters/clusters';
 import { resolveLocalSettings, type LocalSettings } from '../../../src/local/clusters/settings';
-import { uniqueName, waitFor } from '../../support/helpers';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
+import { createKafkaClient, withKafkaProducer } from '../../../src/kafka';
+import { consumeRecords, createTestTopic, quietLogger, testKafkaClientKind } from '../../support/helpers';
 
 // These tests start their own broker in a separate state dir on separate ports: restarting or breaking the
 // shared clusters would disturb every other test file running at the same time.
@@ -30,16 +29,9 @@ describe('one broker in a private state dir', () => {
     // Prepare
     const info = await startBroker(settings, 'target');
     const before = await localStatus(settings);
-    const topic = uniqueName('restart');
-    const kafka = new Kafka({ brokers: [info.bootstrapServers], logLevel: logLevel.NOTHING, clientId: topic });
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopicsAndWait(admin, [{ topic }]);
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic, messages: [{ value: 'before-restart' }] });
-    await producer.disconnect();
+    const kafka = await createKafkaClient({ name: 'target', bootstrapServers: [info.bootstrapServers], auth: { type: 'none' } }, { client: testKafkaClientKind(), logger: quietLogger, logLevel: 'nothing' });
+    const topic = await createTestTopic(kafka, 1, 'restart');
+    await withKafkaProducer(kafka, (p) => p.send(topic, [{ key: null, value: 'before-restart' }]));
 
     // Act
     await restartBroker(settings, 'target');
@@ -49,17 +41,8 @@ describe('one broker in a private state dir', () => {
     expect(before.target.state).toBe('running');
     expect(after.target.state).toBe('running');
     expect(after.target.pid).not.toBe(before.target.pid);
-    const consumer = kafka.consumer({ groupId: uniqueName('restart-group') });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const seen: string[] = [];
-      await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value?.toString() ?? '') });
-      await waitFor('the record written before the restart', () => seen.length > 0, { timeoutMs: 60_000 });
-      expect(seen).toEqual(['before-restart']);
-    } finally {
-      await consumer.disconnect();
-    }
+    const seen = await consumeRecords(kafka, topic, 1);
+    expect(seen.map((r) => r.value?.toString())).toEqual(['before-restart']);
   });
 
   it('a broker that exits during startup fails with its last log lines', async () => {

@@ -1,5 +1,5 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../../../src/kafka';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InvocationReport } from '../../../src/local/esm/EsmMapping';
 import type { SinkKind } from '../../../src/sinks/types';
@@ -11,7 +11,7 @@ import { createBucket, createBusToQueue, createQueue, createStream, createTable,
 // to the sink's bare handler as Lambda would, written to moto. One test per sink; each also proves that
 // an unshapeable record lands in the DLQ and that the emulator commits past it.
 
-let kafka: Kafka;
+let kafka: KafkaClient;
 const context = useSinkTestContext();
 const { cleanup } = context;
 beforeAll(async () => {
