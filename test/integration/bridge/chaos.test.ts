@@ -1,25 +1,24 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { partitionEnds, readRanges } from '../../../src/bridge/read';
+import { partitionEnds } from '../../../src/bridge/read';
 import { bridgeGroupId } from '../../../src/bridge/replicate';
 import { translateGroupOffsets } from '../../../src/bridge/translate';
 import { verifyReplication } from '../../../src/bridge/verify';
+import type { KafkaAdmin, KafkaClient } from '../../../src/kafka';
 import { uniqueName } from '../../support/helpers';
 import { startEsmRun, sumMetric, writeBridgeEsmConfig, type EsmRun } from './esmProcess';
-import { connectClusters, disconnectClusters, readSequences, startSequencedLoad, waitForCheckpoint, type TestClusters } from './support';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
+import { connectClusters, createTopic, disconnectClusters, readSequences, startSequencedLoad, waitForCheckpoint, type TestClusters } from './support';
 
 const PARTITIONS = 4;
 const KILLS = 5;
 
 let clusters: TestClusters | undefined;
-let source: Kafka;
-let target: Kafka;
-let sourceAdmin: Admin;
-let targetAdmin: Admin;
+let source: KafkaClient;
+let target: KafkaClient;
+let sourceAdmin: KafkaAdmin;
+let targetAdmin: KafkaAdmin;
 const runs: EsmRun[] = [];
 const topics: string[] = [];
 
@@ -30,8 +29,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-  await sourceAdmin?.deleteTopics({ topics }).catch(() => undefined);
-  await targetAdmin?.deleteTopics({ topics }).catch(() => undefined);
+  await sourceAdmin?.deleteTopics(topics).catch(() => undefined);
+  await targetAdmin?.deleteTopics(topics).catch(() => undefined);
   await disconnectClusters(clusters);
 });
 
@@ -42,7 +41,7 @@ describe('bridge through `kbridge esm run` under SIGKILL (chaos)', () => {
     const topic = uniqueName('chaos');
     topics.push(topic);
     const bridgeId = uniqueName('chaos');
-    await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: PARTITIONS }]);
+    await createTopic(sourceAdmin, topic, PARTITIONS);
     const dir = await mkdtemp(join(tmpdir(), 'kbridge-chaos-'));
     const config = await writeBridgeEsmConfig(dir, {
       bridgeId,
@@ -85,7 +84,7 @@ describe('bridge through `kbridge esm run` under SIGKILL (chaos)', () => {
     // A source consumer that stopped at a random record of each partition; one partition fully consumed.
     const group = uniqueName('chaos-app');
     const consumedUpTo = produced.map((n, p) => (p === 0 ? n : 1 + Math.floor(Math.random() * (n - 1))));
-    await sourceAdmin.setOffsets({ groupId: group, topic, partitions: consumedUpTo.map((offset, partition) => ({ partition, offset: String(offset) })) });
+    await sourceAdmin.commitGroupOffsets(group, [{ topic, partitions: consumedUpTo.map((offset, partition) => ({ partition, offset: String(offset) })) }]);
     log('verified');
     const translated = await translateGroupOffsets({ source, sourceAdmin, target, targetAdmin, groupId: group, bridgeId });
     const landed = new Map<number, { seq: number | undefined; records: number }>();
@@ -94,8 +93,8 @@ describe('bridge through `kbridge esm run` under SIGKILL (chaos)', () => {
       const from = BigInt(row.targetOffset ?? '0');
       let first: number | undefined;
       let records = 0;
-      await readRanges(target, topic, new Map([[row.partition, { from, to: end }]]), (_p, m) => {
-        first ??= Number(JSON.parse(String(m.value)).seq);
+      await target.readRanges(topic, new Map([[row.partition, { from, to: end }]]), (r) => {
+        first ??= Number(JSON.parse(String(r.value)).seq);
         records++;
       });
       landed.set(row.partition, { seq: first, records });

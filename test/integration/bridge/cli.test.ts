@@ -1,17 +1,16 @@
-import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Bridge } from '../../../src/bridge/replicate';
-import { partitionEnds, readRanges } from '../../../src/bridge/read';
+import { partitionEnds } from '../../../src/bridge/read';
+import type { KafkaAdmin, KafkaClient } from '../../../src/kafka';
 import { runKbridge as kbridge } from '../../support/cli';
 import { uniqueName, waitFor } from '../../support/helpers';
-import { batchOf, produce, readAll, sampleRecords } from './support';
+import { batchOf, committedOffsets, createTopic, produce, readAll, sampleRecords } from './support';
 import { connectClusters, disconnectClusters, type TestClusters } from './support';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
 
-let source: Kafka;
-let target: Kafka;
-let sourceAdmin: Admin;
-let targetAdmin: Admin;
+let source: KafkaClient;
+let target: KafkaClient;
+let sourceAdmin: KafkaAdmin;
+let targetAdmin: KafkaAdmin;
 let bridge: Bridge | undefined;
 
 let connected: TestClusters | undefined;
@@ -33,7 +32,7 @@ describe('kbridge verify / offsets translate / topics sync (CLI, real brokers)',
     const topic = uniqueName('cli');
     const bridgeId = uniqueName('cb');
     const group = uniqueName('g');
-    await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '86400000' }] }]);
+    await createTopic(sourceAdmin, topic, 2, { 'retention.ms': '86400000' });
     const sync = await kbridge(['topics', 'sync', '--source', clusters.source.bootstrapServers, '--target', clusters.target.bootstrapServers, '--topics', topic, '--json']);
     await produce(source, topic, sampleRecords(2, 15));
     const ends = await partitionEnds(sourceAdmin, topic);
@@ -41,7 +40,7 @@ describe('kbridge verify / offsets translate / topics sync (CLI, real brokers)',
     bridge = new Bridge({ bridgeId, topicMapping: { kind: 'identity' }, provenanceHeaders: true }, { target });
     await bridge.replicateBatch(batchOf(records.filter((r) => r.offset < 8n)));
     await bridge.replicateBatch(batchOf(records.filter((r) => r.offset >= 8n)));
-    await sourceAdmin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '5' }, { partition: 1, offset: '15' }] });
+    await sourceAdmin.commitGroupOffsets(group, [{ topic, partitions: [{ partition: 0, offset: '5' }, { partition: 1, offset: '15' }] }]);
     const common = ['--source', clusters.source.bootstrapServers, '--target', clusters.target.bootstrapServers, '--bridge-id', bridgeId];
     await waitFor('commit markers written', async () => [...(await partitionEnds(targetAdmin, topic)).values()].every((e) => e.high === 17n));
 
@@ -67,10 +66,10 @@ describe('kbridge verify / offsets translate / topics sync (CLI, real brokers)',
     const rows = JSON.parse(translated.stdout).partitions as Array<{ partition: number; targetOffset: string }>;
     // p0: source 5 → target 5 (first batch 0..7); p1: fully caught up → after the last record (16: 8 + marker + 7)
     expect(rows.sort((a, b) => a.partition - b.partition).map((r) => r.targetOffset)).toEqual(['5', '16']);
-    const applied = await targetAdmin.fetchOffsets({ groupId: group, topics: [topic] });
-    expect(applied[0]?.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.offset)).toEqual(['5', '16']);
+    const applied = await committedOffsets(targetAdmin, group, topic);
+    expect([applied.get(0), applied.get(1)]).toEqual(['5', '16']);
     const atFive: string[] = [];
-    await readRanges(target, topic, new Map([[0, { from: 5n, to: 6n }]]), (_p, m) => atFive.push(String(m.key)));
+    await target.readRanges(topic, new Map([[0, { from: 5n, to: 6n }]]), (r) => atFive.push(String(r.key)));
     expect(atFive).toEqual(['k-0-5']);
     expect(tampered.code).toBe(1);
     expect(tampered.stdout).toMatch(/DIFFERENT/);

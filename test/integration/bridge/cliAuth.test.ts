@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
 import { partitionEnds } from '../../../src/bridge/read';
 import { Bridge } from '../../../src/bridge/replicate';
-import { createTopicsAndWait } from '../../../src/kafka';
 import { runKbridge } from '../../support/cli';
 import { uniqueName, waitFor } from '../../support/helpers';
-import { batchOf, connectClusters, disconnectClusters, produce, readAll, sampleRecords, type TestClusters } from './support';
+import { batchOf, connectClusters, createTopic, disconnectClusters, produce, readAll, sampleRecords, type TestClusters } from './support';
 
 // The CLI over the clusters' SASL_SCRAM-SHA-512 listeners (not the PLAINTEXT ones): credentials from
 // environment variables, from Secrets Manager secrets (moto), and a wrong password.
@@ -28,9 +27,9 @@ beforeAll(async () => {
   // and one Lambda-format {"username","password"} secret per cluster in moto.
   connected = await connectClusters();
   const { source, target, sourceAdmin, targetAdmin } = connected;
-  await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: 2 }]);
-  await createTopicsAndWait(targetAdmin, [{ topic, numPartitions: 2 }]);
-  cleanup.push(() => sourceAdmin.deleteTopics({ topics: [topic] }), () => targetAdmin.deleteTopics({ topics: [topic] }));
+  await createTopic(sourceAdmin, topic, 2);
+  await createTopic(targetAdmin, topic, 2);
+  cleanup.push(() => sourceAdmin.deleteTopics([topic]), () => targetAdmin.deleteTopics([topic]));
   await produce(source, topic, sampleRecords(2, 10));
   const records = [...(await readAll(source, topic, new Map([[0, 10n], [1, 10n]]))).values()].flat();
   const bridge = new Bridge({ bridgeId, topicMapping: { kind: 'identity' }, provenanceHeaders: true }, { target });
@@ -40,7 +39,7 @@ beforeAll(async () => {
     await bridge.close();
   }
   await waitFor('commit markers on the target', async () => [...(await partitionEnds(targetAdmin, topic)).values()].every((e) => e.high === 11n));
-  await sourceAdmin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '6' }, { partition: 1, offset: '6' }] });
+  await sourceAdmin.commitGroupOffsets(group, [{ topic, partitions: [{ partition: 0, offset: '6' }, { partition: 1, offset: '6' }] }]);
   cleanup.push(() => sourceAdmin.deleteGroups([group]));
 
   const sm = new SecretsManagerClient(resolveAwsClientConfig(process.env).client);

@@ -1,15 +1,15 @@
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Transaction } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
 import { SQS_MAX_BODY_BYTES, sqsDeadLetterSink, type DeadLetter } from '../../../src/bridge/deadLetter';
 import type { DeadLetterBody } from '../../../src/deadLetter/body';
 import type { SourceRecord } from '../../../src/event/types';
+import type { KafkaTransaction } from '../../../src/kafka';
 import { uniqueName } from '../../support/helpers';
 
 // The SQS path does not use the Kafka transaction (it delivers before the commit).
-const noTransaction = {} as Transaction;
+const noTransaction = {} as KafkaTransaction;
 const aws = resolveAwsClientConfig(process.env);
 const sqs = new SQSClient(aws.client);
 const s3 = new S3Client(aws.s3);

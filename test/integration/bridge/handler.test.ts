@@ -1,5 +1,4 @@
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
 import type { DeadLetterBody } from '../../../src/deadLetter/body';
@@ -7,16 +6,16 @@ import { createBridgeLambda, type BridgeLambda } from '../../../src/bridge/lambd
 import { partitionEnds } from '../../../src/bridge/read';
 import { encodeKafkaEvent } from '../../../src/event/codec';
 import type { SourceRecord } from '../../../src/event/types';
+import type { KafkaAdmin, KafkaClient } from '../../../src/kafka';
 import { inject } from 'vitest';
 import { uniqueName, waitFor } from '../../support/helpers';
-import { batchOf, produce, readAll, sampleRecords, view } from './support';
+import { batchOf, createTopic, produce, readAll, sampleRecords, view } from './support';
 import { connectClusters, disconnectClusters, type TestClusters } from './support';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
 
-let source: Kafka;
-let target: Kafka;
-let sourceAdmin: Admin;
-let targetAdmin: Admin;
+let source: KafkaClient;
+let target: KafkaClient;
+let sourceAdmin: KafkaAdmin;
+let targetAdmin: KafkaAdmin;
 const lambdas: BridgeLambda[] = [];
 
 let connected: TestClusters | undefined;
@@ -36,7 +35,7 @@ describe('bridge Lambda handler (bare, real brokers and moto SQS)', () => {
     // Prepare
     const clusters = inject('clusters');
     const topic = uniqueName('h');
-    await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: 2, configEntries: [{ name: 'max.message.bytes', value: '3000' }] }]);
+    await createTopic(sourceAdmin, topic, 2, { 'max.message.bytes': '3000' });
     await produce(source, topic, sampleRecords(2, 10));
     const ends = await partitionEnds(sourceAdmin, topic);
     const read = await readAll(source, topic, new Map([...ends].map(([p, e]) => [p, e.high])));

@@ -3,31 +3,30 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Admin, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_OFFSET_MAP_TOPIC } from '../../../src/bridge/offsetMap';
 import { readOffsetMap } from '../../../src/bridge/offsetMapStore';
-import { partitionEnds, readRanges } from '../../../src/bridge/read';
+import { partitionEnds } from '../../../src/bridge/read';
 import { Bridge, repartitionCheckpointGroupId } from '../../../src/bridge/replicate';
 import { translateGroupOffsets } from '../../../src/bridge/translate';
 import { verifyReplication } from '../../../src/bridge/verify';
 import { syncTopic } from '../../../src/bridge/topics';
 import { TopicMismatchError } from '../../../src/errors';
+import { withKafkaProducer, type KafkaAdmin, type KafkaClient, type OutgoingRecord } from '../../../src/kafka';
 import { TOOL_JVM_OPTS, kafkaClasspath } from '../../../src/local/clusters/kafkaDist';
 import { resolveLocalSettings } from '../../../src/local/clusters/settings';
 import { uniqueName, waitFor } from '../../support/helpers';
 import { startEsmRun, sumMetric, writeBridgeEsmConfig, type EsmRun } from './esmProcess';
-import { batchOf, connectClusters, disconnectClusters, readAll, type TestClusters } from './support';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
+import { batchOf, committedOffsets, connectClusters, createTopic, disconnectClusters, readAll, type TestClusters } from './support';
 
 const SOURCE_PARTITIONS = 8;
 const TARGET_PARTITIONS = 3;
 
 let clusters: TestClusters | undefined;
-let source: Kafka;
-let target: Kafka;
-let sourceAdmin: Admin;
-let targetAdmin: Admin;
+let source: KafkaClient;
+let target: KafkaClient;
+let sourceAdmin: KafkaAdmin;
+let targetAdmin: KafkaAdmin;
 const runs: EsmRun[] = [];
 const bridges: Bridge[] = [];
 const sourceTopics: string[] = [];
@@ -41,8 +40,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const r of runs) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
   await Promise.all(bridges.map((b) => b.close()));
-  await sourceAdmin?.deleteTopics({ topics: sourceTopics }).catch(() => undefined);
-  await targetAdmin?.deleteTopics({ topics: targetTopics }).catch(() => undefined);
+  await sourceAdmin?.deleteTopics(sourceTopics).catch(() => undefined);
+  await targetAdmin?.deleteTopics(targetTopics).catch(() => undefined);
   await disconnectClusters(clusters);
 });
 
@@ -52,42 +51,39 @@ async function topicPair(): Promise<{ topic: string; targetTopic: string }> {
   const targetTopic = `${topic}-v2`;
   sourceTopics.push(topic);
   targetTopics.push(targetTopic);
-  await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: SOURCE_PARTITIONS }]);
-  await createTopicsAndWait(targetAdmin, [{ topic: targetTopic, numPartitions: TARGET_PARTITIONS }]);
+  await createTopic(sourceAdmin, topic, SOURCE_PARTITIONS);
+  await createTopic(targetAdmin, targetTopic, TARGET_PARTITIONS);
   return { topic, targetTopic };
 }
 
 interface Sent {
   key: string | null;
   seq: number;
-  /** Source partition, for keyless records (keyed ones go where kafkajs's default partitioner puts them). */
+  /** Source partition, for keyless records (keyed ones go where the client's default partitioner puts them). */
   partition?: number;
 }
 
 /**
- * Keyed records `key-<k>` with seq 0..perKey-1 through kafkajs's default partitioner (as an application would
+ * Keyed records `key-<k>` with seq 0..perKey-1 through the client's default partitioner (as an application would
  * produce them), interleaved with keyless records sent to every source partition explicitly.
  */
 async function produceKeyed(topic: string, keys: number, perKey: number, keylessPerPartition: number, seqBase = 0): Promise<Sent[]> {
-  // Idempotent: a retried send on a loaded broker must not write records twice (a CI run saw 90 records for 80 sent).
-  const producer = source.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  // Idempotent (withKafkaProducer's default): a retried send on a loaded broker must not write records twice.
   const sent: Sent[] = [];
-  try {
+  await withKafkaProducer(source, async (producer) => {
     for (let seq = seqBase; seq < seqBase + perKey; seq++) {
-      const messages: Message[] = Array.from({ length: keys }, (_, k) => ({ key: `key-${k}`, value: JSON.stringify({ key: `key-${k}`, seq }), headers: { seq: String(seq) } }));
+      const header = [{ key: 'seq', value: Buffer.from(String(seq)) }];
+      const records: OutgoingRecord[] = Array.from({ length: keys }, (_, k) => ({ key: `key-${k}`, value: JSON.stringify({ key: `key-${k}`, seq }), headers: header }));
       sent.push(...Array.from({ length: keys }, (_, k) => ({ key: `key-${k}`, seq })));
       if (seq - seqBase < keylessPerPartition) {
         for (let partition = 0; partition < SOURCE_PARTITIONS; partition++) {
-          messages.push({ partition, key: null, value: JSON.stringify({ key: null, partition, seq }), headers: { seq: String(seq) } });
+          records.push({ partition, key: null, value: JSON.stringify({ key: null, partition, seq }), headers: header });
           sent.push({ key: null, seq, partition });
         }
       }
-      await producer.send({ topic, acks: -1, messages });
+      await producer.send(topic, records);
     }
-  } finally {
-    await producer.disconnect();
-  }
+  });
   return sent;
 }
 
@@ -126,9 +122,9 @@ async function readTarget(targetTopic: string, atLeast: number): Promise<Landed[
   return waitFor(`${atLeast} records on ${targetTopic}`, async () => {
     const ends = await partitionEnds(targetAdmin, targetTopic);
     const landed: Landed[] = [];
-    await readRanges(target, targetTopic, new Map([...ends].map(([p, e]) => [p, { from: 0n, to: e.high }])), (partition, m: KafkaMessage) => {
-      const v = JSON.parse(String(m.value)) as { key: string | null; seq: number; partition?: number };
-      landed.push({ partition, key: m.key === null ? null : m.key.toString(), seq: v.seq, ...(v.partition === undefined ? {} : { sourcePartition: v.partition }) });
+    await target.readRanges(targetTopic, new Map([...ends].map(([p, e]) => [p, { from: 0n, to: e.high }])), (r) => {
+      const v = JSON.parse(String(r.value)) as { key: string | null; seq: number; partition?: number };
+      landed.push({ partition: r.partition, key: r.key === null ? null : r.key.toString(), seq: v.seq, ...(v.partition === undefined ? {} : { sourcePartition: v.partition }) });
     });
     return landed.length >= atLeast ? landed : undefined;
   }, { timeoutMs: 30_000, intervalMs: 250 });
@@ -138,15 +134,19 @@ async function readTarget(targetTopic: string, atLeast: number): Promise<Landed[
 async function checkpoints(bridgeId: string, topic: string): Promise<string[]> {
   const out: string[] = [];
   for (let p = 0; p < SOURCE_PARTITIONS; p++) {
-    const [committed] = await targetAdmin.fetchOffsets({ groupId: repartitionCheckpointGroupId(bridgeId, topic, p), topics: [DEFAULT_OFFSET_MAP_TOPIC] });
-    out.push(committed?.partitions.find((x) => x.partition === 0)?.offset ?? '-1');
+    const committed = await committedOffsets(targetAdmin, repartitionCheckpointGroupId(bridgeId, topic, p), DEFAULT_OFFSET_MAP_TOPIC);
+    out.push(committed.get(0) ?? '-1');
   }
   return out;
 }
 
 function seqsBy<K>(landed: readonly Landed[], keyOf: (l: Landed) => K): Map<K, number[]> {
   const out = new Map<K, number[]>();
-  for (const l of landed) out.set(keyOf(l), [...(out.get(keyOf(l)) ?? []), l.seq]);
+  for (const l of landed) {
+    const list = out.get(keyOf(l));
+    if (list) list.push(l.seq);
+    else out.set(keyOf(l), [l.seq]);
+  }
   return out;
 }
 
@@ -184,7 +184,7 @@ describe('bridge key-based repartitioning, 8 → 3 partitions (real brokers)', (
     const landed = await readTarget(targetTopic, sent.length);
     const report = await verifyReplication({ source, target, targetAdmin, topics: [topic], bridgeId });
     const group = uniqueName('rp-app');
-    await sourceAdmin.setOffsets({ groupId: group, topic, partitions: [0, 1, 2, 3, 4, 5, 6, 7].map((partition) => ({ partition, offset: '3' })) });
+    await sourceAdmin.commitGroupOffsets(group, [{ topic, partitions: [0, 1, 2, 3, 4, 5, 6, 7].map((partition) => ({ partition, offset: '3' })) }]);
     const translated = await translateGroupOffsets({ source, sourceAdmin, target, targetAdmin, groupId: group, bridgeId });
     const entries = await readOffsetMap(target, targetAdmin, { bridgeId });
 
@@ -281,7 +281,7 @@ describe('bridge key-based repartitioning, 8 → 3 partitions (real brokers)', (
     // Prepare
     const topic = uniqueName('rp');
     sourceTopics.push(topic);
-    await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: 2 }]);
+    await createTopic(sourceAdmin, topic, 2);
     await produceKeyed(topic, 2, 1, 0);
     const ends = await partitionEnds(sourceAdmin, topic);
     const records = [...(await readAll(source, topic, new Map([...ends].map(([p, e]) => [p, e.high])))).values()].flat();

@@ -1,22 +1,21 @@
-import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kafkaDeadLetterSink, type DeadLetterSink } from '../../../src/bridge/deadLetter';
 import type { DeadLetterBody } from '../../../src/deadLetter/body';
 import { translateOffset } from '../../../src/bridge/offsetMap';
 import { readOffsetMap } from '../../../src/bridge/offsetMapStore';
-import { partitionEnds, readRanges } from '../../../src/bridge/read';
+import { partitionEnds } from '../../../src/bridge/read';
 import { Bridge, bridgeGroupId, type BridgeSettings } from '../../../src/bridge/replicate';
 import { ProducerFencedError, TopicMismatchError } from '../../../src/errors';
 import type { SourceRecord } from '../../../src/event/types';
+import type { KafkaAdmin, KafkaClient } from '../../../src/kafka';
 import { uniqueName, waitFor } from '../../support/helpers';
-import { batchOf, produce, readAll, sampleRecords, view } from './support';
+import { batchOf, committedOffsets, createTopic, produce, readAll, sampleRecords, view } from './support';
 import { connectClusters, disconnectClusters, type TestClusters } from './support';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
 
-let source: Kafka;
-let target: Kafka;
-let sourceAdmin: Admin;
-let targetAdmin: Admin;
+let source: KafkaClient;
+let target: KafkaClient;
+let sourceAdmin: KafkaAdmin;
+let targetAdmin: KafkaAdmin;
 const bridges: Bridge[] = [];
 
 let connected: TestClusters | undefined;
@@ -43,7 +42,7 @@ function newBridge(bridgeId: string, overrides: Partial<BridgeSettings> = {}, de
 /** Create a source topic, fill it, and read it back as Lambda would deliver it. */
 async function sourceTopicWith(partitions: number, perPartition: number): Promise<{ topic: string; records: Map<number, SourceRecord[]> }> {
   const topic = uniqueName('src');
-  await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: partitions }]);
+  await createTopic(sourceAdmin, topic, partitions);
   await produce(source, topic, sampleRecords(partitions, perPartition));
   const ends = await partitionEnds(sourceAdmin, topic);
   const records = await readAll(source, topic, new Map([...ends].map(([p, e]) => [p, e.high])));
@@ -92,8 +91,8 @@ describe('bridge replication (real brokers)', () => {
     for (const [p, rs] of records) {
       expect((onTarget.get(p) ?? []).map(view)).toEqual(rs.map(view));
     }
-    const targetShape = await targetAdmin.fetchTopicMetadata({ topics: [topic] });
-    expect(targetShape.topics[0]?.partitions).toHaveLength(3);
+    const [targetShape] = await targetAdmin.describeTopics([topic]);
+    expect(targetShape?.partitions).toHaveLength(3);
     const entries = await mapEntries(bridgeId, 6);
     expect(entries).toHaveLength(6);
   });
@@ -143,10 +142,7 @@ describe('bridge replication (real brokers)', () => {
     // Prepare: a dead-letter sink that fails after the records were sent inside the transaction
     const { topic, records } = await sourceTopicWith(1, 10);
     const small = uniqueName('dst');
-    await targetAdmin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: small, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '4000' }] }],
-    });
+    await createTopic(targetAdmin, small, 1, { 'max.message.bytes': '4000' });
     const all = allOf(records).map((r) => ({ ...r, topic: small }));
     const big = { ...(all[5] as SourceRecord), value: new Uint8Array(10_000) };
     const withPoison = all.map((r) => (r.offset === 5n ? big : r));
@@ -181,10 +177,7 @@ describe('bridge replication (real brokers)', () => {
   it('dead-letters a record larger than the target accepts, with reason, coordinates and payload; the rest proceeds', async () => {
     // Prepare
     const { topic, records } = await sourceTopicWith(1, 5);
-    await targetAdmin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '3000' }] }],
-    });
+    await createTopic(targetAdmin, topic, 1, { 'max.message.bytes': '3000' });
     const dlqTopic = uniqueName('dlq');
     const bridgeId = uniqueName('b');
     const bridge = newBridge(bridgeId, {}, kafkaDeadLetterSink({ topic: dlqTopic }));
@@ -197,7 +190,7 @@ describe('bridge replication (real brokers)', () => {
     // Assess
     expect(result).toMatchObject({ replicated: 4, deadLettered: 1, failed: [] });
     const letters: DeadLetterBody[] = [];
-    await readRanges(target, dlqTopic, new Map([[0, { from: 0n, to: 1n }]]), (_p, m) => letters.push(JSON.parse(String(m.value))));
+    await target.readRanges(dlqTopic, new Map([[0, { from: 0n, to: 1n }]]), (r) => letters.push(JSON.parse(String(r.value))));
     expect(letters[0]).toMatchObject({
       kbridge: 'dead-letter',
       v: 2,
@@ -216,10 +209,7 @@ describe('bridge replication (real brokers)', () => {
   it('dead-letters a record the broker rejects (timestamp out of range) and replicates the others', async () => {
     // Prepare
     const { topic, records } = await sourceTopicWith(1, 6);
-    await targetAdmin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'message.timestamp.before.max.ms', value: '3600000' }] }],
-    });
+    await createTopic(targetAdmin, topic, 1, { 'message.timestamp.before.max.ms': '3600000' });
     const dlqTopic = uniqueName('dlq');
     const bridge = newBridge(uniqueName('b'), {}, kafkaDeadLetterSink({ topic: dlqTopic }));
     const all = allOf(records);
@@ -231,7 +221,7 @@ describe('bridge replication (real brokers)', () => {
     // Assess
     expect(result).toMatchObject({ replicated: 5, deadLettered: 1, failed: [] });
     const letters: DeadLetterBody[] = [];
-    await readRanges(target, dlqTopic, new Map([[0, { from: 0n, to: 1n }]]), (_p, m) => letters.push(JSON.parse(String(m.value))));
+    await target.readRanges(dlqTopic, new Map([[0, { from: 0n, to: 1n }]]), (r) => letters.push(JSON.parse(String(r.value))));
     expect(letters[0]).toMatchObject({ reason: 'rejected-by-broker', source: { offset: '3' } });
     expect(letters[0]?.detail).toMatch(/INVALID_TIMESTAMP/);
     expect((await targetRecords(topic, { atLeast: 5 })).get(0)?.map(view)).toEqual(all.filter((r) => r.offset !== 3n).map(view));
@@ -240,7 +230,7 @@ describe('bridge replication (real brokers)', () => {
   it('refuses a target topic with a different partition count before writing anything', async () => {
     // Prepare
     const { topic, records } = await sourceTopicWith(3, 2);
-    await createTopicsAndWait(targetAdmin, [{ topic, numPartitions: 2 }]);
+    await createTopic(targetAdmin, topic, 2);
     const bridgeId = uniqueName('b');
     const bridge = newBridge(bridgeId);
 
@@ -281,7 +271,7 @@ describe('bridge replication (real brokers)', () => {
       const lastOnTarget = onTarget.get(p)?.at(-1) as SourceRecord;
       expect(caughtUp).toMatchObject({ status: 'exact', targetOffset: lastOnTarget.offset + 1n });
     }
-    const committedGroup = await targetAdmin.fetchOffsets({ groupId: bridgeGroupId(bridgeId), topics: [topic] });
-    expect(committedGroup[0]?.partitions.map((x) => x.offset)).toEqual(['20', '20']);
+    const committedGroup = await committedOffsets(targetAdmin, bridgeGroupId(bridgeId), topic);
+    expect([...committedGroup].sort(([a], [b]) => a - b).map(([, o]) => o)).toEqual(['20', '20']);
   });
 });

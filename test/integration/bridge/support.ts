@@ -1,24 +1,19 @@
-import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import { inject } from 'vitest';
+import { partitionEnds } from '../../../src/bridge/read';
 import type { KafkaBatch, SourceRecord } from '../../../src/event/types';
-import { partitionEnds, readRanges } from '../../../src/bridge/read';
-import { waitFor } from '../../support/helpers';
+import { withKafkaProducer, type ConsumedRecord, type KafkaAdmin, type KafkaClient, type KafkaHeader, type OutgoingRecord } from '../../../src/kafka';
+import { localKafkaClient, waitFor } from '../../support/helpers';
 
-/** kafkajs clients for the shared local clusters (PLAINTEXT listeners). */
-export function localKafka(which: 'source' | 'target'): Kafka {
-  const clusters = inject('clusters');
-  return new Kafka({
-    clientId: `kbridge-test-${which}`,
-    brokers: clusters[which].bootstrapServers.split(','),
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
-  });
+/** A client for one of the shared local clusters (PLAINTEXT listener), on the adapter `KAFKA_CLIENT` names. */
+export function localKafka(which: 'source' | 'target'): Promise<KafkaClient> {
+  return localKafkaClient(which, { retries: 8 });
 }
 
 export interface SampleRecord {
   partition: number;
   key: string | null;
   value: string | Buffer | null;
+  /** In order; a repeated name is a repeated header. */
   headers?: Record<string, string | string[]>;
   timestamp?: number;
 }
@@ -40,61 +35,56 @@ export function sampleRecords(partitions: number, perPartition: number, baseTime
   return out;
 }
 
-export async function produce(kafka: Kafka, topic: string, records: SampleRecord[]): Promise<void> {
-  // Idempotent: kafkajs retries a whole produce request when one partition answers NOT_LEADER, re-writing the others.
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    await producer.send({
+function headersOf(headers: SampleRecord['headers']): KafkaHeader[] {
+  return Object.entries(headers ?? {}).flatMap(([key, v]) => (Array.isArray(v) ? v : [v]).map((value) => ({ key, value: Buffer.from(value) })));
+}
+
+/** Write the records with an idempotent producer (acks all): exactly one copy each, also across client retries. */
+export async function produce(kafka: KafkaClient, topic: string, records: SampleRecord[]): Promise<void> {
+  await withKafkaProducer(kafka, (producer) =>
+    producer.send(
       topic,
-      acks: -1,
-      messages: records.map((r) => ({
-        partition: r.partition,
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-        timestamp: r.timestamp === undefined ? undefined : String(r.timestamp),
-      })),
-    });
-  } finally {
-    await producer.disconnect();
-  }
+      records.map(
+        (r): OutgoingRecord => ({
+          partition: r.partition,
+          key: r.key,
+          value: r.value,
+          headers: headersOf(r.headers),
+          ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
+        }),
+      ),
+    ),
+  );
 }
 
 /** Everything committed in `[0, end)` of each partition, as decoded source records. */
 export async function readAll(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
   ends: Map<number, bigint>,
   options: { readUncommitted?: boolean } = {},
 ): Promise<Map<number, SourceRecord[]>> {
   const out = new Map<number, SourceRecord[]>([...ends.keys()].map((p) => [p, []]));
-  await readRanges(
-    kafka,
+  await kafka.readRanges(
     topic,
     new Map([...ends].map(([p, to]) => [p, { from: 0n, to }])),
-    (p, m) => out.get(p)?.push(toSourceRecord(topic, p, m)),
-    { readUncommitted: options.readUncommitted, timeoutMs: 30_000 },
+    (r) => out.get(r.partition)?.push(toSourceRecord(r)),
+    { readUncommitted: options.readUncommitted ?? false, timeoutMs: 30_000 },
   );
   return out;
 }
 
-export function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
-  const headers: SourceRecord['headers'] = [];
-  for (const [key, value] of Object.entries(m.headers ?? {})) {
-    for (const v of Array.isArray(value) ? value : [value]) {
-      if (v !== undefined) headers.push({ key, value: new Uint8Array(Buffer.from(v)) });
-    }
-  }
+/** A consumed record as the Lambda event decoder would give it. */
+export function toSourceRecord(r: ConsumedRecord): SourceRecord {
   return {
-    topic,
-    partition,
-    offset: BigInt(m.offset),
-    timestamp: Number(m.timestamp),
-    timestampType: 'CREATE_TIME',
-    key: m.key === null ? null : new Uint8Array(m.key),
-    value: m.value === null ? null : new Uint8Array(m.value),
-    headers,
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    timestamp: r.timestamp,
+    timestampType: r.timestampType,
+    key: r.key,
+    value: r.value,
+    headers: r.headers.map((h) => ({ key: h.key, value: h.value })),
   };
 }
 
@@ -103,7 +93,9 @@ export function batchOf(records: SourceRecord[], bootstrapServers = inject('clus
   const byPartition = new Map<string, SourceRecord[]>();
   for (const r of records) {
     const key = `${r.topic}\u0000${r.partition}`;
-    byPartition.set(key, [...(byPartition.get(key) ?? []), r]);
+    const list = byPartition.get(key);
+    if (list) list.push(r);
+    else byPartition.set(key, [r]);
   }
   return {
     eventSource: 'SelfManagedKafka',
@@ -116,7 +108,7 @@ export function batchOf(records: SourceRecord[], bootstrapServers = inject('clus
   };
 }
 
-/** A comparable view of a record (bytes as base64/strings, headers in kafkajs order). */
+/** A comparable view of a record (bytes as base64, headers in order, the bridge's own left out). */
 export function view(r: SourceRecord): Record<string, unknown> {
   return {
     partition: r.partition,
@@ -128,24 +120,26 @@ export function view(r: SourceRecord): Record<string, unknown> {
 }
 
 export interface TestClusters {
-  source: Kafka;
-  target: Kafka;
-  sourceAdmin: Admin;
-  targetAdmin: Admin;
+  source: KafkaClient;
+  target: KafkaClient;
+  sourceAdmin: KafkaAdmin;
+  targetAdmin: KafkaAdmin;
 }
 
 /** Clients for both local clusters with connected admins; call `disconnectClusters` in afterAll. */
 export async function connectClusters(): Promise<TestClusters> {
-  const source = localKafka('source');
-  const target = localKafka('target');
-  const sourceAdmin = source.admin();
-  const targetAdmin = target.admin();
-  await Promise.all([sourceAdmin.connect(), targetAdmin.connect()]);
+  const [source, target] = await Promise.all([localKafka('source'), localKafka('target')]);
+  const [sourceAdmin, targetAdmin] = await Promise.all([source.admin(), target.admin()]);
   return { source, target, sourceAdmin, targetAdmin };
 }
 
 export async function disconnectClusters(c: TestClusters | undefined): Promise<void> {
-  if (c) await Promise.allSettled([c.sourceAdmin.disconnect(), c.targetAdmin.disconnect()]);
+  if (c) await Promise.allSettled([c.sourceAdmin.close(), c.targetAdmin.close()]);
+}
+
+/** Create a topic on one cluster (every partition led before it returns). */
+export async function createTopic(admin: KafkaAdmin, topic: string, numPartitions: number, configs?: Record<string, string>): Promise<void> {
+  await admin.createTopics([{ topic, numPartitions, ...(configs ? { configs } : {}) }]);
 }
 
 /** A producer writing `seq` 0,1,2… per partition until stopped. */
@@ -158,28 +152,22 @@ export interface SequencedLoad {
  * Produce `{ partition, seq }` records (key `k-<p>-<seq>`, a `seq` header) to every partition, `perTick` per
  * partition every `tickMs`, until stopped. Idempotent and non-transactional, so on the source offset = seq.
  */
-export function startSequencedLoad(kafka: Kafka, topic: string, partitions: number, perTick: number, tickMs: number): SequencedLoad {
+export function startSequencedLoad(kafka: KafkaClient, topic: string, partitions: number, perTick: number, tickMs: number): SequencedLoad {
   const next = Array.from({ length: partitions }, () => 0);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   let stopped = false;
-  const loop = (async () => {
-    await producer.connect();
-    try {
-      while (!stopped) {
-        const messages = next.flatMap((_, partition) =>
-          Array.from({ length: perTick }, () => {
-            const seq = next[partition] ?? 0;
-            next[partition] = seq + 1;
-            return { partition, key: `k-${partition}-${seq}`, value: JSON.stringify({ partition, seq, pad: 'x'.repeat(seq % 50) }), headers: { seq: String(seq) } };
-          }),
-        );
-        await producer.send({ topic, acks: -1, messages });
-        await new Promise((r) => setTimeout(r, tickMs));
-      }
-    } finally {
-      await producer.disconnect();
+  const loop = withKafkaProducer(kafka, async (producer) => {
+    while (!stopped) {
+      const records = next.flatMap((_, partition) =>
+        Array.from({ length: perTick }, (): OutgoingRecord => {
+          const seq = next[partition] ?? 0;
+          next[partition] = seq + 1;
+          return { partition, key: `k-${partition}-${seq}`, value: JSON.stringify({ partition, seq, pad: 'x'.repeat(seq % 50) }), headers: [{ key: 'seq', value: Buffer.from(String(seq)) }] };
+        }),
+      );
+      await producer.send(topic, records);
+      await new Promise((r) => setTimeout(r, tickMs));
     }
-  })();
+  });
   return {
     async stop() {
       stopped = true;
@@ -190,22 +178,27 @@ export function startSequencedLoad(kafka: Kafka, topic: string, partitions: numb
 }
 
 /** The `seq` of every committed record on the target topic, per partition, in offset order. */
-export async function readSequences(kafka: Kafka, admin: Admin, topic: string): Promise<Map<number, number[]>> {
+export async function readSequences(kafka: KafkaClient, admin: KafkaAdmin, topic: string): Promise<Map<number, number[]>> {
   const ends = await partitionEnds(admin, topic);
   const seqs = new Map<number, number[]>([...ends.keys()].map((p) => [p, []]));
-  await readRanges(kafka, topic, new Map([...ends].map(([p, e]) => [p, { from: 0n, to: e.high }])), (p, m) => {
-    seqs.get(p)?.push(Number((JSON.parse(String(m.value)) as { seq: number }).seq));
+  await kafka.readRanges(topic, new Map([...ends].map(([p, e]) => [p, { from: 0n, to: e.high }])), (r) => {
+    seqs.get(r.partition)?.push(Number((JSON.parse(String(r.value)) as { seq: number }).seq));
   });
   return seqs;
 }
 
+/** The offsets a group has committed on a topic, by partition (null: none). */
+export async function committedOffsets(admin: KafkaAdmin, groupId: string, topic: string): Promise<Map<number, string | null>> {
+  return new Map((await admin.fetchCommittedOffsets(groupId, [topic])).filter((c) => c.topic === topic).map((c) => [c.partition, c.offset]));
+}
+
 /** Wait until the bridge's checkpoint on the target covers `produced[p]` records of every source partition. */
-export async function waitForCheckpoint(targetAdmin: Admin, groupId: string, topic: string, produced: readonly number[], timeoutMs: number): Promise<void> {
+export async function waitForCheckpoint(targetAdmin: KafkaAdmin, groupId: string, topic: string, produced: readonly number[], timeoutMs: number): Promise<void> {
   await waitFor(
     'the bridge checkpoint reaches the end of every source partition',
     async () => {
-      const [committed] = await targetAdmin.fetchOffsets({ groupId, topics: [topic] });
-      return produced.every((n, p) => committed?.partitions.find((x) => x.partition === p)?.offset === String(n));
+      const committed = await committedOffsets(targetAdmin, groupId, topic);
+      return produced.every((n, p) => committed.get(p) === String(n));
     },
     { timeoutMs },
   );

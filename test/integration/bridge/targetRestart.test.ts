@@ -3,20 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createBridgeLambda, type BridgeLambda } from '../../../src/bridge/lambda';
 import { bridgeGroupId } from '../../../src/bridge/replicate';
 import { verifyReplication } from '../../../src/bridge/verify';
+import { createKafkaClient, type KafkaAdmin, type KafkaClient } from '../../../src/kafka';
 import { localDown, localStatus, restartBroker, startBroker } from '../../../src/local/clusters/clusters';
 import { isAlive, isPortFree } from '../../../src/local/clusters/processes';
 import { resolveLocalSettings, type LocalSettings } from '../../../src/local/clusters/settings';
 import { EsmEmulator } from '../../../src/local/esm/EsmEmulator';
 import type { InvocationReport } from '../../../src/local/esm/EsmMapping';
-import { uniqueName, waitFor } from '../../support/helpers';
+import { testKafkaClientKind, uniqueName, waitFor } from '../../support/helpers';
 import { fastConsumer, mappingConfig, quietLogger } from '../esm/support';
-import { connectClusters, disconnectClusters, readSequences, startSequencedLoad, waitForCheckpoint, type TestClusters } from './support';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
+import { connectClusters, createTopic, disconnectClusters, readSequences, startSequencedLoad, waitForCheckpoint, type TestClusters } from './support';
 
 // The shared target cluster serves every other test file at the same time, so this test restarts a broker
 // of its own: a single-node target in a private state dir on private ports (below the ephemeral range).
@@ -26,8 +25,8 @@ const PARTITIONS = 3;
 let home: string;
 let settings: LocalSettings;
 let clusters: TestClusters | undefined;
-let ownTarget: Kafka;
-let ownTargetAdmin: Admin | undefined;
+let ownTarget: KafkaClient;
+let ownTargetAdmin: KafkaAdmin | undefined;
 let lambda: BridgeLambda | undefined;
 let emulator: EsmEmulator | undefined;
 const topics: string[] = [];
@@ -40,16 +39,18 @@ beforeAll(async () => {
   }
   clusters = await connectClusters();
   const info = await startBroker(settings, 'target');
-  ownTarget = new Kafka({ clientId: 'kbridge-test-own-target', brokers: [info.bootstrapServers], logLevel: logLevel.NOTHING, retry: { retries: 8 } });
-  ownTargetAdmin = ownTarget.admin();
-  await ownTargetAdmin.connect();
+  ownTarget = await createKafkaClient(
+    { name: 'target', bootstrapServers: [info.bootstrapServers], auth: { type: 'none' } },
+    { client: testKafkaClientKind(), logger: quietLogger, logLevel: 'nothing', retries: 8 },
+  );
+  ownTargetAdmin = await ownTarget.admin();
 }, 240_000);
 
 afterAll(async () => {
   await emulator?.stop(0).catch(() => undefined);
   await lambda?.close();
-  await ownTargetAdmin?.disconnect().catch(() => undefined);
-  await clusters?.sourceAdmin.deleteTopics({ topics }).catch(() => undefined);
+  await ownTargetAdmin?.close().catch(() => undefined);
+  await clusters?.sourceAdmin.deleteTopics(topics).catch(() => undefined);
   await disconnectClusters(clusters);
   await localDown(settings);
   await rm(home, { recursive: true, force: true });
@@ -59,11 +60,11 @@ describe('bridge while its target broker restarts (private single-node target)',
   it('loses and duplicates nothing across a clean restart and a SIGKILL of the target broker', async () => {
     // Prepare
     const c = clusters as TestClusters;
-    const admin = ownTargetAdmin as Admin;
+    const admin = ownTargetAdmin as KafkaAdmin;
     const topic = uniqueName('tgt-restart');
     topics.push(topic);
     const bridgeId = uniqueName('tr');
-    await createTopicsAndWait(c.sourceAdmin, [{ topic, numPartitions: PARTITIONS }]);
+    await createTopic(c.sourceAdmin, topic, PARTITIONS);
     const sourceServers = inject('clusters').source.bootstrapServers;
     const targetServers = `127.0.0.1:${TARGET_BASE_PORT}`;
     lambda = createBridgeLambda(
@@ -71,7 +72,7 @@ describe('bridge while its target broker restarts (private single-node target)',
       {
         logger: new Logger({ serviceName: 'bridge', logLevel: 'SILENT' }),
         metrics: new Metrics({ serviceName: 'bridge', namespace: 'KafkaMskBridgeTest' }),
-        kafkaDeps: { logLevel: 'nothing', retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 } },
+        kafkaDeps: { logLevel: 'nothing', retries: 3 },
       },
     );
     const reports: InvocationReport[] = [];

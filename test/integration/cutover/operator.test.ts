@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readPendingApproval, sendApprovalDecision } from '../../../src/cutover/approval';
 import { runCutoverLocally } from '../../../src/cutover/localRun';
-import { withAdmin } from '../../../src/kafka/clients';
+import { withKafkaAdmin } from '../../../src/kafka';
 import { waitFor } from '../../support/helpers';
 import { checkExactlyOnceInOrder, CutoverRig, expectBackOnSource, runFailing, settle } from './support';
 
@@ -33,7 +33,7 @@ function kbridge(args: string[], timeoutMs = 60_000): Promise<{ code: number | n
 }
 
 async function groupOffsets(rig: CutoverRig, cluster: 'source' | 'target'): Promise<unknown> {
-  return withAdmin(rig.deps.kafka[cluster], (admin) => admin.fetchOffsets({ groupId: rig.plan.consumerGroups[0]!.groupId, topics: rig.plan.topics }));
+  return withKafkaAdmin(rig.deps.kafka[cluster], (admin) => admin.fetchCommittedOffsets(rig.plan.consumerGroups[0]!.groupId, rig.plan.topics));
 }
 
 describe('cutover manual approval (local task token)', () => {

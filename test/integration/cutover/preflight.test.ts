@@ -12,8 +12,7 @@ import { parsePlan } from '../../../src/cutover/plan';
 import { preflight } from '../../../src/cutover/steps/preflight';
 import type { PreflightError } from '../../../src/errors';
 import { uniqueName } from '../../support/helpers';
-import { batchOf, connectClusters, disconnectClusters, produce, readAll, sampleRecords, type TestClusters } from '../bridge/support';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
+import { batchOf, connectClusters, createTopic, disconnectClusters, produce, readAll, sampleRecords, type TestClusters } from '../bridge/support';
 
 let clusters: TestClusters | undefined;
 let bridge: Bridge | undefined;
@@ -26,8 +25,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bridge?.close();
-  await clusters?.sourceAdmin.deleteTopics({ topics: sourceTopics }).catch(() => undefined);
-  await clusters?.targetAdmin.deleteTopics({ topics: targetTopics }).catch(() => undefined);
+  await clusters?.sourceAdmin.deleteTopics(sourceTopics).catch(() => undefined);
+  await clusters?.targetAdmin.deleteTopics(targetTopics).catch(() => undefined);
   await disconnectClusters(clusters);
 });
 
@@ -36,8 +35,8 @@ async function replicatedTopic(b: Bridge, topic: string, targetTopic: string, pa
   const { source, sourceAdmin, targetAdmin } = clusters!;
   sourceTopics.push(topic);
   targetTopics.push(targetTopic);
-  await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: partitions.source }]);
-  await createTopicsAndWait(targetAdmin, [{ topic: targetTopic, numPartitions: partitions.target }]);
+  await createTopic(sourceAdmin, topic, partitions.source);
+  await createTopic(targetAdmin, targetTopic, partitions.target);
   await produce(source, topic, sampleRecords(partitions.source, 5));
   const ends = await partitionEnds(sourceAdmin, topic);
   const records = await readAll(source, topic, new Map([...ends].map(([p, e]) => [p, e.high])));

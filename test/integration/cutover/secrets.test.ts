@@ -5,6 +5,7 @@ import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
 import { createCliSecretReader } from '../../../src/cli/connectionOptions';
 import { buildAwsCutoverDeps, buildLocalCutoverDeps } from '../../../src/cutover/awsDeps';
 import { connectionOf, parsePlan } from '../../../src/cutover/plan';
+import { withKafkaAdmin, type KafkaClient } from '../../../src/kafka';
 import { uniqueName } from '../../support/helpers';
 
 // A cutover plan whose clusters use SASL/SCRAM with Lambda-format secrets in Secrets Manager (moto): both the
@@ -30,18 +31,8 @@ async function scramPlan() {
   return parsePlan({ ...example, source: await side('source'), target: await side('target') }, 'test plan');
 }
 
-async function listBoth(kafka: { source: import('kafkajs').Kafka; target: import('kafkajs').Kafka }): Promise<string[][]> {
-  return Promise.all(
-    [kafka.source, kafka.target].map(async (k) => {
-      const admin = k.admin();
-      await admin.connect();
-      try {
-        return await admin.listTopics();
-      } finally {
-        await admin.disconnect();
-      }
-    }),
-  );
+async function listBoth(kafka: { source: KafkaClient; target: KafkaClient }): Promise<string[][]> {
+  return Promise.all([kafka.source, kafka.target].map((k) => withKafkaAdmin(k, (admin) => admin.listTopics())));
 }
 
 describe('cutover clusters with SCRAM secrets', () => {

@@ -1,7 +1,6 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kafka, Producer } from 'kafkajs';
 import { expect, inject } from 'vitest';
 import { createJsonlAuditLog } from '../../../src/adapters/local/audit';
 import { createFileConfigStore } from '../../../src/adapters/local/configStore';
@@ -10,18 +9,14 @@ import { Bridge } from '../../../src/bridge/replicate';
 import type { CutoverDeps } from '../../../src/cutover/context';
 import { parsePlan, type CutoverPlan, type CutoverPlanInput } from '../../../src/cutover/plan';
 import { decodeKafkaEvent } from '../../../src/event/codec';
-import { createKafka } from '../../../src/kafka/factory';
-import { withAdmin } from '../../../src/kafka/clients';
-import type { StructuredLogger } from '../../../src/kafka/logging';
+import { withKafkaAdmin, type KafkaClient, type KafkaProducer } from '../../../src/kafka';
 import type { EsmMappingConfig } from '../../../src/local/esm/config';
 import { EsmEmulator } from '../../../src/local/esm/EsmEmulator';
 import type { LambdaHandler } from '../../../src/local/esm/handlerLoader';
 import { runCutoverLocally, type LocalRunResult, type LocalRunOptions } from '../../../src/cutover/localRun';
-import { uniqueName, waitFor } from '../../support/helpers';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
+import { localKafkaClient, quietLogger as quiet, uniqueName, waitFor } from '../../support/helpers';
 
-const quiet: StructuredLogger = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
-const fastConsumer = { sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 5000, maxWaitTimeInMs: 100 };
+const fastConsumer = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 5000, maxWaitTimeMs: 100 };
 export const PARTITIONS = 2;
 
 /** One consumed record: where it was read, and the producer's (partition, sequence). */
@@ -45,10 +40,10 @@ export class CutoverRig {
   public deps!: CutoverDeps;
   private emulator!: EsmEmulator;
   private bridge!: Bridge;
-  private producers = new Map<string, Producer>();
+  private producers = new Map<string, KafkaProducer>();
   private stopProducer = false;
   private producerLoop: Promise<void> | undefined;
-  private kafka!: { source: Kafka; target: Kafka };
+  private kafka!: { source: KafkaClient; target: KafkaClient };
 
   public static async create(overrides: Partial<CutoverPlanInput> = {}): Promise<CutoverRig> {
     const rig = new CutoverRig();
@@ -58,12 +53,11 @@ export class CutoverRig {
 
   private async setUp(overrides: Partial<CutoverPlanInput>): Promise<void> {
     const clusters = inject('clusters');
-    const source = await createKafka({ name: 'source', bootstrapServers: clusters.source.bootstrapServers.split(','), auth: { type: 'none' } }, { logger: quiet, logLevel: 'nothing' });
-    const target = await createKafka({ name: 'target', bootstrapServers: clusters.target.bootstrapServers.split(','), auth: { type: 'none' } }, { logger: quiet, logLevel: 'nothing' });
+    const [source, target] = await Promise.all([localKafkaClient('source'), localKafkaClient('target')]);
     this.kafka = { source, target };
     const topic = uniqueName('cut');
     for (const k of [source, target]) {
-      await withAdmin(k, (a) => createTopicsAndWait(a, [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }]));
+      await withKafkaAdmin(k, (a) => a.createTopics([{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }]));
     }
     const group = uniqueName('cut-app');
     const bridgeId = uniqueName('cutb');
@@ -169,7 +163,7 @@ export class CutoverRig {
           const seq = this.produced.get(partition) ?? 0;
           const producer = await this.producerFor(entry.bootstrapServers);
           // Awaited: a record counts as produced only once acknowledged (the fence contract: nothing in flight).
-          await producer.send({ topic, acks: -1, messages: [{ partition, value: `${partition}:${seq}` }] });
+          await producer.send(topic, [{ partition, key: null, value: `${partition}:${seq}` }]);
           this.produced.set(partition, seq + 1);
           this.writes.push({ atMs: Date.now(), cluster: String(entry.cluster) });
           next++;
@@ -184,12 +178,11 @@ export class CutoverRig {
     await this.producerLoop;
   }
 
-  private async producerFor(bootstrap: string): Promise<Producer> {
+  private async producerFor(bootstrap: string): Promise<KafkaProducer> {
     let p = this.producers.get(bootstrap);
     if (!p) {
       const kafka = bootstrap === this.plan.target.bootstrapServers.join(',') ? this.kafka.target : this.kafka.source;
-      p = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
-      await p.connect();
+      p = await kafka.producer();
       this.producers.set(bootstrap, p);
     }
     return p;
@@ -213,7 +206,7 @@ export class CutoverRig {
 
   public async close(): Promise<void> {
     await this.stopProducing();
-    await Promise.allSettled([...this.producers.values()].map((p) => p.disconnect()));
+    await Promise.allSettled([...this.producers.values()].map((p) => p.close()));
     await Promise.allSettled(this.emulators.map((e) => e.stop(2000)));
     await this.bridge.close();
   }

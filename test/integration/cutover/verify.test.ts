@@ -1,4 +1,3 @@
-import type { Consumer, Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createMemoryAuditLog } from '../../../src/adapters/local/audit';
@@ -9,32 +8,26 @@ import { endOffsets } from '../../../src/cutover/kafkaOps';
 import { parsePlan } from '../../../src/cutover/plan';
 import { verify } from '../../../src/cutover/steps/verify';
 import { NotReadyError } from '../../../src/errors';
-import { withAdmin, withProducer } from '../../../src/kafka/clients';
-import { createKafka } from '../../../src/kafka/factory';
-import { uniqueName, waitFor } from '../../support/helpers';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
+import { withKafkaAdmin, withKafkaProducer, type GroupConsumer, type KafkaClient } from '../../../src/kafka';
+import { localKafkaClient, uniqueName, waitFor } from '../../support/helpers';
 
-const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
-const consumers: Consumer[] = [];
+const consumers: GroupConsumer[] = [];
 const releases: Array<() => void> = [];
 afterEach(async () => {
-  // A stuck batch would hold disconnect forever.
   releases.splice(0).forEach((release) => release());
-  await Promise.allSettled(consumers.splice(0).map((c) => c.disconnect()));
+  await Promise.allSettled(consumers.splice(0).map((c) => c.close()));
 });
 
 /**
  * A target topic with 30 records, a target group committed at 5 with one live member that consumes only when
  * told to, and verify's deps as they are after startTargetProducers (its end-offset snapshot in the audit).
  */
-async function prepare(): Promise<{ deps: CutoverDeps; target: Kafka; consumeFreely: () => void }> {
+async function prepare(): Promise<{ deps: CutoverDeps; target: KafkaClient; consumeFreely: () => void }> {
   const clusters = inject('clusters');
-  const connect = (c: 'source' | 'target'): Promise<Kafka> =>
-    createKafka({ name: c, bootstrapServers: clusters[c].bootstrapServers.split(','), auth: { type: 'none' } }, { logger: quiet, logLevel: 'nothing' });
-  const [source, target] = await Promise.all([connect('source'), connect('target')]);
+  const [source, target] = await Promise.all([localKafkaClient('source'), localKafkaClient('target')]);
   const topic = uniqueName('verify');
   const groupId = uniqueName('verify-app');
-  for (const k of [source, target]) await withAdmin(k, (a) => createTopicsAndWait(a, [{ topic, numPartitions: 1, replicationFactor: 1 }]));
+  for (const k of [source, target]) await withKafkaAdmin(k, (a) => a.createTopics([{ topic, numPartitions: 1, replicationFactor: 1 }]));
   const plan = parsePlan({
     cutoverId: uniqueName('verify'),
     pattern: 'stop-drain-switch',
@@ -49,34 +42,36 @@ async function prepare(): Promise<{ deps: CutoverDeps; target: Kafka; consumeFre
   const audit = createMemoryAuditLog();
   const [sourceEnds, targetEnds] = [await endOffsets(source, [topic]), await endOffsets(target, [topic])];
   await audit.append({ cutoverId: plan.cutoverId, step: 'startTargetProducers', event: 'done', at: new Date().toISOString(), result: { step: 'startTargetProducers', status: 'done', changes: [], detail: { sourceEnds, targetEnds } } });
-  await withProducer(target, (p) => p.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ value: String(i) })) }).then(() => undefined));
-  await withAdmin(target, (a) => a.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '5' }] }));
+  await withKafkaProducer(target, (p) => p.send(topic, Array.from({ length: 30 }, (_, i) => ({ key: null, value: String(i) }))));
+  await withKafkaAdmin(target, (a) => a.commitGroupOffsets(groupId, [{ topic, partitions: [{ partition: 0, offset: '5' }] }]));
   let free = false;
-  const consumer = target.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+  const consumer = target.consumer({ groupId, topics: [topic], fromBeginning: true, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 });
   consumers.push(consumer);
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic] });
-  await consumer.run({
-    autoCommitInterval: 200,
-    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-      // Stuck until released: a member that never gets further, as a wedged consumer would.
-      while (!free) {
-        await heartbeat();
-        await new Promise((r) => setTimeout(r, 200));
+  await consumer.start({
+    onBatch: async (batch) => {
+      const first = batch.records[0];
+      if (!free) {
+        // Stuck until released, as a wedged consumer would be: a member of the group (it keeps heartbeating while
+        // paused) that gets no further; the batch is fetched again once released.
+        if (first) consumer.seek(batch.topic, batch.partition, first.offset);
+        consumer.pause(batch.topic, [batch.partition]);
+        return;
       }
-      for (const m of batch.messages) {
-        resolveOffset(m.offset);
-        await new Promise((r) => setTimeout(r, 30));
-        await heartbeat();
+      for (const r of batch.records) {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        await consumer.commit([{ topic: r.topic, partition: r.partition, offset: (r.offset + 1n).toString() }]);
       }
     },
   });
-  releases.push(() => (free = true));
+  releases.push(() => {
+    free = true;
+    consumer.resume(topic, [0]);
+  });
   await waitFor('the target group has a member', () =>
-    withAdmin(target, async (a) => ((await a.describeGroups([groupId])).groups[0]?.members.length ?? 0) > 0),
+    withKafkaAdmin(target, async (a) => ((await a.describeGroups([groupId]))[0]?.members.length ?? 0) > 0),
   { timeoutMs: 30_000 });
   const deps: CutoverDeps = { plan, audit, configStore: createFileConfigStore('/dev/null/unused'), triggers: createEmulatorTriggerControl(), kafka: { source, target } };
-  return { deps, target, consumeFreely: () => (free = true) };
+  return { deps, target, consumeFreely: () => releases.forEach((release) => release()) };
 }
 
 /** Poll verify as the state machine does (NotReadyError → again) until it settles. */
