@@ -235,15 +235,15 @@ class PlatformaticAdmin implements KafkaAdmin {
       // OffsetFetch before v8 answers for one group without the groups array.
       const groups = answer.groups ?? [{ groupId, errorCode: 0, topics: (answer as unknown as { topics: OffsetFetchAnswer['groups'][number]['topics'] }).topics }];
       const group = groups.find((g) => g.groupId === groupId) ?? groups[0];
-      return (group?.topics ?? []).flatMap((t) =>
-        t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset < 0n ? null : String(p.committedOffset), metadata: p.metadata === '' ? null : (p.metadata ?? null) })),
-      );
+      return (group?.topics ?? [])
+        .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset < 0n ? null : String(p.committedOffset), metadata: p.metadata === '' ? null : (p.metadata ?? null) })))
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     }
   }
 
   public fetchCommittedOffsets(groupId: string, topics?: readonly string[]): Promise<CommittedPartitionOffset[]> {
     return this.run(`fetch committed offsets of group ${groupId}`, async () => {
-      if (topics === undefined) return (await this.offsetFetch(groupId, null)).sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+      if (topics === undefined) return this.offsetFetch(groupId, null);
       const { metadata, present } = await this.existingMetadata(topics);
       if (present.length === 0) return [];
       const request = present.map((name) => ({ name, partitionIndexes: this.partitionsOf(metadata, name).map((p) => p.partition) }));
@@ -376,7 +376,7 @@ class PlatformaticAdmin implements KafkaAdmin {
         if (!last && answers.some((a) => a.errorCode > 0 && COORDINATOR_MOVED.has(namedError(a.errorCode).type))) return undefined;
         const error = offsetCommitError(groupId, cluster, answers, namedError);
         if (error) throw error;
-        return { groupId, state, committed: answers.map(({ topic, partition, offset }) => ({ topic, partition, offset })) };
+        return { groupId, state, committed: wanted.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset }))) };
       });
     }, { group: groupId });
   }

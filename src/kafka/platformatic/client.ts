@@ -60,6 +60,9 @@ function createContext(connection: ResolvedConnection): AdapterContext {
   };
 }
 
+/** InitProducerId's "no producer yet" (see the transactional producer). */
+const NO_PRODUCER = { producerId: -1n, producerEpoch: -1 } as const;
+
 /** Idempotent producers need the library's retries above 1 (it turns 0 and 1 into "forever"). */
 function producerRetries(connection: ResolvedConnection): number {
   return Math.max(2, connection.retries ?? DEFAULT_RETRIES * 2);
@@ -99,6 +102,7 @@ async function createProducer(ctx: AdapterContext, options: ProducerOptions): Pr
   const producer = new Producer({
     ...platformaticBaseOptions(ctx.connection),
     idempotent,
+    ...NO_PRODUCER,
     retries: idempotent ? producerRetries(ctx.connection) : (ctx.connection.retries ?? DEFAULT_RETRIES),
   });
   try {
@@ -131,6 +135,10 @@ async function createTransactionalProducer(ctx: AdapterContext, options: Transac
     ...platformaticBaseOptions(ctx.connection),
     idempotent: true,
     transactionalId,
+    // InitProducerId must say "no current producer" (-1/-1): the library sends 0/0 unless told, which the
+    // coordinator reads as a KIP-360 epoch bump of producer 0 and answers PRODUCER_FENCED as soon as the
+    // transactional id has an earlier instance — a restarted writer could never start.
+    ...NO_PRODUCER,
     // The library sends its `timeout` as InitProducerId's transaction timeout (and as Produce's ack timeout).
     timeout: options.transactionTimeoutMs ?? 60_000,
     retries: producerRetries(ctx.connection),
