@@ -486,7 +486,7 @@ export async function createPlatformaticAdmin(ctx: AdapterContext): Promise<Kafk
     await admin.metadata({ topics: [] });
   } catch (err) {
     await admin.close().catch(() => undefined);
-    throw ctx.fail(err, 'connect admin');
+    throw await ctx.failConnect(err, 'connect admin');
   }
   return new PlatformaticAdmin(ctx, admin);
 }

@@ -11,9 +11,10 @@
  */
 import { Consumer, FindCoordinatorKeyTypes, ProduceAcks, Producer, type ClusterMetadata, type MessageToProduce } from '@platformatic/kafka';
 import { randomUUID } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
 import { KafkaRequestError, WaitTimeoutError } from '../../errors';
 import type { KafkaAdapter, ResolvedConnection } from '../connection';
-import type { KafkaErrorContext } from '../errors';
+import { CLIENT_CERT_REJECTED, type KafkaErrorContext } from '../errors';
 import type {
   ConsumedRecord,
   KafkaClient,
@@ -44,6 +45,31 @@ export interface AdapterContext {
   log: ReturnType<typeof adapterLogger>;
   /** Map any error into the taxonomy for `operation` (our own errors pass through). */
   fail(err: unknown, operation: string, extra?: Record<string, unknown>): Error;
+  /** {@link fail} for a failed connect, first asking a TLS listener why it closed the connection. */
+  failConnect(err: unknown, operation: string, extra?: Record<string, unknown>): Promise<Error>;
+}
+
+/**
+ * Why a TLS listener closed a connection, when it refused our client certificate: the library reports only
+ * "Connection closed" (the socket's TLS alert goes to an event nobody hears), so connect once more ourselves and
+ * wait for the alert. Undefined when the listener does not say.
+ */
+async function tlsRefusal(connection: ResolvedConnection): Promise<Error | undefined> {
+  const [host, port] = (connection.bootstrapServers[0] ?? '').split(':');
+  if (connection.tls === undefined || !host || !port) return undefined;
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port: Number(port), servername: host, ...(connection.tls === true ? {} : connection.tls) });
+    const done = (error: Error | undefined): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(error);
+    };
+    const timer = setTimeout(() => done(undefined), connection.connectionTimeoutMs ?? 3_000);
+    socket.once('error', (error: Error & { code?: string }) => done(typeof error.code === 'string' && CLIENT_CERT_REJECTED.test(error.code) ? error : undefined));
+    socket.once('close', () => done(undefined));
+    // A request header's worth of bytes: TLS 1.3 servers send the alert once they read past the handshake.
+    socket.once('secureConnect', () => socket.write(Buffer.alloc(4)));
+  });
 }
 
 function createContext(connection: ResolvedConnection): AdapterContext {
@@ -56,6 +82,11 @@ function createContext(connection: ResolvedConnection): AdapterContext {
       // Programmer errors (TypeError, RangeError) from our own code pass through unchanged.
       if (!isPlatformaticError(err) && err instanceof Error && !(err as { code?: unknown }).code && (err instanceof TypeError || err instanceof RangeError)) return err;
       return toPlatformaticKBridgeError(err, context, connection.redact);
+    },
+    async failConnect(err, operation, extra = {}) {
+      const closed = err instanceof Error && /Connection closed/.test(`${err.message} ${(err as { errors?: Error[] }).errors?.map((e) => e.message).join(' ') ?? ''}`);
+      const refusal = closed ? await tlsRefusal(connection).catch(() => undefined) : undefined;
+      return this.fail(refusal ? Object.assign(new Error(`${(err as Error).message}: ${refusal.message}`, { cause: refusal }), { code: 'PLT_KFK_NETWORK' }) : err, operation, extra);
     },
   };
 }
@@ -109,7 +140,7 @@ async function createProducer(ctx: AdapterContext, options: ProducerOptions): Pr
     await producer.metadata({ topics: [] });
   } catch (err) {
     await producer.close().catch(() => undefined);
-    throw ctx.fail(err, 'connect producer');
+    throw await ctx.failConnect(err, 'connect producer');
   }
   const roundRobin = new Map<string, number>();
   return {
@@ -148,7 +179,7 @@ async function createTransactionalProducer(ctx: AdapterContext, options: Transac
     await producer.metadata({ topics: [] });
   } catch (err) {
     await producer.close().catch(() => undefined);
-    throw ctx.fail(err, 'connect transactional producer', { transactionalId });
+    throw await ctx.failConnect(err, 'connect transactional producer', { transactionalId });
   }
   const groupCoordinators = new Map<string, number>();
   const roundRobin = new Map<string, number>();

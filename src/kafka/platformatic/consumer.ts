@@ -56,7 +56,7 @@ class PlatformaticGroupConsumer implements GroupConsumer {
     } catch (err) {
       await consumer.close(true).catch(() => undefined);
       this.consumer = undefined;
-      throw this.ctx.fail(err, `connect consumer of group ${groupId}`, { group: groupId });
+      throw await this.ctx.failConnect(err, `connect consumer of group ${groupId}`, { group: groupId });
     }
     consumer.on('consumer:group:join', (payload: ConsumerGroupJoinPayload) => this.onJoin(payload));
     consumer.on('error', (err: Error) => this.crash(err, true));

@@ -91,7 +91,7 @@ export function toPlatformaticKBridgeError(err: unknown, context: KafkaErrorCont
   }
   const auth = chain.find((e) => e.code === 'PLT_KFK_AUTHENTICATION' || (e.apiId !== undefined && AUTH_PROTOCOL.has(e.apiId)));
   if (auth) {
-    const detail = scrub(auth.serverErrorMessage || auth.message);
+    const detail = scrub(auth.serverErrorMessage || auth.message).replace(/\.+$/, '');
     return new KafkaAuthError(
       `${where(context)} rejected ${mechanism ?? 'SASL'} authentication: ${detail}. Check the credentials (the secret, or the password variable for the CLI) and the mechanism the listener expects`,
       { ...base, ...(auth.apiId ? { type: auth.apiId, code: auth.apiCode } : {}) },

@@ -75,7 +75,7 @@ describe('platformaticBaseOptions', () => {
     // Act
     const token = await (options.sasl?.token as () => Promise<string>)();
     await new Promise<void>((resolve, reject) =>
-      saslOAuthBearer.authenticate(authenticateApi as never, {} as never, options.sasl?.token as never, undefined, (error: Error | null) => (error ? reject(error) : resolve())),
+      saslOAuthBearer.authenticate(authenticateApi as never, {} as never, options.sasl?.token as never, {}, (error: Error | null) => (error ? reject(error) : resolve())),
     );
 
     // Assess
