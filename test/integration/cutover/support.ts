@@ -16,7 +16,8 @@ import type { LambdaHandler } from '../../../src/local/esm/handlerLoader';
 import { runCutoverLocally, type LocalRunResult, type LocalRunOptions } from '../../../src/cutover/localRun';
 import { localKafkaClient, quietLogger as quiet, uniqueName, waitFor } from '../../support/helpers';
 
-const fastConsumer = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 5000, maxWaitTimeMs: 100 };
+// Rebalance timeout not below the session timeout: @platformatic/kafka refuses that (kafkajs accepts it).
+const fastConsumer = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 6000, maxWaitTimeMs: 100 };
 export const PARTITIONS = 2;
 
 /** One consumed record: where it was read, and the producer's (partition, sequence). */
