@@ -13,6 +13,17 @@ const REJOINING = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGA
 const FATAL = new Set(['SASL_AUTHENTICATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'TOPIC_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED']);
 
 /**
+ * Session, heartbeat and rebalance timeouts as the library accepts them (it refuses a rebalance timeout below the
+ * session timeout, and a heartbeat interval not below it): kafkajs' defaults (30 s, 3 s, 60 s) where not given.
+ */
+function groupTimeouts(options: GroupConsumerOptions): { sessionTimeout: number; heartbeatInterval: number; rebalanceTimeout: number } {
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  const heartbeatInterval = Math.min(options.heartbeatIntervalMs ?? 3_000, Math.max(1, Math.floor(sessionTimeout / 3)));
+  const rebalanceTimeout = Math.max(options.rebalanceTimeoutMs ?? 60_000, sessionTimeout);
+  return { sessionTimeout, heartbeatInterval, rebalanceTimeout };
+}
+
+/**
  * A consumer-group member over the library's group membership (JoinGroup, SyncGroup and heartbeats, rejoining on
  * its own) with our own fetch loop: one Fetch per partition leader, batches decoded with read_committed
  * filtering, each partition's batch awaited before that partition is fetched again, offsets committed only
@@ -45,9 +56,7 @@ class PlatformaticGroupConsumer implements GroupConsumer {
       groupId,
       autocommit: false,
       isolationLevel: this.options.readUncommitted ? FetchIsolationLevels.READ_UNCOMMITTED : FetchIsolationLevels.READ_COMMITTED,
-      ...(this.options.sessionTimeoutMs !== undefined ? { sessionTimeout: this.options.sessionTimeoutMs } : { sessionTimeout: 30_000 }),
-      ...(this.options.heartbeatIntervalMs !== undefined ? { heartbeatInterval: this.options.heartbeatIntervalMs } : {}),
-      ...(this.options.rebalanceTimeoutMs !== undefined ? { rebalanceTimeout: this.options.rebalanceTimeoutMs } : { rebalanceTimeout: 60_000 }),
+      ...groupTimeouts(this.options),
     });
     this.consumer = consumer;
     consumer.topics.trackAll(...topics);
