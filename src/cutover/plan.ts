@@ -206,11 +206,11 @@ export function parsePlan(input: unknown, source = 'cutover plan'): CutoverPlan 
 }
 
 /**
- * The connection config of one side of the plan, as `createKafka` takes it.
+ * The connection config of one side of the plan, as `createKafkaClient` takes it.
  *
  * @example
  * ```ts
- * const kafka = await createKafka(connectionOf(plan, 'target'));
+ * const kafka = await createKafkaClient(connectionOf(plan, 'target'));
  * ```
  */
 export function connectionOf(plan: CutoverPlan, side: 'source' | 'target'): KafkaConnectionConfig {
