@@ -209,6 +209,9 @@ type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 function wrapTransaction(ctx: AdapterContext, producer: Producer, transaction: Transaction, groupCoordinators: Map<string, number>, roundRobin: Map<string, number>): KafkaTransaction {
   const transactionalId = transaction.id;
   let active = true;
+  // Whether the coordinator knows of this transaction (a partition or a group added). The broker answers
+  // INVALID_TXN_STATE to EndTxn for a transaction it never saw, so an untouched one ends locally (as Java's).
+  let touched = false;
   const guard = (what: string): void => {
     if (!active) throw new KafkaRequestError(`Cannot ${what}: transaction ${transactionalId} on cluster "${ctx.connection.info.cluster}" is already committed or aborted; begin a new one`, { cluster: ctx.connection.info.cluster, transactionalId });
   };
@@ -219,6 +222,7 @@ function wrapTransaction(ctx: AdapterContext, producer: Producer, transaction: T
     async send(topic, records) {
       guard(`send to ${topic}`);
       if (records.length === 0) return [];
+      touched = true;
       try {
         const messages = await toMessages(producer, roundRobin, topic, records);
         const result = await transaction.send({ messages });
@@ -230,6 +234,7 @@ function wrapTransaction(ctx: AdapterContext, producer: Producer, transaction: T
     async commitOffsets(groupId, offsets) {
       guard(`commit offsets of group ${groupId}`);
       if (offsets.length === 0) return;
+      touched = true;
       try {
         // AddOffsetsToTxn: the library's own request (retries, coordinator moves), which only needs the group id.
         await transaction.addConsumer({ groupId } as unknown as Consumer);
@@ -241,7 +246,8 @@ function wrapTransaction(ctx: AdapterContext, producer: Producer, transaction: T
     async commit() {
       guard('commit');
       try {
-        await transaction.commit();
+        if (touched) await transaction.commit();
+        else await transaction.cancel();
         active = false;
       } catch (err) {
         throw ctx.fail(err, 'commit transaction', { transactionalId });
@@ -251,7 +257,8 @@ function wrapTransaction(ctx: AdapterContext, producer: Producer, transaction: T
       if (!active) return;
       active = false;
       try {
-        await transaction.abort();
+        if (touched) await transaction.abort();
+        else await transaction.cancel();
       } catch (err) {
         // Release the library's slot so a new transaction can begin (a fenced producer gets fenced again there).
         await transaction.cancel().catch(() => undefined);

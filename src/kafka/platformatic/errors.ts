@@ -45,9 +45,22 @@ export function isPlatformaticError(err: unknown): boolean {
   return err instanceof Error && typeof (err as PlatformaticErrorLike).code === 'string' && ((err as PlatformaticErrorLike).code as string).startsWith('PLT_KFK_');
 }
 
-/** The first protocol error (broker error code) in the chain, if any. */
+/**
+ * The most telling protocol error in the chain: a named one before UNKNOWN_SERVER_ERROR (a Produce answer lists a
+ * rejected record as UNKNOWN_SERVER_ERROR with the broker's text, then the partition's code, e.g. INVALID_TIMESTAMP),
+ * with the broker's text from either.
+ */
+function bestProtocolError(chain: readonly PlatformaticErrorLike[]): PlatformaticErrorLike | undefined {
+  const protocol = chain.filter((e) => typeof e.apiId === 'string');
+  const named = protocol.find((e) => e.apiId !== 'UNKNOWN_SERVER_ERROR') ?? protocol[0];
+  if (named === undefined) return undefined;
+  const text = named.serverErrorMessage || protocol.find((e) => e.serverErrorMessage)?.serverErrorMessage;
+  return text && !named.serverErrorMessage ? { ...named, name: named.name, message: named.message, serverErrorMessage: text } : named;
+}
+
+/** The most telling protocol error (broker error code) in the chain, if any. */
 export function protocolErrorOf(err: unknown): { type: string; code: number; retriable: boolean; message: string } | undefined {
-  const found = chainOf(err).find((e) => typeof e.apiId === 'string');
+  const found = bestProtocolError(chainOf(err));
   if (found === undefined) return undefined;
   return { type: found.apiId as string, code: found.apiCode ?? -1, retriable: found.canRetry === true, message: found.serverErrorMessage || found.message };
 }
@@ -81,7 +94,7 @@ export function toPlatformaticKBridgeError(err: unknown, context: KafkaErrorCont
   const base = { ...fields, ...(mechanism ? { mechanism } : {}), ...(operation ? { operation } : {}), cause: err };
   const scrub = (text: string): string => redact.filter((s) => s.length >= 3).reduce((t, s) => t.split(s).join('[redacted]'), text);
   const chain = chainOf(err);
-  const protocol = chain.find((e) => typeof e.apiId === 'string');
+  const protocol = bestProtocolError(chain);
 
   if (protocol && FENCED.has(protocol.apiId as string)) {
     return new ProducerFencedError(

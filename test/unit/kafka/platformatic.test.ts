@@ -134,6 +134,18 @@ describe('toPlatformaticKBridgeError', () => {
     expect(notLeader.context.type).toBe('NOT_LEADER_OR_FOLLOWER');
   });
 
+  it("names a rejected record by the partition's code, not UNKNOWN_SERVER_ERROR, keeping the broker's text (the bridge dead-letters by type)", () => {
+    // Prepare: a Produce answer lists the record error (code -1 with the text) before the partition's code.
+    const answer = new ResponseError(0, 11, { '/responses/0/partition_responses/0/record_errors/0': [-1, 'Timestamp 1 of message with offset 3 is out of range'], '/responses/0/partition_responses/0': [32, null] }, {});
+
+    // Act
+    const error = toPlatformaticKBridgeError(new MultipleErrors('Producing messages failed.', [answer]), context);
+
+    // Assess
+    expect(error.context).toMatchObject({ type: 'INVALID_TIMESTAMP', code: 32 });
+    expect(error.message).toBe('Kafka cluster "target" during send: INVALID_TIMESTAMP: Timestamp 1 of message with offset 3 is out of range');
+  });
+
   it('maps SASL failures to KafkaAuthError and scrubs secret values from the message', () => {
     // Act
     const error = toPlatformaticKBridgeError(new AuthenticationError('SASL authentication failed for user bridge with password scram-pw'), context, ['scram-pw']);
