@@ -79,7 +79,8 @@ describe('bridge while its target broker restarts (private single-node target)',
     emulator = new EsmEmulator([mappingConfig(topic, { functionName: 'bridge', consumerGroupId: uniqueName('tr-esm'), batchSize: 200, timeoutSeconds: 60 })], {
       handler: lambda.bridgeHandler as never,
       logger: quietLogger,
-      consumer: fastConsumer,
+      // Rebalance timeout not below the session timeout: @platformatic/kafka refuses that.
+      consumer: { ...fastConsumer, rebalanceTimeoutMs: 6000 },
       retryBackoff: { initialMs: 250, maxMs: 2000 },
       onInvocation: (r) => reports.push(r),
     });
