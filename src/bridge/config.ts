@@ -4,7 +4,8 @@ import { ConfigError } from '../errors';
 import { parseKafkaConnectionEnv } from '../kafka/env';
 import type { KafkaConnectionConfig } from '../kafka/types';
 import { DEFAULT_OFFSET_MAP_TOPIC } from './offsetMap';
-import { parseTopicMapping, type TopicMapping } from './topicMapping';
+import { parseBridgeDirection, type BridgeDirection } from './direction';
+import type { TopicMapping } from './topicMapping';
 
 export type BridgeDeadLetterConfig =
   | { type: 'none' }
@@ -20,6 +21,10 @@ export interface BridgeConfig {
   /** Optional admin connection to the source, to create target topics with the source's shape. */
   source?: KafkaConnectionConfig;
   topicMapping: TopicMapping;
+  /** `BRIDGE_DIRECTION`: `reverse` maps topics back through the inverse of `TOPIC_MAPPING` (docs/failback.md). */
+  direction: BridgeDirection;
+  /** `TARGET_CLUSTER_NAME`: the loop rule skips records whose origin header names it. */
+  targetClusterName?: string;
   provenanceHeaders: boolean;
   sourceClusterName?: string;
   offsetMapTopic: string;
@@ -97,7 +102,7 @@ export function parseBridgeConfig(env: Record<string, string | undefined>): Brid
     target,
     ...(v.TARGET_MSK_CLUSTER_ARN ? { targetMskClusterArn: v.TARGET_MSK_CLUSTER_ARN } : {}),
     ...(source ? { source } : {}),
-    topicMapping: parseTopicMapping(env.TOPIC_MAPPING, 'TOPIC_MAPPING'),
+    ...directionConfig(env),
     provenanceHeaders: v.PROVENANCE_HEADERS,
     ...(v.SOURCE_CLUSTER_NAME ? { sourceClusterName: v.SOURCE_CLUSTER_NAME } : {}),
     offsetMapTopic: v.OFFSET_MAP_TOPIC,
@@ -106,4 +111,9 @@ export function parseBridgeConfig(env: Record<string, string | undefined>): Brid
     concurrency: v.PARTITION_CONCURRENCY,
     transactionTimeoutMs: v.TRANSACTION_TIMEOUT_MS,
   };
+}
+
+function directionConfig(env: Record<string, string | undefined>): Pick<BridgeConfig, 'topicMapping' | 'direction' | 'targetClusterName'> {
+  const d = parseBridgeDirection(env);
+  return { topicMapping: d.topicMapping, direction: d.direction, ...(d.targetClusterName ? { targetClusterName: d.targetClusterName } : {}) };
 }

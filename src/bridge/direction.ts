@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { parseConfig } from '../config/parse';
 import { ConfigError } from '../errors';
 import { invertTopicMapping } from './inverseMapping';
-import type { OriginNames } from './origin';
 import { parseTopicMapping, type TopicMapping } from './topicMapping';
 
 /**
@@ -71,19 +70,4 @@ export function parseBridgeDirection(env: Record<string, string | undefined>): B
   }
   // Topics listed under "repartition" are refused one by one when a record of theirs arrives (inverseTopic).
   return { direction: 'reverse', topicMapping: invertTopicMapping(mapping, 'TOPIC_MAPPING'), ...names };
-}
-
-/**
- * The origin names a bridge stamps and checks, with the forward bridge's defaults filled in: the source name
- * from the event (`eventSourceArn` or the bootstrap list, as dead letters name it), the target name from the
- * MSK ARN or the target bootstrap list.
- *
- * @example
- * ```ts
- * originNamesFor({ sourceClusterName: 'onprem' }, 'b-1:9092', 'arn:aws:kafka:…:cluster/target/…');
- * // { sourceCluster: 'onprem', targetCluster: 'arn:aws:kafka:…:cluster/target/…' }
- * ```
- */
-export function originNamesFor(config: Pick<BridgeDirectionConfig, 'sourceClusterName' | 'targetClusterName'>, eventSourceCluster: string, targetDefault: string): OriginNames {
-  return { sourceCluster: config.sourceClusterName ?? eventSourceCluster, targetCluster: config.targetClusterName ?? targetDefault };
 }

@@ -78,6 +78,8 @@ export function createBridgeLambda(env: Record<string, string | undefined>, opti
         concurrency: config.concurrency,
         transactionTimeoutMs: config.transactionTimeoutMs,
         ...(config.sourceClusterName ? { sourceClusterName: config.sourceClusterName } : {}),
+        // The loop rule's name of the cluster written to (required for a reverse bridge; docs/failback.md).
+        targetClusterName: config.targetClusterName ?? config.targetMskClusterArn ?? targetConfig.bootstrapServers.join(','),
       },
       { target, ...(sourceAdmin ? { sourceAdmin } : {}), deadLetter: deadLetterSink(config, aws), logger: bridgeLogger(logger) },
     );
@@ -184,10 +186,12 @@ async function withMskBrokers(target: KafkaConnectionConfig, clusterArn: string,
 function report(result: BridgeResult, logger: Logger, metrics: Metrics, latencyMs: number): void {
   for (const p of result.partitions) {
     if (p.status === 'failed') logger.error('partition batch not replicated; it will be redelivered', { error: p.error?.toJSON() });
-    else if (p.deadLettered > 0) logger.warn('records dead-lettered', { topic: p.sourceTopic, partition: p.sourcePartition, deadLettered: p.deadLettered, offsets: p.entry?.deadLettered.map((d) => `${d.offset}:${d.reason}`) });
+    if ((p.skippedLoop ?? 0) > 0) logger.info('records written by the peer bridge skipped (loop rule)', { topic: p.sourceTopic, partition: p.sourcePartition, skippedLoop: p.skippedLoop });
+    if (p.status !== 'failed' && p.deadLettered > 0) logger.warn('records dead-lettered', { topic: p.sourceTopic, partition: p.sourcePartition, deadLettered: p.deadLettered, offsets: p.entry?.deadLettered.map((d) => `${d.offset}:${d.reason}`) });
   }
   metrics.addMetric('RecordsReplicated', MetricUnit.Count, result.replicated);
   metrics.addMetric('RecordsSkippedDuplicate', MetricUnit.Count, result.skippedDuplicate);
+  metrics.addMetric('RecordsSkippedLoop', MetricUnit.Count, result.skippedLoop);
   metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, result.deadLettered);
   metrics.addMetric('PartitionsFailed', MetricUnit.Count, result.failed.length);
   metrics.addMetric('BatchLatency', MetricUnit.Milliseconds, latencyMs);
