@@ -5,12 +5,26 @@
 //   node scripts/build.mjs                       # every function, AWS SDK bundled (what we deploy)
 //   node scripts/build.mjs --only bridge,lag-monitor
 //   node scripts/build.mjs --external '@aws-sdk/*,@smithy/*'   # leave packages out (comparisons: runtime SDK, a layer)
-//   node scripts/build.mjs --measure            # also time module initialisation (fresh node, median of 5)
+//   node scripts/build.mjs --measure            # also time module initialisation (fresh node, interleaved, fastest + median of 7)
+//   node scripts/build.mjs --only bridge --measure --baseline .build-baseline/bridge   # and a kept bundle beside it (ratio)
+//   node scripts/build.mjs --arch x64           # native modules for this architecture (default: serverless.yml's)
 //   node scripts/build.mjs --outdir /tmp/b --functions-dir test/deploy/fixtures/functions
 //   node scripts/build.mjs --stage prod --param "accountId=210987654321"   # dashboard/alarms for that stage
 //
-// Output: <outdir>/<name>/index.js (+ .map, package.json, metafile.json), <outdir>/report.json,
+// Output: <outdir>/<name>/index.js (+ chunk-*.js for lazily imported modules, .map files, package.json, metafile.json,
+//         crc32.linux-<arch>-gnu.node where @platformatic/kafka is bundled), <outdir>/report.json,
 //         <outdir>/serverless/{monitoring,step-functions}.json (included by serverless.yml with ${file(...)}).
+//
+// Lean bundles (issue 15): code splitting is on, so a dynamic `import()` (a Kafka adapter, an AWS SDK client
+// only a rare path needs) becomes a chunk file that is read only when that path runs; module init evaluates the
+// entry and its static imports only. Chunks sit beside index.js (no sub-folder): a chunk's `import.meta.url` and
+// the createRequire banner then resolve relative files the same way from every chunk.
+// @platformatic/kafka (ESM only) needs two fixes to run from a bundle: @platformatic/wasm-utils reads
+// `native.wasm` next to its own file, so it is aliased to its `bundled` build (the same WebAssembly inlined);
+// and its CRC32C loads the native `@node-rs/crc32` through a createRequire of its own file, which from a bundle
+// resolves nothing on Lambda (it would silently fall back to WebAssembly). The plugin below rewrites that one
+// require to load `./crc32.linux-<process.arch>-gnu.node` from the function folder, and the build copies the binary
+// for the function's Lambda architecture (serverless.yml `architecture`) there.
 //
 // Why ESM: the package is "type": "module", the nodejs22.x runtime loads ES module handlers natively, the
 // AWS SDK v3 and Powertools ship ES modules that esbuild tree-shakes better than their CJS builds, and a handler
@@ -19,12 +33,14 @@
 // Why index.js + {"type":"module"} rather than index.mjs: `osls invoke local` only loads `<handler>.js` (as ESM
 // when the nearest package.json says so) or `.cjs`; Lambda honours the same package.json inside the zip.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
+import YAML from 'yaml';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,7 +51,12 @@ const { values: opts } = parseArgs({
     outdir: { type: 'string', default: join(ROOT, '.build') },
     'functions-dir': { type: 'string', default: join(ROOT, 'functions') },
     measure: { type: 'boolean', default: false },
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '7' },
+    // A kept bundle folder (its index.js) measured in the same run as the new bundle of --baseline-of, interleaved.
+    baseline: { type: 'string' },
+    'baseline-of': { type: 'string', default: 'bridge' },
+    // Architecture of the native modules copied beside bundles: arm64 | x64; default from serverless.yml.
+    arch: { type: 'string' },
     json: { type: 'boolean', default: false },
     // Stage and stage parameters used to resolve serverless.yml (the lag monitor's config for the dashboard and
     // alarms, the example environment for --measure): build with the same ones you deploy with.
@@ -67,6 +88,86 @@ function discoverFunctions(dir) {
   return names.filter((n) => wanted.includes(n));
 }
 
+/** Lambda `architecture` (serverless.yml) → Node's `process.arch`. */
+const LAMBDA_ARCH = { arm64: 'arm64', x86_64: 'x64' };
+
+/**
+ * The Node architecture whose native binaries go beside a function's bundle: --arch, else the function's (or the
+ * provider's) `architecture` in serverless.yml (read as plain YAML: no osls resolution needed), else x86_64 (Lambda's
+ * default).
+ */
+function targetArchOf(name) {
+  if (opts.arch) {
+    if (!Object.values(LAMBDA_ARCH).includes(opts.arch)) fail(`--arch must be arm64 or x64, got "${opts.arch}"`);
+    return opts.arch;
+  }
+  const yml = serverlessYaml();
+  const camel = name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
+  const fn = yml?.functions?.[name] ?? yml?.functions?.[camel];
+  const lambdaArch = fn?.architecture ?? yml?.provider?.architecture ?? 'x86_64';
+  const arch = LAMBDA_ARCH[lambdaArch];
+  if (!arch) fail(`serverless.yml: architecture "${lambdaArch}" of ${name} is neither arm64 nor x86_64`);
+  return arch;
+}
+
+let serverlessYamlCache;
+function serverlessYaml() {
+  if (serverlessYamlCache !== undefined) return serverlessYamlCache;
+  const file = join(ROOT, 'serverless.yml');
+  serverlessYamlCache = existsSync(file) ? YAML.parse(readFileSync(file, 'utf8'), { merge: true }) : null;
+  return serverlessYamlCache;
+}
+
+/** The glibc binary name @node-rs/crc32 publishes per architecture (Lambda's Amazon Linux 2023 is glibc). */
+const crc32BinaryName = (arch) => `crc32.linux-${arch}-gnu.node`;
+
+/**
+ * @platformatic/kafka's CRC32C loader, rewritten for a bundle: the native binary is looked up beside the chunk
+ * (the function folder), by the running process's architecture, so a binary for the wrong architecture is never
+ * loaded and its absence shows as the library's WebAssembly fallback (which the deploy test refuses).
+ */
+const nativeCrc32Plugin = {
+  name: 'kbridge-native-crc32',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@platformatic[\\/]kafka[\\/]dist[\\/]protocol[\\/]crc32c\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const from = "require('@node-rs/crc32')";
+      if (!source.includes(from)) {
+        // A new @platformatic/kafka version loads the binary differently: refuse rather than ship the fallback.
+        return { errors: [{ text: `${relative(ROOT, args.path)} no longer contains ${from}; update the native CRC32C rewrite in scripts/build.mjs` }] };
+      }
+      const contents = source.replace(from, 'require(`./crc32.linux-${process.arch}-gnu.node`)');
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/** The .node binary of @node-rs/crc32 for `arch`: from node_modules when npm installed it, else fetched once (npm pack). */
+function crc32Binary(arch) {
+  const pkg = `@node-rs/crc32-linux-${arch}-gnu`;
+  const installed = join(ROOT, 'node_modules', pkg, crc32BinaryName(arch));
+  if (existsSync(installed)) return installed;
+  // npm installs only the host's optional binary; another architecture's comes from the registry, pinned to the
+  // version @node-rs/crc32 itself depends on, and is cached like the Kafka jars.
+  const loader = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@node-rs', 'crc32', 'package.json'), 'utf8'));
+  const version = loader.optionalDependencies?.[pkg] ?? loader.version;
+  const cacheDir = join(process.env.KBRIDGE_CACHE_DIR ?? join(process.env.HOME ?? tmpdir(), '.cache', 'kbridge'), 'native', `${pkg.replace('/', '+')}@${version}`);
+  const cached = join(cacheDir, 'package', crc32BinaryName(arch));
+  if (existsSync(cached)) return cached;
+  mkdirSync(cacheDir, { recursive: true });
+  const npmCli = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+  const npm = existsSync(npmCli) ? [process.execPath, [npmCli]] : ['npm', []];
+  const packed = spawnSync(npm[0], [...npm[1], 'pack', `${pkg}@${version}`, '--silent', '--pack-destination', cacheDir], { encoding: 'utf8', timeout: 120_000 });
+  const tarball = packed.stdout.trim().split('\n').pop();
+  if (packed.status !== 0 || !tarball) fail(`cannot fetch ${pkg}@${version} (npm pack): ${(packed.stderr || packed.stdout).trim().slice(-500)}`);
+  const untar = spawnSync('tar', ['-xzf', join(cacheDir, tarball), '-C', cacheDir], { encoding: 'utf8' });
+  if (untar.status !== 0 || !existsSync(cached)) fail(`cannot unpack ${tarball}: ${untar.stderr}`);
+  return cached;
+}
+
+/** ELF machine of a shared object: 183 = AArch64, 62 = x86-64. */
+const ELF_MACHINE = { arm64: 183, x64: 62 };
+
 const BANNER = [
   "import { createRequire as __kbridgeCreateRequire } from 'node:module';",
   'const require = __kbridgeCreateRequire(import.meta.url);',
@@ -77,16 +178,20 @@ async function buildOne(name) {
   const fnOut = join(outdir, name);
   rmSync(fnOut, { recursive: true, force: true });
   mkdirSync(fnOut, { recursive: true });
-  const outfile = join(fnOut, 'index.js');
   const result = await esbuild.build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { index: entry },
+    outdir: fnOut,
+    // Dynamic imports become chunks loaded when their path runs (see the header).
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     platform: 'node',
     target: 'node22',
     format: 'esm',
     // The ESM entry points of the SDK and Powertools tree-shake; the CJS ones ("main") do not.
     mainFields: ['module', 'main'],
+    alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
+    plugins: [nativeCrc32Plugin],
     minify: true,
     treeShaking: true,
     sourcemap: 'linked',
@@ -104,22 +209,59 @@ async function buildOne(name) {
   }
   writeFileSync(join(fnOut, 'package.json'), '{"type":"module"}\n');
   writeFileSync(join(fnOut, 'metafile.json'), JSON.stringify(result.metafile));
-  const code = readFileSync(outfile);
-  const inputsByPackage = new Map();
-  const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint);
-  for (const [path, info] of Object.entries(output?.inputs ?? {})) {
-    const pkg = packageOf(path);
-    inputsByPackage.set(pkg, (inputsByPackage.get(pkg) ?? 0) + info.bytesInOutput);
+
+  const outputs = Object.entries(result.metafile.outputs)
+    .filter(([path]) => path.endsWith('.js'))
+    .map(([path, info]) => ({ path, file: relative(fnOut, resolve(ROOT, path)), info }));
+  // (Chunks of dynamic imports carry an `entryPoint` too: the entry is the one output named index.js.)
+  const entryOut = outputs.find((o) => o.file === 'index.js');
+  // What module init reads: the entry and everything it imports statically (not through import()).
+  const atInit = new Set();
+  const visit = (path) => {
+    if (atInit.has(path)) return;
+    atInit.add(path);
+    for (const imp of result.metafile.outputs[path]?.imports ?? []) if (imp.kind === 'import-statement' && !imp.external) visit(imp.path);
+  };
+  if (entryOut) visit(entryOut.path);
+  const sum = (list) => list.reduce((n, o) => n + statSync(join(fnOut, o.file)).size, 0);
+  const packagesOf = (list) => {
+    const byPackage = new Map();
+    for (const o of list) {
+      for (const [path, input] of Object.entries(o.info.inputs)) byPackage.set(packageOf(path), (byPackage.get(packageOf(path)) ?? 0) + input.bytesInOutput);
+    }
+    return Object.fromEntries([...byPackage.entries()].filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]).slice(0, 8));
+  };
+  const initOutputs = outputs.filter((o) => atInit.has(o.path));
+  const lazyOutputs = outputs.filter((o) => !atInit.has(o.path));
+
+  const usesNativeCrc32 = Object.keys(result.metafile.inputs).some((p) => /@platformatic[\\/]kafka[\\/]dist[\\/]protocol[\\/]crc32c\.js$/.test(p));
+  const native = [];
+  if (usesNativeCrc32) {
+    const arch = targetArchOf(name);
+    const binary = crc32Binary(arch);
+    const bytes = readFileSync(binary);
+    if (bytes.readUInt16LE(18) !== ELF_MACHINE[arch]) fail(`${binary} is not a ${arch} ELF shared object`);
+    writeFileSync(join(fnOut, crc32BinaryName(arch)), bytes);
+    native.push({ file: crc32BinaryName(arch), arch, bytes: bytes.length, from: relative(ROOT, binary).startsWith('..') ? binary : relative(ROOT, binary) });
   }
-  const top = [...inputsByPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
+
+  const code = Buffer.concat(outputs.map((o) => readFileSync(join(fnOut, o.file))));
   return {
     name,
-    file: relative(ROOT, outfile),
+    file: relative(ROOT, join(fnOut, 'index.js')),
+    // Every .js file of the function (entry + chunks): what the zip carries besides maps and native binaries.
     bytes: code.length,
     gzipBytes: gzipSync(code, { level: 9 }).length,
-    mapBytes: statSync(`${outfile}.map`).size,
+    mapBytes: outputs.reduce((n, o) => n + (existsSync(join(fnOut, `${o.file}.map`)) ? statSync(join(fnOut, `${o.file}.map`)).size : 0), 0),
+    // What module init reads and evaluates (entry + its static imports).
+    initBytes: sum(initOutputs),
     external: externals,
-    topPackages: Object.fromEntries(top),
+    topPackages: packagesOf(initOutputs),
+    // Chunks read only when a dynamic import() runs (the Kafka adapters, rare-path AWS clients), largest first.
+    lazyChunks: lazyOutputs
+      .map((o) => ({ file: o.file, bytes: statSync(join(fnOut, o.file)).size, topPackages: packagesOf([o]) }))
+      .sort((a, b) => b.bytes - a.bytes),
+    native,
   };
 }
 
@@ -134,34 +276,69 @@ function packageOf(path) {
 }
 
 /**
- * Time to `import()` a bundle in a fresh node process (module initialisation: parse, evaluate, handler-module
- * top-level code), median of `runs`. The child gets dummy AWS settings and the example environment of the
- * function, so config parsing at module start succeeds as it would on Lambda.
+ * A function folder copied out of the repository, as Lambda unpacks it: imports cannot reach the repository's
+ * node_modules from there (a bundle that still needs one fails, as it would on Lambda).
  */
-function measureInit(bundle, env) {
-  const url = pathToFileURL(join(ROOT, bundle.file)).href;
-  const probe = `const t=performance.now();try{await import(${JSON.stringify(url)});process.stdout.write(JSON.stringify({ms:performance.now()-t}))}catch(e){process.stdout.write(JSON.stringify({ms:performance.now()-t,error:String(e&&e.name)+': '+String(e&&e.message).slice(0,300)}))}`;
-  const samples = [];
-  let error;
-  for (let i = 0; i < runs; i++) {
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
-      cwd: join(ROOT, bundle.file, '..'),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    const parsed = safeJson(child.stdout);
-    if (!parsed) {
-      error = `probe failed: ${(child.stderr || child.stdout || '').slice(0, 300)}`;
-      break;
-    }
-    if (parsed.error) error = parsed.error;
-    samples.push(parsed.ms);
-  }
-  samples.sort((a, b) => a - b);
-  const median = samples.length ? samples[Math.floor(samples.length / 2)] : undefined;
-  return { initMsMedian: median === undefined ? undefined : Math.round(median * 10) / 10, initMsSamples: samples.map((s) => Math.round(s * 10) / 10), ...(error ? { initError: error } : {}) };
+function isolatedCopy(dir, label) {
+  const dest = join(measureRoot(), label);
+  rmSync(dest, { recursive: true, force: true });
+  cpSync(dir, dest, { recursive: true, filter: (src) => !src.endsWith('.map') && !src.endsWith('metafile.json') });
+  return join(dest, 'index.js');
 }
+
+let measureRootDir;
+function measureRoot() {
+  measureRootDir ??= mkdtempSync(join(tmpdir(), 'kbridge-measure-'));
+  return measureRootDir;
+}
+
+/**
+ * One module initialisation: `import()` of the bundle in a fresh node process (parse, evaluate, handler-module
+ * top-level code). The child gets dummy AWS settings and the example environment of the function, so config
+ * parsing at module start succeeds as it would on Lambda.
+ */
+function initOnce(indexFile, env) {
+  const url = pathToFileURL(indexFile).href;
+  const probe = `const t=performance.now();try{await import(${JSON.stringify(url)});process.stdout.write(JSON.stringify({ms:performance.now()-t}))}catch(e){process.stdout.write(JSON.stringify({ms:performance.now()-t,error:String(e&&e.name)+': '+String(e&&e.message).slice(0,300)}))}`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
+    cwd: dirname(indexFile),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const parsed = safeJson(child.stdout);
+  if (!parsed) return { error: `probe failed: ${(child.stderr || child.stdout || '').slice(0, 300)}` };
+  return parsed;
+}
+
+/**
+ * Module init of every target, `runs` rounds, interleaved (round i runs each target once, in turn), so a
+ * machine that gets busier or quieter during the run moves every figure alike. Fastest and median per target.
+ */
+function measureInits(targets) {
+  const samples = new Map(targets.map((t) => [t.key, []]));
+  const errors = new Map();
+  for (let i = 0; i < runs; i++) {
+    for (const t of targets) {
+      const r = initOnce(t.indexFile, t.env);
+      if (r.error) errors.set(t.key, r.error);
+      if (typeof r.ms === 'number') samples.get(t.key).push(r.ms);
+    }
+  }
+  const round = (ms) => (ms === undefined ? undefined : Math.round(ms * 10) / 10);
+  const out = new Map();
+  for (const t of targets) {
+    const s = samples.get(t.key).sort((a, b) => a - b);
+    out.set(t.key, {
+      initMsMedian: round(s[Math.floor(s.length / 2)]),
+      initMsFastest: round(s[0]),
+      initMsSamples: s.map(round),
+      ...(errors.has(t.key) ? { initError: errors.get(t.key) } : {}),
+    });
+  }
+  return out;
+}
+
 
 function safeJson(text) {
   try {
@@ -331,18 +508,27 @@ function fail(message) {
   process.exit(2);
 }
 
-function printTable(bundles) {
+function printTable(bundles, baseline) {
+  const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  const ms = (b) => (b.initMsMedian === undefined ? '-' : `${b.initMsMedian} ms${b.initError ? ' (init threw)' : ''}`);
   const rows = bundles.map((b) => [
     b.name,
-    `${(b.bytes / 1024).toFixed(1)} KiB`,
-    `${(b.gzipBytes / 1024).toFixed(1)} KiB`,
-    `${(b.mapBytes / 1024).toFixed(1)} KiB`,
-    b.initMsMedian === undefined ? '-' : `${b.initMsMedian} ms${b.initError ? ' (init threw)' : ''}`,
+    kib(b.bytes),
+    kib(b.initBytes),
+    kib(b.gzipBytes),
+    b.native.map((n) => `${n.file} (${kib(n.bytes)})`).join(', ') || '-',
+    ms(b),
+    b.initMsFastest === undefined ? '-' : `${b.initMsFastest} ms`,
   ]);
-  const head = ['function', 'bundle', 'gzip', 'map', `init (median of ${runs})`];
+  if (baseline) rows.push([`${baseline.comparedWith} (baseline ${baseline.dir})`, kib(baseline.bytes), kib(baseline.bytes), '-', '-', ms(baseline), `${baseline.initMsFastest} ms`]);
+  const head = ['function', 'js (all chunks)', 'js at init', 'gzip', 'native', `init median of ${runs}`, 'init fastest'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
+  if (baseline) {
+    process.stdout.write(`build: ${baseline.comparedWith} init / baseline init = ${baseline.ratioMedian} (median), ${baseline.ratioFastest} (fastest), ${runs} interleaved runs each\n`);
+  }
+  for (const b of bundles) if (b.initError) process.stdout.write(`build: ${b.name} init threw: ${b.initError}\n`);
 }
 
 const names = discoverFunctions(functionsDir);
@@ -359,15 +545,37 @@ for (const name of names) {
 }
 // Fragments first: --measure resolves serverless.yml, which includes them.
 const notes = await writeServerlessFragments();
+let baseline;
 if (opts.measure) {
-  for (const b of bundles) Object.assign(b, measureInit(b, exampleEnv(b.name)));
+  const targets = bundles.map((b) => ({ key: b.name, indexFile: isolatedCopy(join(ROOT, b.file, '..'), b.name), env: exampleEnv(b.name) }));
+  if (opts.baseline) {
+    const dir = resolve(opts.baseline);
+    if (!existsSync(join(dir, 'index.js'))) fail(`--baseline ${opts.baseline} has no index.js`);
+    if (!bundles.some((b) => b.name === opts['baseline-of'])) fail(`--baseline needs the function it is compared with in this build (--baseline-of ${opts['baseline-of']})`);
+    targets.push({ key: '(baseline)', indexFile: isolatedCopy(dir, 'baseline'), env: exampleEnv(opts['baseline-of']) });
+  }
+  const measured = measureInits(targets);
+  for (const b of bundles) Object.assign(b, measured.get(b.name));
+  if (opts.baseline) {
+    const base = measured.get('(baseline)');
+    const now = measured.get(opts['baseline-of']);
+    baseline = {
+      dir: relative(ROOT, resolve(opts.baseline)) || opts.baseline,
+      comparedWith: opts['baseline-of'],
+      bytes: statSync(join(resolve(opts.baseline), 'index.js')).size,
+      ...base,
+      ratioMedian: base.initMsMedian && now.initMsMedian !== undefined ? Math.round((now.initMsMedian / base.initMsMedian) * 100) / 100 : undefined,
+      ratioFastest: base.initMsFastest && now.initMsFastest !== undefined ? Math.round((now.initMsFastest / base.initMsFastest) * 100) / 100 : undefined,
+    };
+  }
+  rmSync(measureRoot(), { recursive: true, force: true });
 }
-const report = { builtAt: new Date().toISOString(), node: process.version, external: externals, functions: bundles, notes };
+const report = { builtAt: new Date().toISOString(), node: process.version, external: externals, functions: bundles, ...(baseline ? { baseline } : {}), notes };
 writeFileSync(join(outdir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 if (opts.json) {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } else {
   if (bundles.length === 0) process.stdout.write(`build: no functions/*/handler.ts found under ${relative(ROOT, functionsDir) || '.'}\n`);
-  else printTable(bundles);
+  else printTable(bundles, baseline);
   for (const n of notes) process.stdout.write(`build: ${n}\n`);
 }

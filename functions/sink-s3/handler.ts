@@ -1,7 +1,9 @@
+import { s3Destination } from '../../src/sinks/s3';
 import { createSinkLambda } from '../../src/sinks/lambda';
 
 // Environment parsed once, at module start: a bad variable fails the init with a ConfigError naming it.
-const lambda = createSinkLambda('s3', process.env);
+// One destination: the bundle carries this sink's SDK client only.
+const lambda = createSinkLambda(s3Destination, process.env);
 
 /** Bare handler (tests, `invoke local`, the ESM emulator): Lambda Kafka event → partial-batch response. */
 export const sinkS3 = lambda.sinkHandler;

@@ -1,7 +1,9 @@
+import { snsDestination } from '../../src/sinks/sns';
 import { createSinkLambda } from '../../src/sinks/lambda';
 
 // Environment parsed once, at module start: a bad variable fails the init with a ConfigError naming it.
-const lambda = createSinkLambda('sns', process.env);
+// One destination: the bundle carries this sink's SDK client only.
+const lambda = createSinkLambda(snsDestination, process.env);
 
 /** Bare handler (tests, `invoke local`, the ESM emulator): Lambda Kafka event → partial-batch response. */
 export const sinkSns = lambda.sinkHandler;

@@ -7,7 +7,7 @@ import { KinesisLimits } from './kinesis';
 import { S3Limits } from './s3';
 import { KeyFormats, PayloadFormats, type KeyFormat, type PayloadFormat } from './shape';
 import { isFifoTopicArn, SnsLimits } from './sns';
-import { isFifoQueueUrl, SqsLimits } from './sqs';
+import { isFifoQueueUrl, SqsLimits } from './sqsQueue';
 import type { BatchLimits, SinkKind } from './types';
 
 /** Settings every sink shares. */

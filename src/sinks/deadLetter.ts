@@ -7,7 +7,7 @@ import { chunkEntries, sendWithRetry, type RetryOptions } from './batching';
 import type { DeadLetterPort } from './deliver';
 import type { Message } from './messages';
 import { coordinatesOf, utf8Length } from './shape';
-import { isFifoQueueUrl, sendSqsBatch, SqsLimits } from './sqs';
+import { isFifoQueueUrl, SqsLimits } from './sqsQueue';
 import type { BatchLimits, Entry, EntryOutcome, Reject } from './types';
 
 /**
@@ -46,9 +46,12 @@ export function sinkDestination(config: SinkConfig): DeadLetterDestination {
  * ```ts
  * const deadLetter = createSqsDeadLetterQueue(sqs, config.deadLetterQueueUrl, { retry: config.retry, destination: sinkDestination(config) });
  * ```
+ *
+ * `client` may be a getter, so that a sink whose destination is not SQS loads the SQS client only when a dead
+ * letter is sent (`src/sinks/open.ts`).
  */
 export function createSqsDeadLetterQueue(
-  client: SQSClient,
+  client: SQSClient | (() => Promise<SQSClient>),
   queueUrl: string,
   options: { retry: RetryOptions; destination: DeadLetterDestination; limits?: BatchLimits },
 ): DeadLetterPort {
@@ -67,8 +70,10 @@ export function createSqsDeadLetterQueue(
         return { records: [record], payload: message, bytes: utf8Length(body) };
       });
       const outcomes = new Map<Entry<Message>, EntryOutcome>();
+      // The same module as the SQS sink's (a chunk of its own in the other sinks' bundles).
+      const [{ sendSqsBatch }, sqs] = await Promise.all([import('./sqs'), typeof client === 'function' ? client() : client]);
       for (const chunk of chunkEntries(entries, limits)) {
-        const results = await sendWithRetry(chunk, (batch) => sendSqsBatch(client, queueUrl, batch), options.retry);
+        const results = await sendWithRetry(chunk, (batch) => sendSqsBatch(sqs, queueUrl, batch), options.retry);
         chunk.forEach((entry, i) => outcomes.set(entry, results[i] as EntryOutcome));
       }
       return entries.map((e) => outcomes.get(e) as EntryOutcome);

@@ -1,9 +1,9 @@
-import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type AttributeValue, DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { partitionKey } from '../event/codec';
 import type { KafkaBatch, SourceRecord } from '../event/types';
 import { entriesPerRecord, type SinkAdapter } from './deliver';
 import { coordinatesOf, decodeUtf8, shapeBytes, toBase64, utf8Length, type KeyFormat, type PayloadFormat } from './shape';
-import type { BatchLimits } from './types';
+import type { BatchLimits, SinkDestination } from './types';
 
 /**
  * DynamoDB BatchWriteItem limits: 25 put/delete requests, 16 MB per request, 400 KB per item
@@ -167,3 +167,12 @@ export function createDynamoDbAdapter(options: DynamoDbSinkOptions, client: Dyna
     },
   };
 }
+
+/** @example `createSinkLambda(dynamoDbDestination, process.env)` */
+export const dynamoDbDestination: SinkDestination<'dynamodb'> = {
+  kind: 'dynamodb',
+  open(config, aws, clients) {
+    const client = clients.dynamoDb ?? new DynamoDBClient(aws.client);
+    return { adapter: createDynamoDbAdapter(config, client) as SinkAdapter<unknown>, client, created: !clients.dynamoDb };
+  },
+};

@@ -1,8 +1,8 @@
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand, EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { KafkaBatch } from '../event/types';
 import { entriesPerRecord, type SinkAdapter } from './deliver';
 import { shapeRecord, utf8Length, type ShapeOptions } from './shape';
-import type { BatchLimits } from './types';
+import type { BatchLimits, SinkDestination } from './types';
 
 /**
  * EventBridge PutEvents limits: 10 entries; the total entry size must stay under 1 MB — raised from
@@ -68,3 +68,12 @@ export function createEventBridgeAdapter(options: EventBridgeSinkOptions, client
     },
   };
 }
+
+/** @example `createSinkLambda(eventBridgeDestination, process.env)` */
+export const eventBridgeDestination: SinkDestination<'eventbridge'> = {
+  kind: 'eventbridge',
+  open(config, aws, clients) {
+    const client = clients.eventBridge ?? new EventBridgeClient(aws.client);
+    return { adapter: createEventBridgeAdapter(config, client) as SinkAdapter<unknown>, client, created: !clients.eventBridge };
+  },
+};

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+// Already installed with every AWS SDK v3 client (not yet declared in package.json).
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { partitionKey } from '../event/codec';
 import type { KafkaBatch, SourceRecord } from '../event/types';
 import { entriesPerRecord, type SinkAdapter } from './deliver';
 import { decodeUtf8, shapeRecord, utf8Length, type ShapeOptions } from './shape';
-import type { BatchLimits } from './types';
+import type { BatchLimits, SinkDestination } from './types';
 
 /**
  * Kinesis PutRecords limits: 500 records per request. Per record (data + partition key) the stream's
@@ -80,3 +82,14 @@ export function createKinesisAdapter(options: KinesisSinkOptions, client: Kinesi
     },
   };
 }
+
+/** @example `createSinkLambda(kinesisDestination, process.env)` */
+export const kinesisDestination: SinkDestination<'kinesis'> = {
+  kind: 'kinesis',
+  open(config, aws, clients) {
+    // Kinesis' default handler speaks HTTP/2 (for SubscribeToShard); PutRecords works over HTTP/1.1, which a local
+    // endpoint such as moto requires.
+    const client = clients.kinesis ?? new KinesisClient({ ...aws.client, ...(aws.client.endpoint ? { requestHandler: new NodeHttpHandler() } : {}) });
+    return { adapter: createKinesisAdapter(config, client) as SinkAdapter<unknown>, client, created: !clients.kinesis };
+  },
+};

@@ -7,7 +7,8 @@ import { resolveAwsClientConfig } from '../adapters/aws/clientConfig';
 import { buildBatchResponse, decodeKafkaEvent } from '../event/codec';
 import type { KafkaBatchResponse } from '../event/types';
 import { parseSinkConfig, type SinkConfig } from './config';
-import { createSink, type SinkClients } from './factory';
+import type { SinkClients, SinkDestination } from './types';
+import { openSink } from './open';
 import type { Sink, SinkKind, SinkResult } from './types';
 
 export interface SinkLambda {
@@ -26,19 +27,20 @@ export interface SinkLambda {
  *
  * @example
  * ```ts
- * // functions/sink-sqs/handler.ts
- * const lambda = createSinkLambda('sqs', process.env);
+ * // functions/sink-sqs/handler.ts — one destination, so the bundle carries one SDK client
+ * const lambda = createSinkLambda(sqsDestination, process.env);
  * export const sinkSqs = lambda.sinkHandler;
  * export const handler = lambda.handler;
  * ```
  */
-export function createSinkLambda(
-  kind: SinkKind,
+export function createSinkLambda<K extends SinkKind>(
+  destination: SinkDestination<K>,
   env: Record<string, string | undefined>,
   options: { clients?: SinkClients; logger?: Logger; metrics?: Metrics } = {},
 ): SinkLambda {
+  const kind = destination.kind;
   const config = parseSinkConfig(kind, env);
-  const sink = createSink(config, resolveAwsClientConfig(env), options.clients);
+  const sink = openSink(destination, config, resolveAwsClientConfig(env), options.clients);
   const serviceName = `sink-${kind}`;
   const logger = options.logger ?? new Logger({ serviceName });
   const metrics =

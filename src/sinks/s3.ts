@@ -1,8 +1,8 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { KafkaBatch, PartitionBatch } from '../event/types';
 import type { SinkAdapter } from './deliver';
 import { shapeRecord, type ShapeOptions } from './shape';
-import type { BatchLimits, Entry, Reject } from './types';
+import type { BatchLimits, Entry, Reject, SinkDestination } from './types';
 
 /** One PutObject per request; a single PUT takes up to 5 GiB, far above any Lambda batch (6 MB payload). */
 export const S3Limits: BatchLimits = { maxEntries: 1, maxRequestBytes: 5 * 1024 ** 3, maxEntryBytes: 5 * 1024 ** 3 };
@@ -87,3 +87,12 @@ export function createS3Adapter(options: S3SinkOptions, client: S3Client): SinkA
     },
   };
 }
+
+/** @example `createSinkLambda(s3Destination, process.env)` */
+export const s3Destination: SinkDestination<'s3'> = {
+  kind: 's3',
+  open(config, aws, clients) {
+    const client = clients.s3 ?? new S3Client(aws.s3);
+    return { adapter: createS3Adapter(config, client) as SinkAdapter<unknown>, client, created: !clients.s3 };
+  },
+};

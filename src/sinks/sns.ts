@@ -1,8 +1,8 @@
-import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { KafkaBatch } from '../event/types';
 import type { SinkAdapter } from './deliver';
 import { batchEntryId, buildMessages, outcomesFromBatchResult, type Message, type MessageOptions } from './messages';
-import type { BatchLimits } from './types';
+import type { BatchLimits, SinkDestination } from './types';
 
 /**
  * SNS PublishBatch limits: 10 messages; by default 256 KiB (262,144 bytes) per message and per request,
@@ -51,3 +51,12 @@ export function createSnsAdapter(options: SnsSinkOptions, client: SNSClient): Si
     },
   };
 }
+
+/** @example `createSinkLambda(snsDestination, process.env)` */
+export const snsDestination: SinkDestination<'sns'> = {
+  kind: 'sns',
+  open(config, aws, clients) {
+    const client = clients.sns ?? new SNSClient(aws.client);
+    return { adapter: createSnsAdapter(config, client) as SinkAdapter<unknown>, client, created: !clients.sns };
+  },
+};

@@ -1,25 +1,18 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { KafkaBatch } from '../event/types';
 import type { SinkAdapter } from './deliver';
 import { batchEntryId, buildMessages, outcomesFromBatchResult, type Message, type MessageOptions } from './messages';
-import type { BatchLimits, Entry, EntryOutcome } from './types';
+import type { BatchLimits, Entry, EntryOutcome, SinkDestination } from './types';
 
-/**
- * SQS SendMessageBatch limits: 10 messages; 1 MiB (1,048,576 bytes) per message and per request —
- * raised from 256 KiB in 2025 (SendMessageBatch API reference, SDK 3.11xx docs). A queue whose
- * `MaximumMessageSize` is lower needs `MAX_ENTRY_BYTES`/`MAX_REQUEST_BYTES` set to match.
- */
-export const SqsLimits: BatchLimits = { maxEntries: 10, maxRequestBytes: 1_048_576, maxEntryBytes: 1_048_576 };
+// The queue facts live apart from the SDK calls: config.ts and the dead-letter queue need them in every sink's
+// bundle, the SQS client only in sink-sqs's (and, loaded when a dead letter is sent, in the others').
+export { isFifoQueueUrl, SqsLimits } from './sqsQueue';
 
 export interface SqsSinkOptions extends MessageOptions {
   queueUrl: string;
   limits: BatchLimits;
 }
 
-/** FIFO queues end in `.fifo` (SQS requires the suffix). */
-export function isFifoQueueUrl(queueUrl: string): boolean {
-  return queueUrl.endsWith('.fifo');
-}
 
 /**
  * Send one SendMessageBatch request; one outcome per entry. `SenderFault: false` entries are retriable.
@@ -62,3 +55,12 @@ export function createSqsAdapter(options: SqsSinkOptions, client: SQSClient): Si
     send: (entries) => sendSqsBatch(client, options.queueUrl, entries),
   };
 }
+
+/** @example `createSinkLambda(sqsDestination, process.env)` */
+export const sqsDestination: SinkDestination<'sqs'> = {
+  kind: 'sqs',
+  open(config, aws, clients) {
+    const client = clients.sqs ?? new SQSClient(aws.client);
+    return { adapter: createSqsAdapter(config, client) as SinkAdapter<unknown>, client, created: !clients.sqs, sqs: client };
+  },
+};

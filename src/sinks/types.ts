@@ -1,6 +1,15 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { AwsClientConfig } from '../adapters/aws/clientConfig';
 import type { DeadLetterReason } from '../deadLetter/body';
 import type { BatchItemFailure } from '../event/codec';
 import type { KafkaBatch, SourceRecord } from '../event/types';
+import type { SinkConfig } from './config';
+import type { SinkAdapter } from './deliver';
 
 /**
  * The shared batch model of every AWS-service sink (SQS, SNS, EventBridge, Kinesis, S3, DynamoDB).
@@ -85,4 +94,33 @@ export interface BatchLimits {
   maxEntries: number;
   maxRequestBytes: number;
   maxEntryBytes: number;
+}
+
+/** Ready-made SDK clients, e.g. stubs in unit tests; whatever is missing is created from `aws`. */
+export interface SinkClients {
+  sqs?: SQSClient;
+  sns?: SNSClient;
+  eventBridge?: EventBridgeClient;
+  kinesis?: KinesisClient;
+  s3?: S3Client;
+  dynamoDb?: DynamoDBClient;
+}
+
+/** A destination's adapter over its own SDK client; `client` is destroyed with the sink when it was created here. */
+export interface OpenedDestination {
+  adapter: SinkAdapter<unknown>;
+  client: { destroy(): void };
+  created: boolean;
+  /** The SQS sink's client, which its dead-letter queue shares. */
+  sqs?: SQSClient;
+}
+
+/**
+ * One destination kind and how to open it, exported by its adapter module (`sqsDestination` from `./sqs`, …). A
+ * `functions/sink-<kind>` imports only its own, so that its bundle carries one SDK client; `sinkDestinations`
+ * (`./destinations`) lists all six for the CLI and tests.
+ */
+export interface SinkDestination<K extends SinkKind = SinkKind> {
+  readonly kind: K;
+  open(config: Extract<SinkConfig, { kind: K }>, aws: AwsClientConfig, clients: SinkClients): OpenedDestination;
 }

@@ -1,7 +1,10 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { AuditLog, AuditRecord } from '../../ports/auditLog';
 import type { AwsClientConfig } from './clientConfig';
 import { awsCallError } from './configStore';
+import { lazyClient, lazyModule } from './lazy';
+
+const s3Sdk = lazyModule(() => import('@aws-sdk/client-s3'));
 
 /**
  * The AWS {@link AuditLog}: one S3 object per record, `<prefix><cutoverId>/<epoch ms, 15 digits>-<seq>-<step>.json`,
@@ -14,16 +17,17 @@ import { awsCallError } from './configStore';
  * ```
  */
 export function createS3AuditLog(config: AwsClientConfig, options: { bucket: string; prefix?: string; client?: S3Client }): AuditLog & { close(): void } {
-  const s3 = options.client ?? new S3Client(config.s3);
+  const client = lazyClient(async () => new (await s3Sdk()).S3Client(config.s3), options.client);
   const prefix = options.prefix ?? 'cutovers/';
   let seq = 0;
   return {
-    close: () => s3.destroy(),
+    close: () => client.destroy(),
     async append(record: AuditRecord) {
       const at = String(Date.parse(record.at) || Date.now()).padStart(15, '0');
       seq = (seq + 1) % 1_000_000;
       const key = `${prefix}${record.cutoverId}/${at}-${String(seq).padStart(6, '0')}-${record.step}-${record.event}.json`;
       try {
+        const [{ PutObjectCommand }, s3] = await Promise.all([s3Sdk(), client.get()]);
         await s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: JSON.stringify(record), ContentType: 'application/json' }));
       } catch (err) {
         throw awsCallError('s3', 'PutObject', `${options.bucket}/${key}`, err);
@@ -33,6 +37,7 @@ export function createS3AuditLog(config: AwsClientConfig, options: { bucket: str
       const keys: string[] = [];
       let token: string | undefined;
       try {
+        const [{ ListObjectsV2Command }, s3] = await Promise.all([s3Sdk(), client.get()]);
         do {
           const out = await s3.send(new ListObjectsV2Command({ Bucket: options.bucket, Prefix: `${prefix}${cutoverId}/`, ContinuationToken: token }));
           for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
@@ -45,6 +50,7 @@ export function createS3AuditLog(config: AwsClientConfig, options: { bucket: str
       const records: AuditRecord[] = [];
       for (const key of keys) {
         try {
+          const [{ GetObjectCommand }, s3] = await Promise.all([s3Sdk(), client.get()]);
           const out = await s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
           records.push(JSON.parse((await out.Body?.transformToString()) ?? 'null') as AuditRecord);
         } catch (err) {

@@ -1,10 +1,15 @@
-import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { parseConfig } from '../../config/parse';
 import { AwsServiceError, ConfigError } from '../../errors';
 import { ClientConfigValueSchema, type ClientConfigValue, type ConfigEntryRef } from '../../cutover/plan';
 import type { ClientConfigStore } from '../../ports/clientConfigStore';
 import type { AwsClientConfig } from './clientConfig';
+import { lazyClient, lazyModule } from './lazy';
+
+// Each store's SDK is loaded when an entry of that store is first read or written.
+const secretsManagerSdk = lazyModule(() => import('@aws-sdk/client-secrets-manager'));
+const ssmSdk = lazyModule(() => import('@aws-sdk/client-ssm'));
 
 /**
  * Wrap an AWS SDK v3 error: client faults (4xx: not found, access denied, validation) are not retriable,
@@ -53,16 +58,17 @@ export function createAwsConfigStore(
   config: AwsClientConfig,
   clients: { secrets?: SecretsManagerClient; ssm?: SSMClient } = {},
 ): ClientConfigStore & { close(): void } {
-  const secrets = clients.secrets ?? new SecretsManagerClient(config.client);
-  const ssm = clients.ssm ?? new SSMClient(config.client);
+  const secretsClient = lazyClient(async () => new (await secretsManagerSdk()).SecretsManagerClient(config.client), clients.secrets);
+  const ssmClient = lazyClient(async () => new (await ssmSdk()).SSMClient(config.client), clients.ssm);
   return {
     close: () => {
-      secrets.destroy();
-      ssm.destroy();
+      secretsClient.destroy();
+      ssmClient.destroy();
     },
     async read(ref) {
       if (ref.store === 'secretsmanager') {
         try {
+          const [{ GetSecretValueCommand }, secrets] = await Promise.all([secretsManagerSdk(), secretsClient.get()]);
           const out = await secrets.send(new GetSecretValueCommand({ SecretId: ref.id }));
           return parseValue(out.SecretString, ref);
         } catch (err) {
@@ -73,6 +79,7 @@ export function createAwsConfigStore(
       }
       if (ref.store === 'ssm') {
         try {
+          const [{ GetParameterCommand }, ssm] = await Promise.all([ssmSdk(), ssmClient.get()]);
           const out = await ssm.send(new GetParameterCommand({ Name: ref.id, WithDecryption: true }));
           return parseValue(out.Parameter?.Value, ref);
         } catch (err) {
@@ -87,6 +94,7 @@ export function createAwsConfigStore(
       const text = JSON.stringify(value);
       if (ref.store === 'secretsmanager') {
         try {
+          const [{ PutSecretValueCommand }, secrets] = await Promise.all([secretsManagerSdk(), secretsClient.get()]);
           await secrets.send(new PutSecretValueCommand({ SecretId: ref.id, SecretString: text }));
           return;
         } catch (err) {
@@ -95,6 +103,7 @@ export function createAwsConfigStore(
       }
       if (ref.store === 'ssm') {
         try {
+          const [{ PutParameterCommand }, ssm] = await Promise.all([ssmSdk(), ssmClient.get()]);
           await ssm.send(new PutParameterCommand({ Name: ref.id, Value: text, Type: 'SecureString', Overwrite: true }));
           return;
         } catch (err) {

@@ -1,7 +1,11 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AwsServiceError, SecretError } from '../../errors';
 import { withSecretCache, type SecretReader } from '../../kafka/secrets';
 import type { AwsClientConfig } from './clientConfig';
+import { lazyClient, lazyModule } from './lazy';
+
+// Loaded on the first secret read: a function whose connections need no secret never loads the client.
+const secretsManagerSdk = lazyModule(() => import('@aws-sdk/client-secrets-manager'));
 
 export interface AwsSecretReaderOptions {
   /** From `resolveAwsClientConfig(process.env)` at the edge; ignored when `client` is given. */
@@ -38,12 +42,13 @@ const PERMANENT = new Set([
  * ```
  */
 export function createAwsSecretReader(options: AwsSecretReaderOptions = {}): SecretReader & { clear(): void } {
-  const client = options.client ?? new SecretsManagerClient(options.clientConfig?.client ?? {});
+  const client = lazyClient(async () => new (await secretsManagerSdk()).SecretsManagerClient(options.clientConfig?.client ?? {}), options.client);
   const uncached: SecretReader = {
     async readSecretString(secretId: string): Promise<string> {
       let output;
       try {
-        output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+        const { GetSecretValueCommand } = await secretsManagerSdk();
+        output = await (await client.get()).send(new GetSecretValueCommand({ SecretId: secretId }));
       } catch (err) {
         throw mapSecretsManagerError(err, secretId);
       }

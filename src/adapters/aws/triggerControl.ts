@@ -1,15 +1,12 @@
-import {
-  CreateEventSourceMappingCommand,
-  GetEventSourceMappingCommand,
-  LambdaClient,
-  UpdateEventSourceMappingCommand,
-  type EventSourceMappingConfiguration,
-  type SourceAccessType,
-} from '@aws-sdk/client-lambda';
+import type { EventSourceMappingConfiguration, SourceAccessType } from '@aws-sdk/client-lambda';
 import type { TriggerCreateSpec, TriggerRef } from '../../cutover/plan';
 import type { TriggerControl, TriggerStatus } from '../../ports/triggerControl';
 import type { AwsClientConfig } from './clientConfig';
 import { awsCallError } from './configStore';
+import { lazyClient, lazyModule } from './lazy';
+
+const lambdaSdk = lazyModule(() => import('@aws-sdk/client-lambda'));
+type LambdaSdk = Awaited<ReturnType<typeof lambdaSdk>>;
 
 function toStatus(id: string, out: EventSourceMappingConfiguration): TriggerStatus {
   const group =
@@ -31,27 +28,31 @@ function toStatus(id: string, out: EventSourceMappingConfiguration): TriggerStat
  * ```
  */
 export function createLambdaTriggerControl(config: AwsClientConfig, client?: { send(command: never): Promise<unknown>; destroy?(): void }): TriggerControl & { close(): void } {
-  const lambda = client ?? new LambdaClient(config.client);
-  const send = async (operation: string, id: string, command: object): Promise<EventSourceMappingConfiguration> => {
+  const lambda = lazyClient<{ send(command: never): Promise<unknown>; destroy(): void }>(
+    async () => new (await lambdaSdk()).LambdaClient(config.client),
+    client ? { send: (c) => client.send(c), destroy: () => undefined } : undefined,
+  );
+  const send = async (operation: string, id: string, command: (sdk: LambdaSdk) => object): Promise<EventSourceMappingConfiguration> => {
     try {
-      return (await (lambda as { send(c: object): Promise<unknown> }).send(command)) as EventSourceMappingConfiguration;
+      const [sdk, c] = await Promise.all([lambdaSdk(), lambda.get()]);
+      return (await (c as { send(c: object): Promise<unknown> }).send(command(sdk))) as EventSourceMappingConfiguration;
     } catch (err) {
       throw awsCallError('lambda', operation, id, err);
     }
   };
   return {
-    close: () => lambda.destroy?.(),
-    status: async (ref: TriggerRef) => toStatus(ref.id, await send('GetEventSourceMapping', ref.id, new GetEventSourceMappingCommand({ UUID: ref.id }))),
+    close: () => (client ? client.destroy?.() : lambda.destroy()),
+    status: async (ref: TriggerRef) => toStatus(ref.id, await send('GetEventSourceMapping', ref.id, (sdk) => new sdk.GetEventSourceMappingCommand({ UUID: ref.id }))),
     disable: async (ref: TriggerRef) =>
-      toStatus(ref.id, await send('UpdateEventSourceMapping', ref.id, new UpdateEventSourceMappingCommand({ UUID: ref.id, Enabled: false }))),
+      toStatus(ref.id, await send('UpdateEventSourceMapping', ref.id, (sdk) => new sdk.UpdateEventSourceMappingCommand({ UUID: ref.id, Enabled: false }))),
     enable: async (ref: TriggerRef) =>
-      toStatus(ref.id, await send('UpdateEventSourceMapping', ref.id, new UpdateEventSourceMappingCommand({ UUID: ref.id, Enabled: true }))),
+      toStatus(ref.id, await send('UpdateEventSourceMapping', ref.id, (sdk) => new sdk.UpdateEventSourceMappingCommand({ UUID: ref.id, Enabled: true }))),
     create: async (spec: TriggerCreateSpec, consumerGroupId: string) => {
       const msk = spec.eventSourceArn !== undefined;
       const out = await send(
         'CreateEventSourceMapping',
         spec.functionName,
-        new CreateEventSourceMappingCommand({
+        (sdk) => new sdk.CreateEventSourceMappingCommand({
           FunctionName: spec.functionName,
           Topics: [spec.topic],
           Enabled: true,

@@ -9,8 +9,9 @@ import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, Rece
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
 import type { DeadLetterBody } from '../../../src/deadLetter/body';
+import { sinkDestinations } from '../../../src/sinks/destinations';
 import { createSinkLambda, type SinkLambda } from '../../../src/sinks/lambda';
-import type { SinkKind } from '../../../src/sinks/types';
+import type { SinkDestination, SinkKind } from '../../../src/sinks/types';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { uniqueName } from '../../support/helpers';
 
@@ -25,7 +26,7 @@ const silent = () => new Logger({ logLevel: 'SILENT' });
 
 /** The same construction the deployed handler does at module start, with a test environment. */
 export function sinkLambda(kind: SinkKind, env: Record<string, string>, cleanup: Array<() => Promise<void>>): SinkLambda {
-  const lambda = createSinkLambda(kind, { ...process.env, ...env }, { logger: silent() });
+  const lambda = createSinkLambda(sinkDestinations[kind] as SinkDestination, { ...process.env, ...env }, { logger: silent() });
   cleanup.push(async () => lambda.sink.destroy());
   return lambda;
 }

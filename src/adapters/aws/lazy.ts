@@ -1,0 +1,51 @@
+/**
+ * Load-on-first-use for AWS SDK clients (issue 15, lean Lambdas). A client module imported with `import()` is a
+ * separate chunk in a function's bundle (scripts/build.mjs splits on dynamic imports): module init never reads
+ * or evaluates it, and a function pays for it only when the path that needs it runs (the bridge's S3 client for
+ * oversized dead letters, the MSK broker lookup, a secret read). Evaluating one SDK client and its share of
+ * `@smithy/*` costs 50–80 ms of init on a Lambda-sized CPU; see docs/deploy.md "Bundles".
+ *
+ * @example
+ * ```ts
+ * const sqsSdk = lazyModule(() => import('@aws-sdk/client-sqs'));
+ * const sqs = lazyClient(async () => new (await sqsSdk()).SQSClient(aws.client));
+ * await (await sqs.get()).send(new (await sqsSdk()).SendMessageCommand({ QueueUrl, MessageBody }));
+ * sqs.destroy();
+ * ```
+ */
+export function lazyModule<M>(load: () => Promise<M>): () => Promise<M> {
+  let loaded: Promise<M> | undefined;
+  return () => {
+    if (!loaded) {
+      const attempt = load();
+      loaded = attempt;
+      // A failed load (e.g. a missing chunk) is retried by the next caller instead of being cached.
+      attempt.catch(() => {
+        if (loaded === attempt) loaded = undefined;
+      });
+    }
+    return loaded;
+  };
+}
+
+/** An SDK client created on first `get()` (or the one given, e.g. a stub in tests); `destroy()` only if created. */
+export interface LazyClient<C> {
+  get(): Promise<C>;
+  destroy(): void;
+}
+
+/**
+ * @example
+ * ```ts
+ * const s3 = lazyClient(async () => new (await s3Sdk()).S3Client(aws.s3), options.client);
+ * ```
+ */
+export function lazyClient<C extends { destroy(): void }>(create: () => Promise<C>, given?: C): LazyClient<C> {
+  if (given) return { get: () => Promise.resolve(given), destroy: () => undefined };
+  let created: C | undefined;
+  const get = lazyModule(async () => {
+    created = await create();
+    return created;
+  });
+  return { get, destroy: () => created?.destroy() };
+}
