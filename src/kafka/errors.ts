@@ -3,6 +3,7 @@ import {
   KafkaConnectionError,
   KafkaRequestError,
   KBridgeError,
+  ProducerFencedError,
   describeError,
   type ErrorContext,
 } from '../errors';
@@ -31,6 +32,10 @@ interface KafkaJsLikeError {
 
 /** Protocol error types that mean "the broker rejected who we are", not "the request failed". */
 const AUTH_PROTOCOL_TYPES = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE']);
+
+/** Broker answers that mean another producer instance took over the transactional id (INVALID_PRODUCER_EPOCH 47, PRODUCER_FENCED 90). */
+const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+const FENCED_CODES = new Set([47, 90]);
 
 /** TLS verification failures: retrying reaches the same certificate, so they are not retriable. */
 export const TLS_PERMANENT_CODES = new Set([
@@ -90,6 +95,8 @@ function where(context: KafkaErrorContext): string {
  *   the password in its messages and neither do we);
  * - refused/closed connections, TLS failures and request timeouts → {@link KafkaConnectionError}
  *   (retriable, except certificate verification failures);
+ * - a fenced transactional producer (INVALID_PRODUCER_EPOCH, PRODUCER_FENCED) → {@link ProducerFencedError}
+ *   (context.type `PRODUCER_FENCED`);
  * - other protocol errors → {@link KafkaRequestError} with `retriable` taken from kafkajs (and `type`/`code` kept).
  *
  * Our own errors pass through unchanged; anything else becomes a non-retriable KafkaRequestError with `cause`.
@@ -132,6 +139,14 @@ export function toKBridgeError(err: unknown, context: KafkaErrorContext): KBridg
       ...(code ? { code } : {}),
       retriable: !tlsPermanent,
     });
+  }
+
+  const fenced = chain.find((e) => (e.type !== undefined && FENCED_TYPES.has(e.type)) || (typeof e.code === 'number' && FENCED_CODES.has(e.code)));
+  if (fenced) {
+    return new ProducerFencedError(
+      `${where(context)}: the transactional producer was fenced (${fenced.type ?? fenced.code}): another instance with the same transactional id took over; this transaction was not committed here`,
+      { ...base, type: 'PRODUCER_FENCED', ...(fenced.code !== undefined ? { code: fenced.code } : {}) },
+    );
   }
 
   if (isKafkaJsError(err)) {

@@ -1,24 +1,25 @@
 import type { ConnectionOptions } from 'node:tls';
-import { Kafka, type KafkaConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
 import { ConfigError } from '../errors';
 import { createMskIamTokenProvider, type AwsCredentialsProvider } from './iam';
-import { createJsonLineLogger, createKafkaLogCreator, toKafkaLogLevel, type KafkaLogLevelName, type StructuredLogger } from './logging';
+import { createJsonLineLogger, type KafkaLogLevelName, type StructuredLogger } from './logging';
 import { parseClientCertificateSecret, parseRootCaSecret, parseSaslSecret, readJsonSecret, type SecretReader } from './secrets';
 import type { KafkaAuth, KafkaConnectionConfig, KafkaConnectionInfo, SaslMechanism } from './types';
 import { kafkaAdapters, type ResolvedConnection } from './connection';
 import type { KafkaClient, KafkaClientKind } from './port';
 import { getDefaultKafkaClient } from './select';
 export type { KafkaConnectionInfo } from './types';
+/** @deprecated the kafkajs-typed factory; removed once its last callers move to createKafkaClient. */
+export { createKafka, buildKafkaConfig, describeKafka } from './kafkajs/legacy';
 
 export interface CreateKafkaDeps {
   /** Needed when the config references secrets (SASL, mTLS, root CA by ARN). */
   secrets?: SecretReader;
-  /** Where kafkajs logs go; default: JSON lines on stderr. */
+  /** Where the client library's logs go; default: JSON lines on stderr. */
   logger?: StructuredLogger;
-  /** kafkajs log level; default `warn` (quiet unless something is wrong). */
+  /** Client library log level; default `warn` (quiet unless something is wrong). */
   logLevel?: KafkaLogLevelName;
-  /** kafkajs retry policy (e.g. `{ retries: 0 }` to fail fast in checks and tests). */
-  retry?: RetryOptions;
+  /** @deprecated use `retries`. Only `retries` of it is used. */
+  retry?: { retries?: number };
   /** IAM only: credentials to sign with; default the AWS default provider chain. */
   awsCredentials?: AwsCredentialsProvider;
   /** Client-level retries of a failed request (0 fails fast in checks and tests); default the adapter's own. */
@@ -27,8 +28,6 @@ export interface CreateKafkaDeps {
   client?: KafkaClientKind;
 }
 
-
-const connectionInfo = new WeakMap<Kafka, KafkaConnectionInfo>();
 
 const SASL_LABEL: Record<SaslMechanism, string> = {
   'scram-sha-256': 'SCRAM-SHA-256',
@@ -52,69 +51,6 @@ export function mechanismLabel(auth: KafkaAuth): string {
 }
 
 /**
- * Build the kafkajs client options for a connection config, reading any referenced secrets (Lambda's
- * Kafka-trigger formats) through `deps.secrets`. Exported so the TLS/SASL option shape can be checked
- * without a broker; use {@link createKafka} to get a client.
- *
- * @example
- * ```ts
- * const options = await buildKafkaConfig({ name: 'target', bootstrapServers: ['b-1:9096'], tls: { enabled: true },
- *   auth: { type: 'sasl', mechanism: 'scram-sha-512', secretArn } }, { secrets });
- * ```
- */
-export async function buildKafkaConfig(config: KafkaConnectionConfig, deps: CreateKafkaDeps = {}): Promise<KafkaConfig> {
-  if (config.bootstrapServers.length === 0) {
-    throw new ConfigError(`Kafka cluster "${config.name}": bootstrapServers is empty; expected at least one "host:port"`, {
-      field: 'bootstrapServers',
-      cluster: config.name,
-    });
-  }
-  const { auth } = config;
-  const ssl = await buildTls(config, deps);
-  const sasl = await buildSasl(config, deps);
-  const options: KafkaConfig = {
-    clientId: config.clientId ?? `kbridge-${config.name}`,
-    brokers: [...config.bootstrapServers],
-    logLevel: toKafkaLogLevel(deps.logLevel ?? 'warn'),
-    logCreator: createKafkaLogCreator(deps.logger ?? createJsonLineLogger({ component: 'kafkajs' }), {
-      cluster: config.name,
-      redact: secretValuesOf(auth, sasl, ssl),
-    }),
-  };
-  if (ssl !== undefined) options.ssl = ssl;
-  if (sasl !== undefined) options.sasl = sasl;
-  if (config.connectionTimeoutMs !== undefined) options.connectionTimeout = config.connectionTimeoutMs;
-  if (config.requestTimeoutMs !== undefined) options.requestTimeout = config.requestTimeoutMs;
-  if (deps.retry !== undefined) options.retry = deps.retry;
-  return options;
-}
-
-/**
- * THE factory for kafkajs clients: plaintext, TLS (custom root CA from a `{"certificate"}` secret or inline PEM),
- * SASL/SCRAM-SHA-256/512 and SASL/PLAIN (`{"username","password"}` secret or inline), mTLS
- * (`{"certificate","privateKey","privateKeyPassword"?}` secret), and MSK IAM (SASL/OAUTHBEARER).
- * Secrets are read once, here; kafkajs logs go to `deps.logger` at WARN+ with secret values scrubbed.
- * Bad config → {@link ConfigError}; bad or missing secret → {@link SecretError} (never the value).
- *
- * @example
- * ```ts
- * const kafka = await createKafka(parseKafkaConnectionEnv('TARGET', process.env), { secrets: createAwsSecretReader() });
- * await withAdmin(kafka, (admin) => admin.listTopics());
- * ```
- */
-export async function createKafka(config: KafkaConnectionConfig, deps: CreateKafkaDeps = {}): Promise<Kafka> {
-  const options = await buildKafkaConfig(config, deps);
-  const kafka = new Kafka(options);
-  connectionInfo.set(kafka, {
-    cluster: config.name,
-    mechanism: mechanismLabel(config.auth),
-    bootstrapServers: [...config.bootstrapServers],
-    tls: options.ssl !== undefined && options.ssl !== false,
-  });
-  return kafka;
-}
-
-/**
  * Read every referenced secret and check every option of a connection config, into the library-neutral
  * shape an adapter takes. Bad config → {@link ConfigError}; bad or missing secret → {@link SecretError}.
  */
@@ -132,7 +68,7 @@ export async function resolveConnection(config: KafkaConnectionConfig, deps: Cre
       cluster: config.name,
       mechanism: mechanismLabel(config.auth),
       bootstrapServers: [...config.bootstrapServers],
-      tls: tls !== undefined && tls !== false,
+      tls: tls !== undefined,
     },
     clientId: config.clientId ?? `kbridge-${config.name}`,
     bootstrapServers: [...config.bootstrapServers],
@@ -140,13 +76,8 @@ export async function resolveConnection(config: KafkaConnectionConfig, deps: Cre
     logLevel: deps.logLevel ?? 'warn',
     redact: secretValuesOf(config.auth, sasl, tls),
   };
-  if (tls !== undefined && tls !== false) resolved.tls = tls;
-  if (sasl !== undefined) {
-    resolved.sasl =
-      sasl.mechanism === 'oauthbearer'
-        ? { mechanism: 'oauthbearer', token: (sasl as { oauthBearerProvider: () => Promise<{ value: string }> }).oauthBearerProvider }
-        : { mechanism: sasl.mechanism as SaslMechanism, username: (sasl as { username: string }).username, password: (sasl as { password: string }).password };
-  }
+  if (tls !== undefined) resolved.tls = tls;
+  if (sasl !== undefined) resolved.sasl = sasl;
   if (config.connectionTimeoutMs !== undefined) resolved.connectionTimeoutMs = config.connectionTimeoutMs;
   if (config.requestTimeoutMs !== undefined) resolved.requestTimeoutMs = config.requestTimeoutMs;
   const retries = deps.retries ?? deps.retry?.retries;
@@ -171,12 +102,7 @@ export async function createKafkaClient(config: KafkaConnectionConfig, deps: Cre
   return adapter(connection);
 }
 
-/** The connection a client from {@link createKafka} was built for (a bare `Kafka` gets a generic answer). */
-export function describeKafka(kafka: Kafka): KafkaConnectionInfo {
-  return connectionInfo.get(kafka) ?? { cluster: 'kafka', mechanism: 'unknown', bootstrapServers: [], tls: false };
-}
-
-async function buildTls(config: KafkaConnectionConfig, deps: CreateKafkaDeps): Promise<KafkaConfig['ssl']> {
+async function buildTls(config: KafkaConnectionConfig, deps: CreateKafkaDeps): Promise<true | ConnectionOptions | undefined> {
   const { auth, name } = config;
   const tls = config.tls;
   // MSK's mTLS and IAM listeners are TLS-only; an explicit "no TLS" with them is a contradiction, not a choice.
@@ -214,18 +140,18 @@ async function buildTls(config: KafkaConnectionConfig, deps: CreateKafkaDeps): P
   return Object.keys(options).length === 0 ? true : options;
 }
 
-async function buildSasl(config: KafkaConnectionConfig, deps: CreateKafkaDeps): Promise<SASLOptions | undefined> {
+async function buildSasl(config: KafkaConnectionConfig, deps: CreateKafkaDeps): Promise<ResolvedConnection['sasl']> {
   const { auth, name } = config;
   switch (auth.type) {
     case 'none':
     case 'mtls':
       return undefined;
     case 'sasl-inline':
-      return { mechanism: auth.mechanism, username: auth.username, password: auth.password } as SASLOptions;
+      return { mechanism: auth.mechanism, username: auth.username, password: auth.password };
     case 'sasl': {
       const secrets = requireSecrets(deps, name, 'auth.secretArn');
       const { username, password } = parseSaslSecret(await readJsonSecret(secrets, auth.secretArn, 'SASL credentials'), auth.secretArn);
-      return { mechanism: auth.mechanism, username, password } as SASLOptions;
+      return { mechanism: auth.mechanism, username, password };
     }
     case 'iam': {
       if (!auth.region) {
@@ -233,7 +159,7 @@ async function buildSasl(config: KafkaConnectionConfig, deps: CreateKafkaDeps): 
       }
       return {
         mechanism: 'oauthbearer',
-        oauthBearerProvider: createMskIamTokenProvider({
+        token: createMskIamTokenProvider({
           region: auth.region,
           cluster: name,
           ...(deps.awsCredentials ? { credentials: deps.awsCredentials } : {}),
@@ -245,7 +171,7 @@ async function buildSasl(config: KafkaConnectionConfig, deps: CreateKafkaDeps): 
 
 function requireSecrets(deps: CreateKafkaDeps, cluster: string, field: string): SecretReader {
   if (!deps.secrets) {
-    throw new ConfigError(`Kafka cluster "${cluster}": ${field} references a secret, but no SecretReader was given to createKafka`, {
+    throw new ConfigError(`Kafka cluster "${cluster}": ${field} references a secret, but no SecretReader was given to createKafkaClient`, {
       field,
       cluster,
     });
@@ -253,7 +179,7 @@ function requireSecrets(deps: CreateKafkaDeps, cluster: string, field: string): 
   return deps.secrets;
 }
 
-function secretValuesOf(auth: KafkaAuth, sasl: SASLOptions | undefined, ssl: KafkaConfig['ssl']): string[] {
+function secretValuesOf(auth: KafkaAuth, sasl: ResolvedConnection['sasl'], ssl: true | ConnectionOptions | undefined): string[] {
   const values: string[] = [];
   if (typeof ssl === 'object' && typeof ssl.passphrase === 'string') values.push(ssl.passphrase);
   if (auth.type === 'sasl-inline') values.push(auth.password);

@@ -1,9 +1,10 @@
 /** The Kafka connection layer: one factory, secrets in Lambda's formats, errors in our taxonomy. */
-export { createKafka, buildKafkaConfig, describeKafka, mechanismLabel, type CreateKafkaDeps, type KafkaConnectionInfo } from './factory';
+export { mechanismLabel, type CreateKafkaDeps, type KafkaConnectionInfo } from './factory';
+export { createKafka, buildKafkaConfig, describeKafka } from './factory';
 export { withAdmin, withProducer, createTopicsAndWait } from './clients';
 export { toKBridgeError, isKafkaClientError, type KafkaErrorContext } from './errors';
 export { parseKafkaConnectionEnv, kafkaEnvNames, KafkaAuthModes, type KafkaAuthMode } from './env';
-export { createKafkaLogCreator, createJsonLineLogger, type StructuredLogger, type KafkaLogLevelName } from './logging';
+export { createJsonLineLogger, createLogScrubber, type StructuredLogger, type KafkaLogLevelName } from './logging';
 export { createMskIamTokenProvider, type AwsCredentialsProvider } from './iam';
 export {
   createStaticSecretReader,
@@ -18,3 +19,9 @@ export {
   type RootCaSecret,
 } from './secrets';
 export type * from './types';
+// The port.
+export { createKafkaClient, resolveConnection } from './factory';
+export { withKafkaAdmin, withKafkaProducer } from './clients';
+export { parseKafkaClientEnv, setDefaultKafkaClient, getDefaultKafkaClient, DEFAULT_KAFKA_CLIENT } from './select';
+export { KafkaClientKinds } from './port';
+export type * from './port';

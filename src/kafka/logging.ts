@@ -1,5 +1,3 @@
-import { logLevel as KafkaLogLevel, type logCreator, type LogEntry } from 'kafkajs';
-
 /**
  * The structured logger the Kafka layer writes to. Powertools' `Logger` satisfies it, and so does
  * {@link createJsonLineLogger} (the default, for the CLI and tests).
@@ -12,19 +10,6 @@ export interface StructuredLogger {
 }
 
 export type KafkaLogLevelName = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
-
-const LEVELS: Record<KafkaLogLevelName, KafkaLogLevel> = {
-  nothing: KafkaLogLevel.NOTHING,
-  error: KafkaLogLevel.ERROR,
-  warn: KafkaLogLevel.WARN,
-  info: KafkaLogLevel.INFO,
-  debug: KafkaLogLevel.DEBUG,
-};
-
-/** kafkajs numeric level for a level name. */
-export function toKafkaLogLevel(name: KafkaLogLevelName): KafkaLogLevel {
-  return LEVELS[name];
-}
 
 /** Keys whose values are dropped from kafkajs log extras whatever they hold. */
 const SENSITIVE_KEY = /pass|secret|token|sasl|ssl|cert|key|credential|authori[sz]ation/i;
@@ -46,20 +31,17 @@ export function createJsonLineLogger(base: Record<string, unknown> = {}, write: 
 }
 
 /**
- * A kafkajs `logCreator` that routes kafkajs logs into `logger`, keeping only structure we choose:
- * no stacks, sensitive keys dropped, and every occurrence of a known secret value (`redact`, e.g. the
- * SASL password) replaced, so a secret can reach no log line even if kafkajs put it in a message.
- * kafkajs' one-off "switched default partitioner" notice is dropped: it is advice for upgraders, not a fault.
+ * A scrubber for values bound for a log line: no stacks, sensitive keys dropped, bigints as decimal strings,
+ * and every occurrence of a known secret value (`redact`, e.g. the SASL password) replaced, so a secret can
+ * reach no log line even if a client library put it in a message. Every adapter's log bridge uses it.
  *
  * @example
  * ```ts
- * new Kafka({ brokers, logLevel: logLevel.WARN, logCreator: createKafkaLogCreator(logger, { cluster: 'target' }) });
+ * const scrub = createLogScrubber([password]);
+ * logger.warn(String(scrub(message)), { kafka: scrub(extra) });
  * ```
  */
-export function createKafkaLogCreator(
-  logger: StructuredLogger,
-  { cluster, redact = [] }: { cluster: string; redact?: string[] },
-): logCreator {
+export function createLogScrubber(redact: readonly string[] = []): (value: unknown) => unknown {
   const secrets = redact.filter((s) => s.length >= 3);
   const scrub = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return secrets.reduce((s, secret) => s.split(secret).join(REDACTED), value);
@@ -77,18 +59,5 @@ export function createKafkaLogCreator(
     }
     return value;
   };
-  return () =>
-    ({ namespace, level, log }: LogEntry) => {
-      const { message, timestamp: _timestamp, logger: _logger, ...extra } = log;
-      if (typeof message === 'string' && message.startsWith('KafkaJS v2.0.0 switched default partitioner')) return;
-      const fields = { kafka: { cluster, namespace, ...(scrub(extra, 0) as Record<string, unknown>) } };
-      const text = scrub(String(message), 0) as string;
-      // kafkajs' Connection logs every error response at ERROR, though it retries the retriable ones and
-      // throws what finally fails; as WARN they stay visible without paging anyone on a leader move.
-      const benign = namespace === 'Connection' && text.startsWith('Response ');
-      if (level === KafkaLogLevel.ERROR && !benign) logger.error(text, fields);
-      else if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) logger.warn(text, fields);
-      else if (level === KafkaLogLevel.INFO) logger.info(text, fields);
-      else logger.debug(text, fields);
-    };
+  return (value) => scrub(value, 0);
 }

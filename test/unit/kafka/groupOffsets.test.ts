@@ -1,7 +1,9 @@
-import { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { GroupNotEmptyError, KafkaRequestError, TopicMismatchError } from '../../../src/errors';
-import { commitGroupOffsets, offsetCommitError } from '../../../src/kafka/groupOffsets';
+import { normaliseGroupOffsets, offsetCommitError as offsetCommitErrorOf, settleOffsetCommit } from '../../../src/kafka/groupOffsets';
+import { kafkaErrorOf } from '../../../src/kafka/kafkajs/cluster';
+
+const offsetCommitError = (groupId: string, cluster: string, answers: Parameters<typeof offsetCommitErrorOf>[2]) => offsetCommitErrorOf(groupId, cluster, answers, kafkaErrorOf);
 
 // Kafka protocol error codes as the broker sends them in OffsetCommit's per-partition answers.
 const NONE = 0;
@@ -62,20 +64,53 @@ describe('offsetCommitError', () => {
   });
 });
 
-describe('commitGroupOffsets input', () => {
-  // Never connected: bad input is refused before any request.
-  const kafka = new Kafka({ brokers: ['127.0.0.1:1'], logLevel: 0 });
-
+describe('normaliseGroupOffsets', () => {
   it.each([
     [[{ topic: 'orders', partitions: [{ partition: 0, offset: '-1' }] }], 'offset "-1" for orders[0] is not an offset; expected a decimal string >= 0'],
     [[{ topic: 'orders', partitions: [{ partition: 0, offset: '1e3' }] }], 'expected a decimal string >= 0'],
     [[{ topic: 'orders', partitions: [{ partition: -1, offset: '3' }] }], 'orders partition -1 is not a partition number; expected an integer >= 0'],
     [[{ topic: 'orders', partitions: [{ partition: 0, offset: '3' }] }, { topic: 'orders', partitions: [{ partition: 0, offset: '4' }] }], 'orders[0] is given twice (3 and 4)'],
-  ])('refuses %j naming what was wrong', async (topics, expected) => {
-    await expect(commitGroupOffsets(kafka, 'billing', topics)).rejects.toThrow(expected);
+  ])('refuses %j naming what was wrong', (topics, expected) => {
+    expect(() => normaliseGroupOffsets('billing', topics)).toThrow(expected);
   });
 
-  it('refuses an empty group id', async () => {
-    await expect(commitGroupOffsets(kafka, '', [])).rejects.toThrow('groupId is empty');
+  it('refuses an empty group id', () => {
+    expect(() => normaliseGroupOffsets('', [])).toThrow('groupId is empty');
+  });
+
+  it('merges a partition given twice with the same offset and drops topics without partitions', () => {
+    // Act
+    const wanted = normaliseGroupOffsets('billing', [
+      { topic: 'orders', partitions: [{ partition: 0, offset: '3' }] },
+      { topic: 'orders', partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '5' }] },
+      { topic: 'refunds', partitions: [] },
+    ]);
+
+    // Assess
+    expect(wanted).toEqual([{ topic: 'orders', partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '5' }] }]);
+  });
+});
+
+describe('settleOffsetCommit', () => {
+  const wanted = [{ topic: 'orders', partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '9' }] }];
+
+  it('gives the committed partitions when every answer is 0', () => {
+    const settled = settleOffsetCommit('billing', 'target', 'Empty', wanted, [{ topic: 'orders', partition: 0, errorCode: NONE }, { topic: 'orders', partition: 1, errorCode: NONE }], kafkaErrorOf, false);
+
+    expect(settled).toEqual({ groupId: 'billing', state: 'Empty', committed: [{ topic: 'orders', partition: 0, offset: '4' }, { topic: 'orders', partition: 1, offset: '9' }] });
+  });
+
+  it('asks again when the coordinator moved, unless it is the last attempt', () => {
+    const answered = [{ topic: 'orders', partition: 0, errorCode: NOT_COORDINATOR }, { topic: 'orders', partition: 1, errorCode: NOT_COORDINATOR }];
+
+    expect(settleOffsetCommit('billing', 'target', 'Empty', wanted, answered, kafkaErrorOf, false)).toBe('moved');
+    expect(() => settleOffsetCommit('billing', 'target', 'Empty', wanted, answered, kafkaErrorOf, true)).toThrow(KafkaRequestError);
+  });
+
+  it('never reports a partition the broker left out as committed', () => {
+    const act = (): unknown => settleOffsetCommit('billing', 'target', 'Empty', wanted, [{ topic: 'orders', partition: 0, errorCode: NONE }], kafkaErrorOf, false);
+
+    expect(act).toThrow('NO_ANSWER');
+    expect(act).toThrow('committed nonetheless: orders[0]@4');
   });
 });

@@ -1,6 +1,10 @@
-import { logLevel, type LogEntry } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { createKafkaLogCreator, type StructuredLogger } from '../../../src/kafka/logging';
+import { createKafkaLogCreator, toKafkaLogLevel } from '../../../../src/kafka/kafkajs/logging';
+import type { StructuredLogger } from '../../../../src/kafka/logging';
+
+type LogEntry = Parameters<ReturnType<ReturnType<typeof createKafkaLogCreator>>>[0];
+type Level = ReturnType<typeof toKafkaLogLevel>;
+const logLevel = { ERROR: toKafkaLogLevel('error'), WARN: toKafkaLogLevel('warn') } as const;
 
 function recordingLogger(): StructuredLogger & { lines: { level: string; message: string; extra: Record<string, unknown>[] }[] } {
   const lines: { level: string; message: string; extra: Record<string, unknown>[] }[] = [];
@@ -8,7 +12,7 @@ function recordingLogger(): StructuredLogger & { lines: { level: string; message
   return { lines, error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
 }
 
-function entry(level: logLevel, message: string, extra: Record<string, unknown> = {}): LogEntry {
+function entry(level: Level, message: string, extra: Record<string, unknown> = {}): LogEntry {
   return { namespace: 'Connection', level, label: 'ERROR', log: { timestamp: '2025-01-01T00:00:00.000Z', logger: 'kafkajs', message, ...extra } };
 }
 
