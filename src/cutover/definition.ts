@@ -85,7 +85,18 @@ function approval(prefix: string, next: string): Record<string, State> {
  * ```
  */
 export function buildCutoverDefinition(): Record<string, unknown> {
+  const decommission = task('decommissionReverseBridge', 'Decommissioned', { polling: true });
   const states: Record<string, State> = {
+    ActionChoice: {
+      Type: 'Choice',
+      Comment: 'Input {"plan": …} runs the cutover (a failback plan too: kbridge cutover failback); {"plan": …, "action": "decommission"} disables the reverse bridge (docs/failback.md).',
+      Choices: [{ And: [{ Variable: '$.action', IsPresent: true }, { Variable: '$.action', StringEquals: 'decommission' }], Next: 'DecommissionReverseBridge' }],
+      Default: 'Preflight',
+    },
+    // Not a cutover: a failure must not roll the migration back.
+    DecommissionReverseBridge: { ...decommission, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DecommissionFailed' }] },
+    Decommissioned: { Type: 'Succeed' },
+    DecommissionFailed: { Type: 'Fail', Comment: 'The reverse bridge mapping was not disabled; the audit log has the attempt.', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' },
     Preflight: task('preflight', 'PatternChoice'),
     PatternChoice: {
       Type: 'Choice',
@@ -141,7 +152,7 @@ export function buildCutoverDefinition(): Record<string, unknown> {
   };
   return {
     Comment: 'kafka-msk-bridge cutover: source Kafka → MSK, stop-drain-switch or consumers-first, rollback from every step (issue 7).',
-    StartAt: 'Preflight',
+    StartAt: 'ActionChoice',
     TimeoutSeconds: 172_800,
     States: states,
   };

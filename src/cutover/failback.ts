@@ -1,9 +1,14 @@
 import { invertTopicRecord } from '../bridge/inverseMapping';
 import { requireExactTranslation, type OffsetMapEntry, type OffsetRun } from '../bridge/offsetMap';
+import { readOffsetMap } from '../bridge/offsetMapStore';
+import { originOf } from '../bridge/origin';
 import { ConfigError, OffsetTranslationError } from '../errors';
+import { withKafkaAdmin, type KafkaClient } from '../kafka';
 import type { AuditRecord } from '../ports/auditLog';
 import { describeEntry } from '../ports/clientConfigStore';
+import { runStep, type CutoverDeps, type StepContext, type StepResult } from './context';
 import { ClientConfigValueSchema, targetTopicOf, type ClientConfigValue, type CutoverPlan, type CutoverPlanInput, type CutoverStepName, type TriggerRef } from './plan';
+import { setTriggers } from './steps/stopSourceConsumers';
 
 /**
  * Failback (issue 14): move consumers and producers from MSK back to the old cluster with the same state
@@ -218,4 +223,105 @@ export function translateFailbackOffset(input: {
  */
 export function forwardBridgeOf(plan: CutoverPlan): { bridgeId: string; offsetMapTopic?: string } | undefined {
   return plan.failbackOf?.forwardBridge;
+}
+
+/**
+ * The offset translation translateAndSeedOffsets applies: through the bridge's map (`entries`, read on the
+ * plan's target) for a forward plan; on a failback plan, per partition through both maps
+ * ({@link translateFailbackOffset}; the forward bridge's map is read on the plan's source, MSK).
+ *
+ * @example
+ * ```ts
+ * const translate = await offsetTranslatorFor(deps, entries);
+ * translate('orders', 0, 42n); // bigint on the target
+ * ```
+ */
+export async function offsetTranslatorFor(deps: CutoverDeps, entries: readonly OffsetMapEntry[]): Promise<(topic: string, partition: number, committed: bigint) => bigint> {
+  const forwardBridge = deps.plan.failbackOf?.forwardBridge;
+  if (!forwardBridge) return (topic, partition, committed) => requireExactTranslation(entries, topic, partition, committed);
+  const forward = await withKafkaAdmin(deps.kafka.source, (admin) =>
+    readOffsetMap(deps.kafka.source, admin, { bridgeId: forwardBridge.bridgeId, ...(forwardBridge.offsetMapTopic ? { topic: forwardBridge.offsetMapTopic } : {}) }),
+  );
+  return (mskTopic, partition, committed) =>
+    translateFailbackOffset({ forward, reverse: entries, mskTopic, oldTopic: targetTopicOf(deps.plan, mskTopic), partition, committed }).offset;
+}
+
+/**
+ * At the switch (inside switchProducerConfig, before any producer writes to the target): enable the reverse
+ * bridge's mapping, audited as a `trigger` change (the rollback disables it again). Does not wait for
+ * `Enabled`: the mapping starts from its own committed offsets (or TRIM_HORIZON), so nothing written in the
+ * meantime is missed.
+ *
+ * @example
+ * ```ts
+ * await enableReverseBridge(ctx); // no-op without plan.reverseBridge
+ * ```
+ */
+export async function enableReverseBridge(ctx: StepContext): Promise<void> {
+  const reverse = ctx.deps.plan.reverseBridge;
+  if (!reverse) return;
+  const status = await ctx.deps.triggers.status(reverse.trigger);
+  if (status.state === 'Enabled' || status.state === 'Enabling') return;
+  await ctx.change({ kind: 'trigger', target: reverse.trigger.id, from: 'Disabled', to: 'Enabled' });
+  if (!ctx.dryRun) await ctx.deps.triggers.enable(reverse.trigger);
+}
+
+/**
+ * Decommission (`kbridge cutover decommission`, state machine input `{"action": "decommission"}`): disable the
+ * reverse bridge's mapping once the team declares the migration done, audited under the plan's cutover id.
+ * NotReadyError until the mapping is `Disabled`. ConfigError for a plan without `reverseBridge`.
+ *
+ * @example
+ * ```ts
+ * await decommissionReverseBridge(deps);
+ * ```
+ */
+export function decommissionReverseBridge(deps: CutoverDeps): Promise<StepResult> {
+  return runStep('decommissionReverseBridge', deps, async (ctx) => {
+    const reverse = deps.plan.reverseBridge;
+    if (!reverse) throw new ConfigError('The plan has no "reverseBridge": there is no reverse bridge to decommission', { field: 'reverseBridge' });
+    return { detail: { bridgeId: reverse.bridgeId, mappings: await setTriggers(ctx, [reverse.trigger], 'Disabled') } };
+  });
+}
+
+/**
+ * Records written to `topics` of `kafka` between two end-offset snapshots (`topic:partition` → offset) that carry
+ * no origin header, i.e. written by a producer and not by a bridge. verify uses it on the source when a peer
+ * bridge (the reverse bridge; on a failback plan the forward bridge) legitimately writes there after the switch.
+ *
+ * @example
+ * ```ts
+ * await countDirectWrites(deps.kafka.source, started.sourceEnds, await endOffsets(deps.kafka.source, topics)); // 0n
+ * ```
+ */
+export async function countDirectWrites(kafka: KafkaClient, before: Record<string, string>, after: Record<string, string>): Promise<bigint> {
+  const byTopic = new Map<string, Map<number, { from: bigint; to: bigint }>>();
+  for (const [key, end] of Object.entries(after)) {
+    const at = key.lastIndexOf(':');
+    const topic = key.slice(0, at);
+    const from = BigInt(before[key] ?? '0');
+    if (BigInt(end) <= from) continue;
+    const ranges = byTopic.get(topic) ?? new Map<number, { from: bigint; to: bigint }>();
+    ranges.set(Number(key.slice(at + 1)), { from, to: BigInt(end) });
+    byTopic.set(topic, ranges);
+  }
+  let direct = 0n;
+  for (const [topic, ranges] of byTopic) {
+    await kafka.readRanges(topic, ranges, (r) => {
+      if (originOf(r) === undefined) direct += 1n;
+    });
+  }
+  return direct;
+}
+
+/**
+ * Whether a peer bridge writes into the plan's source after the switch (so source growth alone is no fence breach).
+ *
+ * @example
+ * ```ts
+ * peerBridgeWritesSource(plan); // true with reverseBridge or on a failback plan
+ * ```
+ */
+export function peerBridgeWritesSource(plan: CutoverPlan): boolean {
+  return plan.reverseBridge !== undefined || plan.failbackOf !== undefined;
 }

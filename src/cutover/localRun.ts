@@ -36,6 +36,8 @@ export interface LocalRunOptions {
   approve?: (plan: CutoverDeps['plan'], request: PendingApproval) => Promise<boolean | ApprovalDecision>;
   /** Where a local run publishes its pending approval (and the CLI its log). */
   runDir?: string;
+  /** Execution input `action`: `decommission` disables the reverse bridge instead of cutting over. */
+  action?: 'decommission';
 }
 
 export interface LocalRunResult {
@@ -153,7 +155,7 @@ export async function runCutoverLocally(options: LocalRunOptions): Promise<Local
     };
   }
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: true } });
-  const execution = machine.run({ plan: structuredCloneJson(deps.plan) } as never, {
+  const execution = machine.run({ plan: structuredCloneJson(deps.plan), ...(options.action ? { action: options.action } : {}) } as never, {
     overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryIntervals },
     context: { Execution: { Id: `local:${deps.plan.cutoverId}`, Name: deps.plan.cutoverId }, Task: { Token: `local-${deps.plan.cutoverId}` } } as never,
   });

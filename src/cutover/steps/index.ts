@@ -1,4 +1,5 @@
 import type { CutoverDeps, StepResult } from '../context';
+import { decommissionReverseBridge } from '../failback';
 import { fenceProducers } from './fenceProducers';
 import { preflight } from './preflight';
 import { rollback, type RollbackCause } from './rollback';
@@ -36,6 +37,7 @@ export const cutoverSteps = {
   startTargetProducers: (deps) => startTargetProducers(deps),
   verify: (deps) => verify(deps),
   rollback: (deps, input) => rollback(deps, input.error ?? {}),
+  decommissionReverseBridge: (deps) => decommissionReverseBridge(deps),
 } as const satisfies Record<string, (deps: CutoverDeps, input: StepInput) => Promise<StepResult>>;
 
 export type CutoverStepKey = keyof typeof cutoverSteps;

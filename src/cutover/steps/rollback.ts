@@ -62,7 +62,7 @@ export function rollback(deps: CutoverDeps, cause: RollbackCause = {}): Promise<
         case 'trigger-created': {
           const id = change.kind === 'trigger-created' ? String(change.to) : change.target;
           const want = change.kind === 'trigger-created' ? 'Disabled' : String(change.from);
-          const ref: TriggerRef = plan.consumerGroups.flatMap((g) => [...g.sourceTriggers, ...g.targetTriggers.filter((t): t is TriggerRef => 'id' in t)]).find((t) => t.id === id) ?? { id };
+          const ref: TriggerRef = [...plan.consumerGroups.flatMap((g) => [...g.sourceTriggers, ...g.targetTriggers.filter((t): t is TriggerRef => 'id' in t)]), ...(plan.reverseBridge ? [plan.reverseBridge.trigger] : [])].find((t) => t.id === id) ?? { id };
           if (ctx.dryRun) {
             action = `mapping ${id}: would set ${want}`;
             break;

@@ -1,4 +1,5 @@
 import { runStep, type CutoverDeps, type StepResult } from '../context';
+import { enableReverseBridge } from '../failback';
 import { rewriteEntries } from '../fence';
 
 /**
@@ -28,6 +29,8 @@ export function switchConsumerConfig(deps: CutoverDeps): Promise<StepResult> {
 export function switchProducerConfig(deps: CutoverDeps): Promise<StepResult> {
   return runStep('switchProducerConfig', deps, async (ctx) => {
     await rewriteEntries(ctx, deps.plan.configEntries.filter((e) => e.role === 'producer'), (_current, entry) => ({ ...entry.targetValue, paused: true }));
+    // plan.reverseBridge: running before the first producer writes to the target (docs/failback.md).
+    await enableReverseBridge(ctx);
     return {};
   });
 }

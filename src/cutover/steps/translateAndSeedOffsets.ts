@@ -1,7 +1,7 @@
 import { readOffsetMap } from '../../bridge/offsetMapStore';
-import { requireExactTranslation } from '../../bridge/offsetMap';
 import { withKafkaAdmin, type KafkaAdmin, type TopicOffsets } from '../../kafka';
 import { runStep, type CutoverDeps, type StepContext, type StepResult } from '../context';
+import { offsetTranslatorFor } from '../failback';
 import { targetTopicOf } from '../plan';
 
 /**
@@ -30,13 +30,15 @@ export function translateAndSeedOffsets(deps: CutoverDeps): Promise<StepResult> 
         bridgeId: plan.bridge.bridgeId,
         ...(plan.bridge.offsetMapTopic ? { topic: plan.bridge.offsetMapTopic } : {}),
       });
+      // A failback plan translates through the reverse bridge's map and the forward bridge's (src/cutover/failback.ts).
+      const translate = await offsetTranslatorFor(deps, entries);
       const groups: Record<string, Record<string, { source: string; target: string }>> = {};
       for (const g of plan.consumerGroups) {
         const seeded: Record<string, { source: string; target: string }> = {};
         const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
         for (const c of committed.get(g.groupId) ?? []) {
           if (c.offset === null) continue;
-          const target = requireExactTranslation(entries, c.topic, c.partition, BigInt(c.offset));
+          const target = translate(c.topic, c.partition, BigInt(c.offset));
           seeded[`${c.topic}:${c.partition}`] = { source: c.offset, target: target.toString() };
           const tt = targetTopicOf(plan, c.topic);
           const partition = { partition: c.partition, offset: target.toString() };

@@ -1,5 +1,6 @@
 import { NotReadyError, VerificationError } from '../../errors';
 import { checkWaitTimeout, fromJsonSafe, runStep, type CutoverDeps, type StepResult } from '../context';
+import { countDirectWrites, peerBridgeWritesSource } from '../failback';
 import { endOffsets, measureLag, sumGrowth } from '../kafkaOps';
 import { targetTopicOf } from '../plan';
 
@@ -29,7 +30,9 @@ export function verify(deps: CutoverDeps): Promise<StepResult> {
       | undefined;
     if (ctx.dryRun || !started?.detail) return { detail: { wouldCheck: 'no source writes after the switch, new target records, target groups consuming with lag falling or at 0' } };
     const sourceEnds = await endOffsets(deps.kafka.source, plan.topics);
-    const sourceWrites = sumGrowth(started.detail.sourceEnds, sourceEnds);
+    // A peer bridge (reverse bridge, or the forward bridge on a failback plan) writes to the source by design:
+    // only records without an origin header come from a producer.
+    const sourceWrites = peerBridgeWritesSource(plan) ? await countDirectWrites(deps.kafka.source, started.detail.sourceEnds, sourceEnds) : sumGrowth(started.detail.sourceEnds, sourceEnds);
     if (sourceWrites > 0n) {
       throw new VerificationError(`${sourceWrites} record(s) were written to the source after the producers moved to the target; a producer ignores its fence`, {
         sourceWrites: sourceWrites.toString(),

@@ -39,7 +39,7 @@ describe('cutover definition', () => {
       const step = state.Parameters?.step ?? state.Parameters?.Payload?.step;
       expect(step === 'approval' || (step !== undefined && step in cutoverSteps), name).toBe(true);
       const catchTo = state.Catch?.[0]?.Next;
-      expect(catchTo, name).toBe(name === 'Rollback' ? 'RollbackFailed' : 'Rollback');
+      expect(catchTo, name).toBe(name === 'Rollback' ? 'RollbackFailed' : name === 'DecommissionReverseBridge' ? 'DecommissionFailed' : 'Rollback');
       for (const r of state.Retry ?? []) for (const e of r.ErrorEquals) if (!e.startsWith('States.') && !e.startsWith('Lambda.')) expect(Object.values(ErrorNames)).toContain(e);
     }
     expect(tasks.length).toBeGreaterThanOrEqual(20);
