@@ -16,7 +16,7 @@ import type {
 import type { AdapterContext } from './client';
 import { protocolErrorOf } from './errors';
 import { fetchFrom } from './fetcher';
-import { platformaticBaseOptions } from './options';
+import { observeConnections, platformaticBaseOptions } from './options';
 import { byLeader, findCoordinator, groupByTopic, responseOf, sendTo, sleep, tpKey } from './raw';
 
 const LATEST = ListOffsetTimestamps.LATEST;
@@ -482,6 +482,7 @@ class PlatformaticAdmin implements KafkaAdmin {
 /** A connected admin of the port. */
 export async function createPlatformaticAdmin(ctx: AdapterContext): Promise<KafkaAdmin> {
   const admin = new Admin(platformaticBaseOptions(ctx.connection));
+  observeConnections(admin, ctx.log);
   try {
     await admin.metadata({ topics: [] });
   } catch (err) {

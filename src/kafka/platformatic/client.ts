@@ -33,7 +33,7 @@ import { createPlatformaticAdmin } from './admin';
 import { createPlatformaticGroupConsumer } from './consumer';
 import { isPlatformaticError, protocolErrorOf, toPlatformaticKBridgeError } from './errors';
 import { fetchFrom, type FetchPosition } from './fetcher';
-import { adapterLogger, DEFAULT_RETRIES, logCrc32cImplementationOnce, platformaticBaseOptions, retryDelayFor } from './options';
+import { adapterLogger, DEFAULT_RETRIES, logCrc32cImplementationOnce, observeConnections, platformaticBaseOptions, retryDelayFor } from './options';
 import { byLeader, findCoordinator, groupByTopic, sendTo, sleep, tpKey } from './raw';
 import { assignPartitions, toLibraryMessage } from './records';
 
@@ -136,6 +136,7 @@ async function createProducer(ctx: AdapterContext, options: ProducerOptions): Pr
     ...NO_PRODUCER,
     retries: idempotent ? producerRetries(ctx.connection) : (ctx.connection.retries ?? DEFAULT_RETRIES),
   });
+  observeConnections(producer, ctx.log);
   try {
     await producer.metadata({ topics: [] });
   } catch (err) {
@@ -175,6 +176,7 @@ async function createTransactionalProducer(ctx: AdapterContext, options: Transac
     retries: producerRetries(ctx.connection),
     retryDelay: retryDelayFor,
   });
+  observeConnections(producer, ctx.log);
   try {
     await producer.metadata({ topics: [] });
   } catch (err) {

@@ -3,7 +3,7 @@ import type { GroupConsumer, GroupConsumerHandlers, GroupConsumerOptions, TopicP
 import type { AdapterContext } from './client';
 import { protocolErrorOf } from './errors';
 import { fetchFrom, type FetchPosition } from './fetcher';
-import { platformaticBaseOptions } from './options';
+import { observeConnections, platformaticBaseOptions } from './options';
 import { byLeader, groupByTopic, sleep, tpKey } from './raw';
 
 const PARTITION_FETCH_BYTES = 1024 * 1024;
@@ -59,6 +59,7 @@ class PlatformaticGroupConsumer implements GroupConsumer {
       ...groupTimeouts(this.options),
     });
     this.consumer = consumer;
+    observeConnections(consumer, this.ctx.log);
     consumer.topics.trackAll(...topics);
     try {
       this.metadata = await consumer.metadata({ topics: [...topics] });
@@ -123,6 +124,7 @@ class PlatformaticGroupConsumer implements GroupConsumer {
     assignment.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     const kept = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)));
     this.assignment = assignment;
+    this.ctx.log.info(`consumer of group ${this.options.groupId} joined generation ${payload.generationId ?? '?'} with ${assignment.length} partition(s)`, { kafka: { group: this.options.groupId, memberId: payload.memberId } });
     // Positions are re-read from the committed offsets after every join, as kafkajs does; seeks in onAssigned win.
     this.positions.clear();
     for (const key of [...this.paused]) if (!kept.has(key)) this.paused.delete(key);

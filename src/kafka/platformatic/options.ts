@@ -115,3 +115,19 @@ export function adapterLogger(connection: ResolvedConnection): StructuredLogger 
   };
   return { error: at('error', 1), warn: at('warn', 2), info: at('info', 3), debug: at('debug', 4) };
 }
+
+/**
+ * Route the library's connection events to the adapter's logger: a broker that cannot be reached at WARN (the
+ * request retries or fails with a mapped error), connects and disconnects at DEBUG.
+ *
+ * @example
+ * ```ts
+ * observeConnections(producer, log);
+ * ```
+ */
+export function observeConnections(client: { on(event: string, listener: (payload: { broker?: { host: string; port: number } }) => void): unknown }, log: StructuredLogger): void {
+  const where = (payload: { broker?: { host: string; port: number } }): string => (payload.broker ? `${payload.broker.host}:${payload.broker.port}` : 'a broker');
+  client.on('client:broker:failed', (payload) => log.warn(`cannot connect to ${where(payload)}`, { kafka: { broker: where(payload) } }));
+  client.on('client:broker:connect', (payload) => log.debug(`connected to ${where(payload)}`));
+  client.on('client:broker:disconnect', (payload) => log.debug(`disconnected from ${where(payload)}`));
+}
