@@ -325,3 +325,42 @@ export async function countDirectWrites(kafka: KafkaClient, before: Record<strin
 export function peerBridgeWritesSource(plan: CutoverPlan): boolean {
   return plan.reverseBridge !== undefined || plan.failbackOf !== undefined;
 }
+
+/** What exists only on MSK and a failback plan would leave behind: reported before the failback runs. */
+export interface MskOnlyReport {
+  /** Groups with committed offsets on the plan's topics that are not in the plan. */
+  groups: Array<{ groupId: string; topics: string[] }>;
+  /** Topics a plan group consumes on MSK that are not in the plan (created on MSK after the cutover, or left out). */
+  topics: Array<{ topic: string; groups: string[] }>;
+}
+
+/**
+ * List what exists only on MSK (the failback plan's source): consumer groups on the plan's topics that the plan
+ * does not move back, and topics the plan's groups consume that the plan does not cover. The bridges' own groups
+ * (`kbridge-…`) are left out.
+ *
+ * @example
+ * ```ts
+ * const report = await reportMskOnly(deps.kafka.source, failbackPlan); // { groups: [{ groupId: 'audit', topics: ['dr.orders'] }], topics: [] }
+ * ```
+ */
+export async function reportMskOnly(msk: KafkaClient, plan: CutoverPlan): Promise<MskOnlyReport> {
+  const planTopics = new Set(plan.topics);
+  const planGroups = new Set(plan.consumerGroups.map((g) => g.groupId));
+  return withKafkaAdmin(msk, async (admin) => {
+    const ids = (await admin.listGroups()).map((g) => g.groupId).filter((g) => !g.startsWith('kbridge-'));
+    const committed = ids.length > 0 ? await admin.fetchGroupsCommittedOffsets(ids) : new Map<string, never>();
+    const groups: MskOnlyReport['groups'] = [];
+    const extraTopics = new Map<string, string[]>();
+    for (const [groupId, offsets] of committed) {
+      if (offsets instanceof Error) continue;
+      const topics = [...new Set(offsets.filter((o) => o.offset !== null).map((o) => o.topic))];
+      if (planGroups.has(groupId)) {
+        for (const t of topics.filter((x) => !planTopics.has(x))) extraTopics.set(t, [...(extraTopics.get(t) ?? []), groupId]);
+      } else if (topics.some((t) => planTopics.has(t))) {
+        groups.push({ groupId, topics: topics.filter((t) => planTopics.has(t)) });
+      }
+    }
+    return { groups, topics: [...extraTopics].map(([topic, g]) => ({ topic, groups: g })) };
+  });
+}

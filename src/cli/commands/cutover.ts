@@ -6,16 +6,17 @@ import { resolveAwsClientConfig } from '../../adapters/aws/clientConfig';
 import { findRunDirByToken, sendApprovalDecision } from '../../cutover/approval';
 import { buildLocalCutoverDeps } from '../../cutover/awsDeps';
 import { runCutoverLocally, type CutoverProgress } from '../../cutover/localRun';
-import { connectionOf, parsePlan } from '../../cutover/plan';
+import { connectionOf, parsePlan, type CutoverPlan } from '../../cutover/plan';
 import { parseJsonVariable } from '../../config/parse';
 import { ConfigError, describeError, KBridgeError } from '../../errors';
 import { createJsonLineLogger } from '../../kafka/logging';
 import { createCliSecretReader } from '../connectionOptions';
+import { registerFailback } from './failback';
 
 /** Where local runs keep their run directories (log file, pending approval): `<root>/<cutoverId>`. */
 export const CUTOVER_RUNS_ROOT = '/tmp/kbridge-local/cutover';
 
-interface CutoverOptions {
+export interface CutoverOptions {
   plan: string;
   dryRun?: boolean;
   json?: boolean;
@@ -60,6 +61,56 @@ function approvalHint(runDir: string, token: string): string {
 }
 
 /**
+ * Run a parsed plan locally (the body of `kbridge cutover`, also used by `failback` and `decommission`): progress
+ * on stdout (or the `--json` result), exit code 0 succeeded, 1 rolled back or failed, 2 config, 3 runtime error.
+ */
+export async function runPlan(plan: CutoverPlan, opts: CutoverOptions, action?: 'decommission'): Promise<void> {
+  const dryRun = opts.dryRun === true;
+  if (dryRun && plan.failAt !== undefined) {
+    process.stderr.write(`note: plan.failAt (${plan.failAt}) is ignored in --dry-run: nothing is changed, so there is nothing to roll back\n`);
+  }
+  const runDir = opts.runDir ?? join(CUTOVER_RUNS_ROOT, plan.cutoverId);
+  let logFile: WriteStream | undefined;
+  try {
+    mkdirSync(runDir, { recursive: true });
+    if (!opts.verbose) logFile = createWriteStream(join(runDir, 'cutover.log'), { flags: 'a' });
+    const file = logFile;
+    const logger = createJsonLineLogger({ service: 'kbridge-cutover', cutoverId: plan.cutoverId }, file ? (l) => file.write(`${l}\n`) : undefined);
+    // Clusters whose auth names a secret (SASL, mTLS, root CA): read it from Secrets Manager (AWS_* settings).
+    const secrets = await createCliSecretReader([connectionOf(plan, 'source'), connectionOf(plan, 'target')], process.env);
+    const deps = await buildLocalCutoverDeps(plan, {
+      configStorePath: opts.configStore,
+      auditPath: opts.audit,
+      dryRun,
+      kafkaDeps: { logger, ...(secrets ? { secrets } : {}) },
+      ...(plan.configEntries.some((e) => e.store !== 'local') ? { aws: resolveAwsClientConfig(process.env) } : {}),
+    });
+    const autoApprove = opts.approve === true || dryRun;
+    const result = await runCutoverLocally({
+      deps,
+      ...(action ? { action } : {}),
+      pollMs: Number(opts.pollMs),
+      runDir,
+      ...(autoApprove ? { approve: async () => true } : {}),
+      onProgress: (p) => {
+        if (p.taskToken && !autoApprove) process[opts.json ? 'stderr' : 'stdout'].write(approvalHint(runDir, p.taskToken));
+        if (opts.json) return;
+        const text = line(p);
+        if (text) process.stdout.write(`${text}\n`);
+      },
+    });
+    if (opts.json) process.stdout.write(`${JSON.stringify({ ...result, runDir }, null, 2)}\n`);
+    else process.stdout.write(`${result.status}${result.error ? `: ${result.error}: ${result.cause}` : ''} in ${result.durationMs} ms${logFile ? ` (log: ${join(runDir, 'cutover.log')})` : ''}\n`);
+    process.exitCode = result.status === 'SUCCEEDED' ? 0 : 1;
+  } catch (err) {
+    process.stderr.write(`${describeError(err)}\n`);
+    process.exitCode = err instanceof KBridgeError && err.name === 'ConfigError' ? 2 : 3;
+  } finally {
+    logFile?.end();
+  }
+}
+
+/**
  * `kbridge cutover --plan plan.json [--dry-run] [--json]`: run infra/cutover.asl.json locally against the
  * plan's clusters, the local config store and the emulator's control API. Exit 0 succeeded, 1 rolled back or
  * failed, 2 bad plan, 3 runtime error. `kbridge cutover approve` answers a paused run's manual approval.
@@ -93,49 +144,10 @@ export function register(program: Command): void {
         process.exitCode = err instanceof ConfigError || (err as NodeJS.ErrnoException).code === 'ENOENT' ? 2 : 3;
         return;
       }
-      const dryRun = opts.dryRun === true;
-      if (dryRun && plan.failAt !== undefined) {
-        process.stderr.write(`note: plan.failAt (${plan.failAt}) is ignored in --dry-run: nothing is changed, so there is nothing to roll back\n`);
-      }
-      const runDir = opts.runDir ?? join(CUTOVER_RUNS_ROOT, plan.cutoverId);
-      let logFile: WriteStream | undefined;
-      try {
-        mkdirSync(runDir, { recursive: true });
-        if (!opts.verbose) logFile = createWriteStream(join(runDir, 'cutover.log'), { flags: 'a' });
-        const file = logFile;
-        const logger = createJsonLineLogger({ service: 'kbridge-cutover', cutoverId: plan.cutoverId }, file ? (l) => file.write(`${l}\n`) : undefined);
-        // Clusters whose auth names a secret (SASL, mTLS, root CA): read it from Secrets Manager (AWS_* settings).
-        const secrets = await createCliSecretReader([connectionOf(plan, 'source'), connectionOf(plan, 'target')], process.env);
-        const deps = await buildLocalCutoverDeps(plan, {
-          configStorePath: opts.configStore,
-          auditPath: opts.audit,
-          dryRun,
-          kafkaDeps: { logger, ...(secrets ? { secrets } : {}) },
-          ...(plan.configEntries.some((e) => e.store !== 'local') ? { aws: resolveAwsClientConfig(process.env) } : {}),
-        });
-        const autoApprove = opts.approve === true || dryRun;
-        const result = await runCutoverLocally({
-          deps,
-          pollMs: Number(opts.pollMs),
-          runDir,
-          ...(autoApprove ? { approve: async () => true } : {}),
-          onProgress: (p) => {
-            if (p.taskToken && !autoApprove) process[opts.json ? 'stderr' : 'stdout'].write(approvalHint(runDir, p.taskToken));
-            if (opts.json) return;
-            const text = line(p);
-            if (text) process.stdout.write(`${text}\n`);
-          },
-        });
-        if (opts.json) process.stdout.write(`${JSON.stringify({ ...result, runDir }, null, 2)}\n`);
-        else process.stdout.write(`${result.status}${result.error ? `: ${result.error}: ${result.cause}` : ''} in ${result.durationMs} ms${logFile ? ` (log: ${join(runDir, 'cutover.log')})` : ''}\n`);
-        process.exitCode = result.status === 'SUCCEEDED' ? 0 : 1;
-      } catch (err) {
-        process.stderr.write(`${describeError(err)}\n`);
-        process.exitCode = err instanceof KBridgeError && err.name === 'ConfigError' ? 2 : 3;
-      } finally {
-        logFile?.end();
-      }
+      await runPlan(plan, opts);
     });
+
+  registerFailback(cutover);
 
   cutover
     .command('approve')
