@@ -133,6 +133,16 @@ export function toPlatformaticKBridgeError(err: unknown, context: KafkaErrorCont
       retriable: protocol.canRetry === true,
     });
   }
+  // The library turns a metadata answer UNKNOWN_TOPIC_OR_PARTITION into a UserError "Unknown topic <name>.".
+  const unknownTopic = chain.find((e) => e.code === 'PLT_KFK_USER' && /^Unknown topic /.test(e.message));
+  if (unknownTopic) {
+    return new KafkaRequestError(`${where(context)}: UNKNOWN_TOPIC_OR_PARTITION: ${scrub(unknownTopic.message.replace(/\.$/, ''))}; expected the topic to exist`, {
+      ...base,
+      type: 'UNKNOWN_TOPIC_OR_PARTITION',
+      code: 3,
+      retriable: true,
+    });
+  }
   if (isPlatformaticError(err)) {
     const last = chain[chain.length - 1] ?? (err as PlatformaticErrorLike);
     const detail = chain.length > 1 ? `${(err as Error).message} (${last.message})` : (err as Error).message;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError, ResponseError, saslOAuthBearer, type RecordsBatch } from '@platformatic/kafka';
+import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError, ResponseError, saslOAuthBearer, UserError, type RecordsBatch } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { KafkaAuthError, KafkaConnectionError, KafkaRequestError, ProducerFencedError } from '../../../src/errors';
 import type { ResolvedConnection } from '../../../src/kafka/connection';
@@ -144,6 +144,14 @@ describe('toPlatformaticKBridgeError', () => {
     // Assess
     expect(error.context).toMatchObject({ type: 'INVALID_TIMESTAMP', code: 32 });
     expect(error.message).toBe('Kafka cluster "target" during send: INVALID_TIMESTAMP: Timestamp 1 of message with offset 3 is out of range');
+  });
+
+  it('maps the library\'s "Unknown topic" to a retriable UNKNOWN_TOPIC_OR_PARTITION', () => {
+    const error = toPlatformaticKBridgeError(new MultipleErrors('Producing messages failed.', [new UserError('Unknown topic orders.')]), context);
+    expect(error).toBeInstanceOf(KafkaRequestError);
+    expect(error.context).toMatchObject({ type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3 });
+    expect(error.retriable).toBe(true);
+    expect(error.message).toBe('Kafka cluster "target" during send: UNKNOWN_TOPIC_OR_PARTITION: Unknown topic orders; expected the topic to exist');
   });
 
   it('maps SASL failures to KafkaAuthError and scrubs secret values from the message', () => {
