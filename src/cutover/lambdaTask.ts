@@ -1,7 +1,7 @@
 import type { AwsClientConfig } from '../adapters/aws/clientConfig';
 import { buildAwsCutoverDeps, type CutoverLambdaEnv } from './awsDeps';
-import type { StepResult } from './context';
-import { cutoverSteps, type CutoverStepKey, type StepInput } from './steps';
+import type { CutoverDeps, StepResult } from './context';
+import type { StepInput } from './steps';
 
 /** What a cutover Task state sends (`Parameters` in infra/cutover.asl.json). */
 export interface CutoverTaskEvent extends StepInput {
@@ -16,14 +16,21 @@ export interface CutoverTaskEvent extends StepInput {
  *
  * @example
  * ```ts
- * export const preflight = createCutoverTask('preflight', env, aws);
+ * export const preflight = createCutoverTask((deps) => preflight(deps), env, aws);
  * ```
+ *
+ * The step comes as a function, not looked up in `cutoverSteps`: a step's bundle then holds that step only (the
+ * `./steps` barrel would bring all eleven).
  */
-export function createCutoverTask(step: CutoverStepKey, env: CutoverLambdaEnv, aws: AwsClientConfig): (event: CutoverTaskEvent) => Promise<StepResult> {
+export function createCutoverTask(
+  run: (deps: CutoverDeps, input: StepInput) => Promise<StepResult>,
+  env: CutoverLambdaEnv,
+  aws: AwsClientConfig,
+): (event: CutoverTaskEvent) => Promise<StepResult> {
   return async (event) => {
     const { deps, close } = await buildAwsCutoverDeps(event.plan, env, aws);
     try {
-      return await cutoverSteps[step](deps, { ...(event.phase ? { phase: event.phase } : {}), ...(event.error ? { error: event.error } : {}) });
+      return await run(deps, { ...(event.phase ? { phase: event.phase } : {}), ...(event.error ? { error: event.error } : {}) });
     } finally {
       close();
     }

@@ -36,7 +36,7 @@ const nonEmpty = z.string().trim().min(1);
 
 const CommonEnv = {
   PAYLOAD_FORMAT: z.enum(PayloadFormats).default('base64'),
-  KEY_FORMAT: z.enum(KeyFormats).default('text'),
+  KEY_FORMAT: z.enum(KeyFormats).default('auto'),
   DLQ_URL: z.string().trim().url('expected the dead-letter SQS queue URL').optional(),
   MAX_ATTEMPTS: positiveInt.max(10).default(DefaultRetryOptions.maxAttempts),
   SOURCE_CLUSTER_NAME: z.string().trim().min(1).max(200).optional(),

@@ -15,7 +15,8 @@ export const DynamoDbLimits: BatchLimits = { maxEntries: 25, maxRequestBytes: 16
  * How the item key is derived:
  * - `coordinates`: `pk` = `topic-partition-offset` (or, with a sort key, `pk` = `topic-partition`, `sk` = offset as a Number).
  *   Every record is its own item; a redelivery rewrites the same items.
- * - `kafka-key`: `pk` = the Kafka key (String for `KEY_FORMAT=text`, Binary for `base64`); a later record
+ * - `kafka-key`: `pk` = the Kafka key (String for `KEY_FORMAT=text`, Binary for `base64`, String or Binary by the
+ *   bytes for `auto` — a table keyed on String then rejects a non-UTF-8 key); a later record
  *   with the same key replaces the item, and a tombstone (null value) deletes it — a compacted-topic view.
  * - `{ valueField }`: `pk` = a top-level or dotted field of the JSON value (String or Number); needs `PAYLOAD_FORMAT=json`.
  */
@@ -76,10 +77,12 @@ function keyOf(attributes: Record<string, AttributeValue>, options: DynamoDbSink
   return `${part(attributes[options.partitionKeyAttribute])}${sk}`;
 }
 
-function bytesValue(bytes: Uint8Array, format: KeyFormat | PayloadFormat): AttributeValue | string {
+/** Key and header bytes: Binary for `base64`; String when valid UTF-8, else Binary for `auto` (the type tells them apart); `text` refuses other bytes. */
+function bytesValue(bytes: Uint8Array, format: KeyFormat): AttributeValue | string {
   if (format === 'base64') return { B: bytes };
   const text = decodeUtf8(bytes);
-  return text === undefined ? `is not valid UTF-8 (${bytes.byteLength} bytes; use format base64)` : { S: text };
+  if (text !== undefined) return { S: text };
+  return format === 'auto' ? { B: bytes } : `is not valid UTF-8 (${bytes.byteLength} bytes; use KEY_FORMAT auto or base64)`;
 }
 
 function itemKey(record: SourceRecord, parsedValue: unknown, options: DynamoDbSinkOptions): Record<string, AttributeValue> | string {

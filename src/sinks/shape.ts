@@ -13,8 +13,12 @@ import type { SourceRecord } from '../event/types';
 export const PayloadFormats = ['base64', 'text', 'json'] as const;
 export type PayloadFormat = (typeof PayloadFormats)[number];
 
-/** Keys and header values are `text` (UTF-8) or `base64`; JSON keys are rare and would be ambiguous. */
-export const KeyFormats = ['base64', 'text'] as const;
+/**
+ * Keys and header values: `auto` (the default: text when the bytes are valid UTF-8, else base64 marked as such —
+ * every key is accepted, losslessly), `text` (UTF-8 only; other bytes make the record unshapeable) or `base64`
+ * (always). JSON keys are rare and would be ambiguous.
+ */
+export const KeyFormats = ['auto', 'base64', 'text'] as const;
 export type KeyFormat = (typeof KeyFormats)[number];
 
 export interface ShapeOptions {
@@ -31,9 +35,12 @@ export interface ShapedRecord {
   timestamp: number;
   timestampType: string;
   key: string | null;
+  /** Only with `KEY_FORMAT=auto`, when the key is not valid UTF-8: `key` is then its base64. */
+  keyEncoding?: 'base64';
   /** base64/text: a string; json: the parsed value; `null` for a tombstone. */
   value: unknown;
-  headers: Array<{ key: string; value: string }>;
+  /** `encoding: 'base64'` only with `KEY_FORMAT=auto`, on a header whose value is not valid UTF-8. */
+  headers: Array<{ key: string; value: string; encoding?: 'base64' }>;
 }
 
 export type ShapeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -91,6 +98,24 @@ export function shapeBytes(bytes: Uint8Array | null, format: PayloadFormat): Sha
 }
 
 /**
+ * Shape a key or header value in a key format. `auto` never fails: text when the bytes are valid UTF-8, else their
+ * base64 with `base64: true`, so that a reader can tell the two apart.
+ *
+ * @example
+ * ```ts
+ * shapeKeyBytes(Uint8Array.of(0xff, 0x00), 'auto'); // { ok: true, value: '/wA=', base64: true }
+ * shapeKeyBytes(new TextEncoder().encode('k1'), 'auto'); // { ok: true, value: 'k1', base64: false }
+ * ```
+ */
+export function shapeKeyBytes(bytes: Uint8Array, format: KeyFormat): { ok: true; value: string; base64: boolean } | { ok: false; reason: string } {
+  if (format === 'base64') return { ok: true, value: toBase64(bytes), base64: false };
+  const text = decodeUtf8(bytes);
+  if (text !== undefined) return { ok: true, value: text, base64: false };
+  if (format === 'auto') return { ok: true, value: toBase64(bytes), base64: true };
+  return { ok: false, reason: `is not valid UTF-8 (${bytes.byteLength} bytes; use KEY_FORMAT auto or base64)` };
+}
+
+/**
  * Shape a whole record (key, value, headers, coordinates) into the JSON envelope.
  * The first field that cannot be shaped makes the whole record unshapeable, with a reason naming it.
  *
@@ -103,13 +128,13 @@ export function shapeBytes(bytes: Uint8Array | null, format: PayloadFormat): Sha
 export function shapeRecord(record: SourceRecord, options: ShapeOptions): ShapeResult<ShapedRecord> {
   const value = shapeBytes(record.value, options.payloadFormat);
   if (!value.ok) return { ok: false, reason: `value ${value.reason}` };
-  const key = shapeBytes(record.key, options.keyFormat);
-  if (!key.ok) return { ok: false, reason: `key ${key.reason}` };
+  const key = record.key === null ? null : shapeKeyBytes(record.key, options.keyFormat);
+  if (key && !key.ok) return { ok: false, reason: `key ${key.reason}` };
   const headers: ShapedRecord['headers'] = [];
   for (const header of record.headers) {
-    const shaped = shapeBytes(header.value, options.keyFormat);
+    const shaped = shapeKeyBytes(header.value, options.keyFormat);
     if (!shaped.ok) return { ok: false, reason: `header "${header.key}" ${shaped.reason}` };
-    headers.push({ key: header.key, value: shaped.value as string });
+    headers.push(shaped.base64 ? { key: header.key, value: shaped.value, encoding: 'base64' } : { key: header.key, value: shaped.value });
   }
   return {
     ok: true,
@@ -119,7 +144,8 @@ export function shapeRecord(record: SourceRecord, options: ShapeOptions): ShapeR
       offset: record.offset.toString(),
       timestamp: record.timestamp,
       timestampType: record.timestampType,
-      key: key.value as string | null,
+      key: key ? key.value : null,
+      ...(key?.base64 ? { keyEncoding: 'base64' as const } : {}),
       value: value.value,
       headers,
     },

@@ -18,7 +18,7 @@ describe('parseSinkConfig', () => {
     const config = parseSinkConfig('sqs', { QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123/orders.fifo', HOME: '/root' });
     // Assess
     expect(config).toMatchObject({
-      kind: 'sqs', fifo: true, messageGroup: 'partition', payloadFormat: 'base64', keyFormat: 'text',
+      kind: 'sqs', fifo: true, messageGroup: 'partition', payloadFormat: 'base64', keyFormat: 'auto',
       limits: { maxEntries: 10, maxEntryBytes: 1_048_576, maxRequestBytes: 1_048_576 }, retry: { maxAttempts: 4 },
     });
   });
