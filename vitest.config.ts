@@ -45,7 +45,8 @@ export default defineConfig({
           name: `integration-${kind}`,
           // The port conformance suite already covers every adapter itself; bundles are tested on the default.
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
-          exclude: ['test/integration/kafka/port.test.ts'],
+          // (So do the connection/auth tests: they run once per adapter inside the file.)
+          exclude: ['test/integration/kafka/port.test.ts', 'test/integration/kafka/connections.test.ts', 'test/integration/kafka/tls.test.ts'],
           env: { KAFKA_CLIENT: kind },
         },
       })),

@@ -1,12 +1,8 @@
-import {
-  KafkaAuthError,
-  KafkaConnectionError,
-  KafkaRequestError,
-  KBridgeError,
-  ProducerFencedError,
-  describeError,
-  type ErrorContext,
-} from '../errors';
+import type { ErrorContext } from '../errors';
+
+// What every adapter's error mapping shares: the context an adapter adds, the message prefix, and the TLS
+// and authentication facts that do not depend on the client library. Each adapter maps its own library's
+// errors into src/errors.ts (kafkajs/errors.ts, platformatic/errors.ts).
 
 /** Where a Kafka error happened, for the message and the error's context fields. */
 export interface KafkaErrorContext extends ErrorContext {
@@ -18,24 +14,12 @@ export interface KafkaErrorContext extends ErrorContext {
   operation?: string;
 }
 
-interface KafkaJsLikeError {
-  name: string;
-  message: string;
-  retriable?: boolean;
-  type?: string;
-  code?: number | string;
-  broker?: string;
-  cause?: unknown;
-  originalError?: unknown;
-  errors?: unknown[];
-}
-
 /** Protocol error types that mean "the broker rejected who we are", not "the request failed". */
-const AUTH_PROTOCOL_TYPES = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE']);
+export const AUTH_PROTOCOL_TYPES = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE']);
 
 /** Broker answers that mean another producer instance took over the transactional id (INVALID_PRODUCER_EPOCH 47, PRODUCER_FENCED 90). */
-const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
-const FENCED_CODES = new Set([47, 90]);
+export const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+export const FENCED_CODES = new Set([47, 90]);
 
 /** TLS verification failures: retrying reaches the same certificate, so they are not retriable. */
 export const TLS_PERMANENT_CODES = new Set([
@@ -55,115 +39,16 @@ export const TLS_PERMANENT_CODES = new Set([
 export const CLIENT_CERT_REJECTED = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|ACCESS_DENIED)$/;
 export const CLIENT_CERT_REJECTED_TEXT = /alert (bad certificate|certificate required|unknown ca|certificate unknown|certificate revoked|certificate expired|access denied)/i;
 
-const CONNECTION_NAMES = new Set([
-  'KafkaJSConnectionError',
-  'KafkaJSConnectionClosedError',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSNoBrokerAvailableError',
-  'KafkaJSBrokerNotFound',
-]);
-
-function isKafkaJsError(err: unknown): err is KafkaJsLikeError {
-  // By name, not instanceof: a bundle may hold more than one copy of kafkajs.
-  return err instanceof Error && err.name.startsWith('KafkaJS');
-}
-
-/** The error chain kafkajs builds: retries-exceeded → cause → … ; aggregate errors fan out. */
-function chainOf(err: unknown): KafkaJsLikeError[] {
-  const out: KafkaJsLikeError[] = [];
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [err];
-  while (queue.length > 0 && out.length < 20) {
-    const next = queue.shift();
-    if (!(next instanceof Error) || seen.has(next)) continue;
-    seen.add(next);
-    out.push(next as unknown as KafkaJsLikeError);
-    const e = next as unknown as KafkaJsLikeError;
-    queue.push(e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : []));
-  }
-  return out;
-}
-
-function where(context: KafkaErrorContext): string {
+/**
+ * Where a Kafka error happened, as every adapter's messages start: `Kafka cluster "target" during connect admin`.
+ *
+ * @example
+ * ```ts
+ * kafkaErrorWhere({ cluster: 'target', operation: 'send' }); // 'Kafka cluster "target" during send'
+ * ```
+ */
+export function kafkaErrorWhere(context: KafkaErrorContext): string {
   const op = context.operation ? ` during ${context.operation}` : '';
   return `Kafka cluster "${context.cluster}"${op}`;
 }
 
-/**
- * Map any error thrown by kafkajs into the project's taxonomy:
- * - SASL authentication failure → {@link KafkaAuthError} (names the cluster and mechanism; kafkajs never puts
- *   the password in its messages and neither do we);
- * - refused/closed connections, TLS failures and request timeouts → {@link KafkaConnectionError}
- *   (retriable, except certificate verification failures);
- * - a fenced transactional producer (INVALID_PRODUCER_EPOCH, PRODUCER_FENCED) → {@link ProducerFencedError}
- *   (context.type `PRODUCER_FENCED`);
- * - other protocol errors → {@link KafkaRequestError} with `retriable` taken from kafkajs (and `type`/`code` kept).
- *
- * Our own errors pass through unchanged; anything else becomes a non-retriable KafkaRequestError with `cause`.
- *
- * @example
- * ```ts
- * try { await admin.connect(); } catch (err) { throw toKBridgeError(err, { cluster: 'target', mechanism: 'SCRAM-SHA-512' }); }
- * ```
- */
-export function toKBridgeError(err: unknown, context: KafkaErrorContext): KBridgeError {
-  if (err instanceof KBridgeError) return err;
-  const { mechanism, operation, ...fields } = context;
-  const base = { ...fields, ...(mechanism ? { mechanism } : {}), ...(operation ? { operation } : {}), cause: err };
-  const chain = chainOf(err);
-
-  const auth = chain.find((e) => e.name === 'KafkaJSSASLAuthenticationError' || (e.type !== undefined && AUTH_PROTOCOL_TYPES.has(e.type)));
-  if (auth) {
-    return new KafkaAuthError(
-      `${where(context)} rejected ${mechanism ?? 'SASL'} authentication: ${auth.message}. Check the credentials (the secret, or the password variable for the CLI) and the mechanism the listener expects`,
-      base,
-    );
-  }
-
-  const connection = chain.find((e) => CONNECTION_NAMES.has(e.name));
-  if (connection) {
-    const code = typeof connection.code === 'string' ? connection.code : undefined;
-    const message = connection.message.trim();
-    if ((code !== undefined && CLIENT_CERT_REJECTED.test(code)) || CLIENT_CERT_REJECTED_TEXT.test(message)) {
-      return new KafkaAuthError(
-        `${where(context)} rejected the TLS client${mechanism === 'none' ? ' (no client certificate is configured)' : ' certificate'}: ${message}. Check that the certificate in the secret is signed by a CA the broker trusts and that the listener expects it`,
-        { ...base, ...(code ? { code } : {}) },
-      );
-    }
-    const tlsPermanent = code !== undefined && TLS_PERMANENT_CODES.has(code);
-    const brokers = chain.map((e) => e.broker).filter((b): b is string => typeof b === 'string');
-    const broker = brokers[0];
-    return new KafkaConnectionError(`${where(context)} is unreachable${broker ? ` (broker ${broker})` : ''}: ${message}`, {
-      ...base,
-      ...(broker ? { broker } : {}),
-      ...(code ? { code } : {}),
-      retriable: !tlsPermanent,
-    });
-  }
-
-  const fenced = chain.find((e) => (e.type !== undefined && FENCED_TYPES.has(e.type)) || (typeof e.code === 'number' && FENCED_CODES.has(e.code)));
-  if (fenced) {
-    return new ProducerFencedError(
-      `${where(context)}: the transactional producer was fenced (${fenced.type ?? fenced.code}): another instance with the same transactional id took over; this transaction was not committed here`,
-      { ...base, type: 'PRODUCER_FENCED', ...(fenced.code !== undefined ? { code: fenced.code } : {}) },
-    );
-  }
-
-  if (isKafkaJsError(err)) {
-    const protocol = chain.find((e) => e.type !== undefined) ?? chain[chain.length - 1] ?? err;
-    const retriable = protocol.retriable ?? err.retriable ?? false;
-    return new KafkaRequestError(`${where(context)}: ${protocol.type ? `${protocol.type}: ` : ''}${protocol.message}`, {
-      ...base,
-      retriable,
-      ...(protocol.type ? { type: protocol.type } : {}),
-      ...(protocol.code !== undefined ? { code: protocol.code } : {}),
-    });
-  }
-
-  return new KafkaRequestError(`${where(context)}: ${describeError(err)}`, { ...base, retriable: false });
-}
-
-/** True when `err` came from kafkajs (so mapping it is ours to do); programmer errors are left alone. */
-export function isKafkaClientError(err: unknown): boolean {
-  return isKafkaJsError(err);
-}

@@ -2,7 +2,7 @@
 export { mechanismLabel, type CreateKafkaDeps, type KafkaConnectionInfo } from './factory';
 export { createKafka, buildKafkaConfig, describeKafka } from './factory';
 export { withAdmin, withProducer, createTopicsAndWait } from './clients';
-export { toKBridgeError, isKafkaClientError, type KafkaErrorContext } from './errors';
+export type { KafkaErrorContext } from './errors';
 export { parseKafkaConnectionEnv, kafkaEnvNames, KafkaAuthModes, type KafkaAuthMode } from './env';
 export { createJsonLineLogger, createLogScrubber, type StructuredLogger, type KafkaLogLevelName } from './logging';
 export { createMskIamTokenProvider, type AwsCredentialsProvider } from './iam';

@@ -4,7 +4,7 @@ import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
 // import; vitest does not): its TOPIC value (owner B, minimal fix).
 const TOPIC_RESOURCE = 2;
 import { KafkaRequestError, TopicMismatchError, WaitTimeoutError } from '../../errors';
-import { toKBridgeError } from '../errors';
+import { toKafkajsKBridgeError } from './errors';
 import { COORDINATOR_MOVED, GROUP_ID_NOT_FOUND, groupNotEmptyError, missingPartitionsError, normaliseGroupOffsets, settleOffsetCommit } from '../groupOffsets';
 import type {
   ClusterDescription,
@@ -383,7 +383,7 @@ class KafkajsAdmin implements KafkaAdmin {
           answer.responses.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset === '-1' ? null : p.offset, metadata: p.metadata || null }))),
         );
       } catch (err) {
-        result.set(groupId, toKBridgeError(err, { cluster: this.info.cluster, mechanism: this.info.mechanism, operation: `fetch committed offsets of group ${groupId}`, group: groupId }));
+        result.set(groupId, toKafkajsKBridgeError(err, { cluster: this.info.cluster, mechanism: this.info.mechanism, operation: `fetch committed offsets of group ${groupId}`, group: groupId }));
       }
     });
     return result;

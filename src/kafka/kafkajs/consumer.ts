@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { toKBridgeError } from '../errors';
+import { toKafkajsKBridgeError } from './errors';
 import type { FetchedBatch, GroupConsumer, GroupConsumerHandlers, GroupConsumerOptions, TopicPartition } from '../port';
 import type { KafkaConnectionInfo } from '../types';
 import type { Guard } from './guard';
@@ -65,7 +65,7 @@ export function createGroupConsumer(kafka: Kafka, info: KafkaConnectionInfo, gua
       });
       c.on(c.events.FETCH, () => handlers.onFetch?.());
       c.on(c.events.CRASH, ({ payload }) => {
-        handlers.onCrash?.(toKBridgeError(payload.error, { ...where, operation: `consume ${options.topics.join(', ')}` }), payload.restart);
+        handlers.onCrash?.(toKafkajsKBridgeError(payload.error, { ...where, operation: `consume ${options.topics.join(', ')}` }), payload.restart);
       });
 
       try {

@@ -1,5 +1,5 @@
 import type { KafkaConnectionInfo } from '../types';
-import { toKBridgeError } from '../errors';
+import { toKafkajsKBridgeError } from './errors';
 
 /** Run a kafkajs call, letting only KBridgeErrors out: kafkajs errors are mapped with where they happened. */
 export type Guard = <T>(operation: string, fn: () => Promise<T>) => Promise<T>;
@@ -20,7 +20,7 @@ export function createGuard(info: KafkaConnectionInfo): Guard {
     try {
       return await fn();
     } catch (err) {
-      throw toKBridgeError(err, { cluster: info.cluster, mechanism: info.mechanism, operation });
+      throw toKafkajsKBridgeError(err, { cluster: info.cluster, mechanism: info.mechanism, operation });
     }
   };
 }

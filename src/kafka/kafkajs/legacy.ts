@@ -1,6 +1,6 @@
 import { Kafka, Partitioners, type Admin, type ITopicConfig, type KafkaConfig, type Producer, type ProducerConfig } from 'kafkajs';
 import { WaitTimeoutError } from '../../errors';
-import { isKafkaClientError, toKBridgeError } from '../errors';
+import { isKafkajsError, toKafkajsKBridgeError } from './errors';
 import { mechanismLabel, resolveConnection, type CreateKafkaDeps } from '../factory';
 import type { KafkaConnectionConfig, KafkaConnectionInfo } from '../types';
 import { toKafkajsConfig } from './config';
@@ -40,13 +40,13 @@ async function withClient<C extends { connect(): Promise<void>; disconnect(): Pr
   } catch (err) {
     // A half-open client keeps sockets and timers alive; close it before reporting.
     await client.disconnect().catch(() => undefined);
-    throw toKBridgeError(err, { cluster, mechanism, operation: `connect ${kind}` });
+    throw toKafkajsKBridgeError(err, { cluster, mechanism, operation: `connect ${kind}` });
   }
   try {
     return await fn(client);
   } catch (err) {
     // Only kafkajs errors are ours to translate; the caller's own errors (and programmer errors) pass through.
-    throw isKafkaClientError(err) ? toKBridgeError(err, { cluster, mechanism, operation: kind }) : err;
+    throw isKafkajsError(err) ? toKafkajsKBridgeError(err, { cluster, mechanism, operation: kind }) : err;
   } finally {
     await client.disconnect().catch(() => undefined);
   }
@@ -55,7 +55,7 @@ async function withClient<C extends { connect(): Promise<void>; disconnect(): Pr
 /**
  * @deprecated use `withKafkaAdmin`.
  * Connect an admin client, run `fn`, and always disconnect. kafkajs errors (connect or inside `fn`)
- * come out as our taxonomy ({@link toKBridgeError}) naming the cluster and mechanism.
+ * come out as our taxonomy ({@link toKafkajsKBridgeError}) naming the cluster and mechanism.
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { WaitTimeoutError } from '../../errors';
-import { toKBridgeError } from '../errors';
+import { toKafkajsKBridgeError } from './errors';
 import type { ConsumedRecord, OffsetRange, ReadRangesOptions } from '../port';
 import type { KafkaConnectionInfo } from '../types';
 import type { Guard } from './guard';
@@ -65,7 +65,7 @@ export async function readRanges(
       }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) fail(toKBridgeError(payload.error, { cluster: info.cluster, mechanism: info.mechanism, operation: `read ${topic}` }));
+      if (!payload.restart) fail(toKafkajsKBridgeError(payload.error, { cluster: info.cluster, mechanism: info.mechanism, operation: `read ${topic}` }));
     });
     await guard(`connect reader of ${topic}`, () => consumer.connect());
     await guard(`subscribe reader to ${topic}`, () => consumer.subscribe({ topics: [topic], fromBeginning: true }));

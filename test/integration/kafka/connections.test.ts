@@ -1,23 +1,32 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Consumer, Kafka } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAwsSecretReader } from '../../../src/adapters/aws/secrets';
 import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
 import { KafkaAuthError, KafkaConnectionError, SecretError } from '../../../src/errors';
-import { createKafka, createTopicsAndWait, withAdmin, withProducer, type StructuredLogger } from '../../../src/kafka';
-import type { KafkaConnectionConfig } from '../../../src/kafka/types';
+import {
+  createKafkaClient,
+  KafkaClientKinds,
+  withKafkaAdmin,
+  withKafkaProducer,
+  type CreateKafkaDeps,
+  type KafkaClient,
+  type KafkaClientKind,
+  type KafkaConnectionConfig,
+  type StructuredLogger,
+} from '../../../src/kafka';
 import type { ClusterName } from '../../../src/local/types';
-import { uniqueName, waitFor } from '../../support/helpers';
+import { consumeRecords, uniqueName } from '../../support/helpers';
 
 // Real brokers (both local clusters, PLAINTEXT and SASL_PLAINTEXT/SCRAM-SHA-512 listeners) and a real
-// moto Secrets Manager reached through the AWS SDK: nothing here is mocked.
+// moto Secrets Manager reached through the AWS SDK: nothing here is mocked. Every adapter behind the port
+// connects and authenticates the same way, so each test runs once per adapter.
 const clusters = inject('clusters');
 const aws = inject('aws');
 const awsConfig = resolveAwsClientConfig({ ...process.env, AWS_ENDPOINT_URL: aws.endpoint, AWS_REGION: aws.region });
 const secretsManager = new SecretsManagerClient(awsConfig.client);
 const CLUSTERS: ClusterName[] = ['source', 'target'];
 
-/** Collects what kafkajs logs, so a test can prove no secret reached a log line. */
+/** Collects what the client library logs, so a test can prove no secret reached a log line. */
 function recordingLogger(): StructuredLogger & { text(): string } {
   const lines: unknown[] = [];
   const at = (level: string) => (message: string, ...extra: Record<string, unknown>[]) => lines.push({ level, message, extra });
@@ -37,37 +46,21 @@ function scramConfig(cluster: ClusterName, secretArn: string): KafkaConnectionCo
   };
 }
 
-const openConsumers: Consumer[] = [];
-
-async function roundTrip(kafka: Kafka): Promise<{ key: string; value: string; header: string; partition: number }[]> {
+async function roundTrip(kafka: KafkaClient): Promise<{ key: string; value: string; header: string; partition: number }[]> {
   const topic = uniqueName('it-conn');
-  const groupId = uniqueName('it-conn-group');
-  await withAdmin(kafka, (admin) => createTopicsAndWait(admin, [{ topic, numPartitions: 2 }]));
-  await withProducer(kafka, (producer) =>
-    producer.send({
-      topic,
-      messages: [
-        { key: 'k1', value: 'v1', partition: 0, headers: { h: 'one' } },
-        { key: 'k2', value: 'v2', partition: 1, headers: { h: 'two' } },
-        { key: 'k3', value: 'v3', partition: 0, headers: { h: 'three' } },
-      ],
-    }),
+  await withKafkaAdmin(kafka, (admin) => admin.createTopics([{ topic, numPartitions: 2 }]));
+  await withKafkaProducer(kafka, (producer) =>
+    producer.send(topic, [
+      { key: 'k1', value: 'v1', partition: 0, headers: [{ key: 'h', value: Buffer.from('one') }] },
+      { key: 'k2', value: 'v2', partition: 1, headers: [{ key: 'h', value: Buffer.from('two') }] },
+      { key: 'k3', value: 'v3', partition: 0, headers: [{ key: 'h', value: Buffer.from('three') }] },
+    ]),
   );
-  // A short fetch wait: disconnect waits for the in-flight long poll, which defaults to 5 s.
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 200 });
-  openConsumers.push(consumer);
-  const seen: { key: string; value: string; header: string; partition: number }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      seen.push({ key: String(message.key), value: String(message.value), header: String(message.headers?.h), partition });
-    },
-  });
-  await waitFor('three records consumed', () => seen.length >= 3, { timeoutMs: 30_000 });
-  await consumer.disconnect();
-  await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic] }));
-  return seen.sort((a, b) => a.key.localeCompare(b.key));
+  const records = await consumeRecords(kafka, topic, 3, { timeoutMs: 30_000 });
+  await withKafkaAdmin(kafka, (admin) => admin.deleteTopics([topic]));
+  return records
+    .map((r) => ({ key: String(r.key), value: String(r.value), header: String(r.headers.find((h) => h.key === 'h')?.value), partition: r.partition }))
+    .sort((a, b) => a.key.localeCompare(b.key));
 }
 
 const EXPECTED = [
@@ -76,126 +69,129 @@ const EXPECTED = [
   { key: 'k3', value: 'v3', header: 'three', partition: 0 },
 ];
 
-afterEach(async () => {
-  await Promise.all(openConsumers.splice(0).map((c) => c.disconnect()));
-});
-
 afterAll(() => {
   secretsManager.destroy();
 });
 
-describe.each(CLUSTERS)('the %s cluster', (cluster) => {
-  it('produces and consumes over PLAINTEXT', async () => {
-    // Prepare
-    const kafka = await createKafka({ name: cluster, bootstrapServers: clusters[cluster].bootstrapServers.split(','), auth: { type: 'none' } });
+/** A client on one adapter (the config's own deps plus the adapter). */
+function connect(client: KafkaClientKind, config: KafkaConnectionConfig, deps: CreateKafkaDeps = {}): Promise<KafkaClient> {
+  return createKafkaClient(config, { ...deps, client });
+}
 
-    // Act
-    const seen = await roundTrip(kafka);
+describe.each(KafkaClientKinds)('on the %s adapter', (client) => {
+  describe.each(CLUSTERS)('the %s cluster', (cluster) => {
+    it('produces and consumes over PLAINTEXT', async () => {
+      // Prepare
+      const kafka = await connect(client, { name: cluster, bootstrapServers: clusters[cluster].bootstrapServers.split(','), auth: { type: 'none' } });
 
-    // Assess
-    expect(seen).toEqual(EXPECTED);
+      // Act
+      const seen = await roundTrip(kafka);
+
+      // Assess
+      expect(seen).toEqual(EXPECTED);
+    });
+
+    it('produces and consumes over SCRAM-SHA-512 with credentials read from Secrets Manager', async () => {
+      // Prepare
+      const { username, password } = clusters[cluster].saslScram512;
+      const secretArn = await storeSecret(JSON.stringify({ username, password }));
+      const logger = recordingLogger();
+      const kafka = await connect(client, scramConfig(cluster, secretArn), { secrets: createAwsSecretReader({ clientConfig: awsConfig }), logger });
+
+      // Act
+      const seen = await roundTrip(kafka);
+
+      // Assess
+      expect(seen).toEqual(EXPECTED);
+      expect(logger.text()).not.toContain(password);
+    });
   });
 
-  it('produces and consumes over SCRAM-SHA-512 with credentials read from Secrets Manager', async () => {
-    // Prepare
-    const { username, password } = clusters[cluster].saslScram512;
-    const secretArn = await storeSecret(JSON.stringify({ username, password }));
-    const logger = recordingLogger();
-    const kafka = await createKafka(scramConfig(cluster, secretArn), { secrets: createAwsSecretReader({ clientConfig: awsConfig }), logger });
+  describe('connection failures', () => {
+    let secrets: ReturnType<typeof createAwsSecretReader>;
 
-    // Act
-    const seen = await roundTrip(kafka);
+    beforeAll(() => {
+      secrets = createAwsSecretReader({ clientConfig: awsConfig });
+    });
 
-    // Assess
-    expect(seen).toEqual(EXPECTED);
-    expect(logger.text()).not.toContain(password);
-  });
-});
+    it('reports a wrong password as KafkaAuthError naming cluster and mechanism, quickly and without the password', async () => {
+      // Prepare
+      const wrongPassword = 'Wr0ng-Passw0rd-c4n4ry';
+      const secretArn = await storeSecret(JSON.stringify({ username: clusters.target.saslScram512.username, password: wrongPassword }));
+      const logger = recordingLogger();
+      const kafka = await connect(client, scramConfig('target', secretArn), { secrets, logger, retries: 0 });
+      const started = Date.now();
 
-describe('connection failures', () => {
-  let secrets: ReturnType<typeof createAwsSecretReader>;
+      // Act
+      const err = await withKafkaAdmin(kafka, (admin) => admin.listTopics()).catch((e: unknown) => e);
 
-  beforeAll(() => {
-    secrets = createAwsSecretReader({ clientConfig: awsConfig });
-  });
+      // Assess
+      const elapsedMs = Date.now() - started;
+      expect(err).toBeInstanceOf(KafkaAuthError);
+      const authError = err as KafkaAuthError;
+      expect(authError.message).toMatch(/^Kafka cluster "target" during connect admin rejected SCRAM-SHA-512 authentication: /);
+      expect(authError.retriable).toBe(false);
+      expect(elapsedMs).toBeLessThan(10_000);
+      for (const text of [authError.message, JSON.stringify(authError.toJSON()), String(authError.stack), logger.text()]) {
+        expect(text).not.toContain(wrongPassword);
+      }
+    });
 
-  it('reports a wrong password as KafkaAuthError naming cluster and mechanism, quickly and without the password', async () => {
-    // Prepare
-    const wrongPassword = 'Wr0ng-Passw0rd-c4n4ry';
-    const secretArn = await storeSecret(JSON.stringify({ username: clusters.target.saslScram512.username, password: wrongPassword }));
-    const logger = recordingLogger();
-    const kafka = await createKafka(scramConfig('target', secretArn), { secrets, logger, retry: { retries: 0 } });
-    const started = Date.now();
+    it('reports a missing secret as SecretError naming the secret', async () => {
+      // Prepare
+      const missing = uniqueName('kbridge-it-missing');
 
-    // Act
-    const err = await withAdmin(kafka, (admin) => admin.listTopics()).catch((e: unknown) => e);
+      // Act
+      const err = await connect(client, scramConfig('source', missing), { secrets }).catch((e: unknown) => e);
 
-    // Assess
-    const elapsedMs = Date.now() - started;
-    expect(err).toBeInstanceOf(KafkaAuthError);
-    const authError = err as KafkaAuthError;
-    expect(authError.message).toMatch(/^Kafka cluster "target" during connect admin rejected SCRAM-SHA-512 authentication: /);
-    expect(authError.retriable).toBe(false);
-    expect(elapsedMs).toBeLessThan(10_000);
-    for (const text of [authError.message, JSON.stringify(authError.toJSON()), String(authError.stack), logger.text()]) {
-      expect(text).not.toContain(wrongPassword);
-    }
-  });
+      // Assess
+      expect(err).toBeInstanceOf(SecretError);
+      expect((err as SecretError).message).toContain(`Secret "${missing}" not found in Secrets Manager (ResourceNotFoundException)`);
+    });
 
-  it('reports a missing secret as SecretError naming the secret', async () => {
-    // Prepare
-    const missing = uniqueName('kbridge-it-missing');
+    it('reports a malformed secret as SecretError without its value anywhere', async () => {
+      // Prepare
+      const canary = 'M4lformed-Secret-c4n4ry';
+      const secretArn = await storeSecret(`{"username": "kbridge", "password": "${canary}"`);
 
-    // Act
-    const err = await createKafka(scramConfig('source', missing), { secrets }).catch((e: unknown) => e);
+      // Act
+      const err = await connect(client, scramConfig('source', secretArn), { secrets }).catch((e: unknown) => e);
 
-    // Assess
-    expect(err).toBeInstanceOf(SecretError);
-    expect((err as SecretError).message).toContain(`Secret "${missing}" not found in Secrets Manager (ResourceNotFoundException)`);
-  });
+      // Assess
+      expect(err).toBeInstanceOf(SecretError);
+      const secretError = err as SecretError;
+      expect(secretError.message).toContain(`Secret "${secretArn}" (SASL credentials) is not valid JSON`);
+      for (const text of [secretError.message, JSON.stringify(secretError.toJSON()), String(secretError.stack), String(secretError.cause)]) {
+        expect(text).not.toContain(canary);
+      }
+    });
 
-  it('reports a malformed secret as SecretError without its value anywhere', async () => {
-    // Prepare
-    const canary = 'M4lformed-Secret-c4n4ry';
-    const secretArn = await storeSecret(`{"username": "kbridge", "password": "${canary}"`);
+    it('reports a secret of the wrong shape naming the missing field', async () => {
+      // Prepare
+      const secretArn = await storeSecret(JSON.stringify({ user: 'kbridge', pass: 'x' }));
 
-    // Act
-    const err = await createKafka(scramConfig('source', secretArn), { secrets }).catch((e: unknown) => e);
+      // Act
+      const err = await connect(client, scramConfig('source', secretArn), { secrets }).catch((e: unknown) => e);
 
-    // Assess
-    expect(err).toBeInstanceOf(SecretError);
-    const secretError = err as SecretError;
-    expect(secretError.message).toContain(`Secret "${secretArn}" (SASL credentials) is not valid JSON`);
-    for (const text of [secretError.message, JSON.stringify(secretError.toJSON()), String(secretError.stack), String(secretError.cause)]) {
-      expect(text).not.toContain(canary);
-    }
-  });
+      // Assess
+      expect(err).toBeInstanceOf(SecretError);
+      expect((err as SecretError).message).toBe(`Secret "${secretArn}" (SASL credentials) has no "username" field; expected a non-empty string`);
+    });
 
-  it('reports a secret of the wrong shape naming the missing field', async () => {
-    // Prepare
-    const secretArn = await storeSecret(JSON.stringify({ user: 'kbridge', pass: 'x' }));
+    it('reports an unreachable broker as a retriable KafkaConnectionError', async () => {
+      // Prepare: port 1 on loopback has no listener, so the connection is refused at once.
+      const kafka = await connect(client, 
+        { name: 'nowhere', bootstrapServers: ['127.0.0.1:1'], auth: { type: 'none' }, connectionTimeoutMs: 1_000 },
+        { logLevel: 'nothing', retries: 0 },
+      );
 
-    // Act
-    const err = await createKafka(scramConfig('source', secretArn), { secrets }).catch((e: unknown) => e);
+      // Act
+      const err = await withKafkaAdmin(kafka, (admin) => admin.listTopics()).catch((e: unknown) => e);
 
-    // Assess
-    expect(err).toBeInstanceOf(SecretError);
-    expect((err as SecretError).message).toBe(`Secret "${secretArn}" (SASL credentials) has no "username" field; expected a non-empty string`);
-  });
-
-  it('reports an unreachable broker as a retriable KafkaConnectionError', async () => {
-    // Prepare: port 1 on loopback has no listener, so the connection is refused at once.
-    const kafka = await createKafka(
-      { name: 'nowhere', bootstrapServers: ['127.0.0.1:1'], auth: { type: 'none' }, connectionTimeoutMs: 1_000 },
-      { logLevel: 'nothing', retry: { retries: 0 } },
-    );
-
-    // Act
-    const err = await withAdmin(kafka, (admin) => admin.listTopics()).catch((e: unknown) => e);
-
-    // Assess
-    expect(err).toBeInstanceOf(KafkaConnectionError);
-    expect((err as KafkaConnectionError).retriable).toBe(true);
-    expect((err as KafkaConnectionError).message).toContain('Kafka cluster "nowhere" during connect admin is unreachable');
+      // Assess
+      expect(err).toBeInstanceOf(KafkaConnectionError);
+      expect((err as KafkaConnectionError).retriable).toBe(true);
+      expect((err as KafkaConnectionError).message).toContain('Kafka cluster "nowhere" during connect admin is unreachable');
+    });
   });
 });

@@ -1,50 +1,49 @@
-import type { Consumer, Kafka } from 'kafkajs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { GroupNotEmptyError, TopicMismatchError } from '../../../src/errors';
-import { createTopicsAndWait, withAdmin } from '../../../src/kafka/clients';
-import { createKafka } from '../../../src/kafka/factory';
-import { commitGroupOffsets } from '../../../src/kafka/groupOffsets';
-import { uniqueName, waitFor } from '../../support/helpers';
+import { withKafkaAdmin, type CommitGroupOffsetsOptions, type CommitGroupOffsetsResult, type GroupConsumer, type KafkaClient, type TopicOffsets } from '../../../src/kafka';
+import { localKafkaClient, uniqueName, waitFor } from '../../support/helpers';
 
-const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 // Group timings low enough that a join takes well under a second (group.initial.rebalance.delay.ms is 0 locally).
-const fastConsumer = { sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 5000, maxWaitTimeInMs: 100 };
+const fastConsumer = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 6000, maxWaitTimeMs: 100 };
 
-let target: Kafka;
-const consumers: Consumer[] = [];
+let target: KafkaClient;
+const consumers: GroupConsumer[] = [];
 
 beforeAll(async () => {
-  const clusters = inject('clusters');
-  target = await createKafka({ name: 'target', bootstrapServers: clusters.target.bootstrapServers.split(','), auth: { type: 'none' } }, { logger: quiet, logLevel: 'nothing' });
+  target = await localKafkaClient('target');
 });
 
 afterEach(async () => {
-  await Promise.allSettled(consumers.splice(0).map((c) => c.disconnect()));
+  await Promise.allSettled(consumers.splice(0).map((c) => c.close()));
 });
+
+function commitGroupOffsets(groupId: string, topics: readonly TopicOffsets[], options?: CommitGroupOffsetsOptions): Promise<CommitGroupOffsetsResult> {
+  return withKafkaAdmin(target, (a) => a.commitGroupOffsets(groupId, topics, options));
+}
 
 async function createTopics(...partitions: number[]): Promise<string[]> {
   const topics = partitions.map((n) => ({ topic: uniqueName('goff'), numPartitions: n, replicationFactor: 1 }));
-  await withAdmin(target, (a) => createTopicsAndWait(a, topics));
+  await withKafkaAdmin(target, (a) => a.createTopics(topics));
   return topics.map((t) => t.topic);
 }
 
-async function committed(groupId: string, topics: string[]): Promise<Record<string, string>> {
-  const res = await withAdmin(target, (a) => a.fetchOffsets({ groupId, topics }));
-  return Object.fromEntries(res.flatMap((t) => t.partitions.map((p) => [`${t.topic}[${p.partition}]`, p.offset])));
+/** Committed offsets per `topic[partition]`, `null` where the group has none. */
+async function committed(groupId: string, topics: string[]): Promise<Record<string, string | null>> {
+  const res = await withKafkaAdmin(target, (a) => a.fetchCommittedOffsets(groupId, topics));
+  return Object.fromEntries(res.map((p) => [`${p.topic}[${p.partition}]`, p.offset]));
 }
 
 /** A live member of `groupId` (subscribed to `topic`), resolved once it joined. */
-async function joinGroup(groupId: string, topic: string): Promise<Consumer> {
-  const consumer = target.consumer({ groupId, ...fastConsumer });
+async function joinGroup(groupId: string, topic: string): Promise<GroupConsumer> {
+  const consumer = target.consumer({ groupId, topics: [topic], fromBeginning: true, ...fastConsumer });
   consumers.push(consumer);
   let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joined = true;
+  await consumer.start({
+    onAssigned: () => {
+      joined = true;
+    },
+    onBatch: () => {},
   });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async () => {} });
   await waitFor(`consumer joined ${groupId}`, () => joined, { timeoutMs: 30_000 });
   return consumer;
 }
@@ -60,8 +59,8 @@ describe('commitGroupOffsets', () => {
     ];
 
     // Act
-    const first = await commitGroupOffsets(target, groupId, offsets);
-    const again = await commitGroupOffsets(target, groupId, offsets);
+    const first = await commitGroupOffsets(groupId, offsets);
+    const again = await commitGroupOffsets(groupId, offsets);
 
     // Assess
     expect(first.state).toBe('Dead');
@@ -81,11 +80,11 @@ describe('commitGroupOffsets', () => {
     const groupId = uniqueName('goff-app');
 
     // Act
-    const result = await commitGroupOffsets(target, groupId, [{ topic: topic as string, partitions: [{ partition: 0, offset: '3' }] }], { dryRun: true });
+    const result = await commitGroupOffsets(groupId, [{ topic: topic as string, partitions: [{ partition: 0, offset: '3' }] }], { dryRun: true });
 
     // Assess
     expect(result.committed).toEqual([]);
-    expect(await committed(groupId, [topic as string])).toEqual({ [`${topic}[0]`]: '-1' });
+    expect(await committed(groupId, [topic as string])).toEqual({ [`${topic}[0]`]: null });
   });
 
   it('refuses with GroupNotEmptyError while the group has an active member, and commits nothing', async () => {
@@ -93,11 +92,11 @@ describe('commitGroupOffsets', () => {
     // The member reads another topic: membership is per group, and its own commits must not blur the assertion.
     const [topic, memberTopic] = await createTopics(2, 1);
     const groupId = uniqueName('goff-app');
-    await commitGroupOffsets(target, groupId, [{ topic: topic as string, partitions: [{ partition: 0, offset: '1' }] }]);
+    await commitGroupOffsets(groupId, [{ topic: topic as string, partitions: [{ partition: 0, offset: '1' }] }]);
     await joinGroup(groupId, memberTopic as string);
 
     // Act
-    const attempt = commitGroupOffsets(target, groupId, [{ topic: topic as string, partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '4' }] }]);
+    const attempt = commitGroupOffsets(groupId, [{ topic: topic as string, partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '4' }] }]);
 
     // Assess
     const error = await attempt.catch((e: unknown) => e);
@@ -106,7 +105,7 @@ describe('commitGroupOffsets', () => {
     expect((error as GroupNotEmptyError).message).toContain('must have no active members');
     expect((error as GroupNotEmptyError).context).toMatchObject({ group: groupId, cluster: 'target', members: 1 });
     expect((error as GroupNotEmptyError).retriable).toBe(true);
-    expect(await committed(groupId, [topic as string])).toEqual({ [`${topic}[0]`]: '1', [`${topic}[1]`]: '-1' });
+    expect(await committed(groupId, [topic as string])).toEqual({ [`${topic}[0]`]: '1', [`${topic}[1]`]: null });
   });
 
   it('maps the broker\'s per-partition refusal when a member joins between the check and the commit', async () => {
@@ -115,7 +114,7 @@ describe('commitGroupOffsets', () => {
     const groupId = uniqueName('goff-app');
 
     // Act: the member joins in beforeCommit, i.e. after the emptiness check passed.
-    const error = await commitGroupOffsets(target, groupId, [{ topic: topic as string, partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '6' }] }], {
+    const error = await commitGroupOffsets(groupId, [{ topic: topic as string, partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '6' }] }], {
       beforeCommit: async () => {
         await joinGroup(groupId, topic as string);
       },
@@ -139,8 +138,8 @@ describe('commitGroupOffsets', () => {
     const groupId = uniqueName('goff-app');
 
     // Act
-    const badPartition = await commitGroupOffsets(target, groupId, [{ topic: topic as string, partitions: [{ partition: 0, offset: '2' }, { partition: 5, offset: '2' }] }]).catch((e: unknown) => e);
-    const badTopic = await commitGroupOffsets(target, groupId, [
+    const badPartition = await commitGroupOffsets(groupId, [{ topic: topic as string, partitions: [{ partition: 0, offset: '2' }, { partition: 5, offset: '2' }] }]).catch((e: unknown) => e);
+    const badTopic = await commitGroupOffsets(groupId, [
       { topic: topic as string, partitions: [{ partition: 0, offset: '2' }] },
       { topic: missingTopic, partitions: [{ partition: 0, offset: '2' }] },
     ]).catch((e: unknown) => e);
@@ -153,6 +152,6 @@ describe('commitGroupOffsets', () => {
     expect(badTopic).toBeInstanceOf(TopicMismatchError);
     expect((badTopic as TopicMismatchError).context).toMatchObject({ group: groupId, topic: missingTopic, partition: 0 });
     expect((badTopic as TopicMismatchError).message).toContain('does not exist');
-    expect(await committed(groupId, [topic as string])).toEqual({ [`${topic}[0]`]: '-1', [`${topic}[1]`]: '-1' });
+    expect(await committed(groupId, [topic as string])).toEqual({ [`${topic}[0]`]: null, [`${topic}[1]`]: null });
   });
 });

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAwsSecretReader } from '../../../src/adapters/aws/secrets';
 import { resolveAwsClientConfig } from '../../../src/adapters/aws/clientConfig';
 import { KafkaAuthError, KafkaConnectionError } from '../../../src/errors';
-import { createKafka, createTopicsAndWait, withAdmin, withProducer } from '../../../src/kafka';
-import { uniqueName, waitFor } from '../../support/helpers';
+import { createKafkaClient, KafkaClientKinds, withKafkaAdmin, withKafkaProducer, type CreateKafkaDeps, type KafkaClient, type KafkaClientKind, type KafkaConnectionConfig } from '../../../src/kafka';
+import { consumeRecords, uniqueName } from '../../support/helpers';
 import { startTlsBroker, type TlsBroker } from './tlsBroker';
 
 // TLS with a private root CA and mTLS with an encrypted client key, against a real broker started for
 // this file (the shared clusters have no SSL listener), with the CA and the client certificate stored in
-// moto Secrets Manager in exactly Lambda's formats.
+// moto Secrets Manager in exactly Lambda's formats. Each test runs once per adapter behind the port.
 const clusters = inject('clusters');
 const aws = inject('aws');
 const awsConfig = resolveAwsClientConfig({ ...process.env, AWS_ENDPOINT_URL: aws.endpoint, AWS_REGION: aws.region });
@@ -40,18 +40,23 @@ afterAll(async () => {
   secretsManager.destroy();
 });
 
-describe('TLS connections', () => {
+/** A client on one adapter (the config's own deps plus the adapter). */
+function connect(client: KafkaClientKind, config: KafkaConnectionConfig, deps: CreateKafkaDeps = {}): Promise<KafkaClient> {
+  return createKafkaClient(config, { ...deps, client });
+}
+
+describe.each(KafkaClientKinds)('TLS connections on the %s adapter', (client) => {
   it('connects over TLS trusting the root CA from a SERVER_ROOT_CA_CERTIFICATE secret', async () => {
     // Prepare
-    const kafka = await createKafka(
+    const kafka = await connect(client, 
       { name: 'tls', bootstrapServers: [broker.ssl], tls: { enabled: true, rootCaSecretArn }, auth: { type: 'none' } },
       { secrets },
     );
     const topic = uniqueName('it-tls');
 
     // Act
-    await withAdmin(kafka, (admin) => createTopicsAndWait(admin, [{ topic }]));
-    const topics = await withAdmin(kafka, (admin) => admin.listTopics());
+    await withKafkaAdmin(kafka, (admin) => admin.createTopics([{ topic }]));
+    const topics = await withKafkaAdmin(kafka, (admin) => admin.listTopics());
 
     // Assess
     expect(topics).toContain(topic);
@@ -59,13 +64,13 @@ describe('TLS connections', () => {
 
   it('refuses a broker whose certificate is not signed by a trusted CA, as a non-retriable KafkaConnectionError', async () => {
     // Prepare
-    const kafka = await createKafka(
+    const kafka = await connect(client, 
       { name: 'tls', bootstrapServers: [broker.ssl], tls: { enabled: true }, auth: { type: 'none' }, connectionTimeoutMs: 3_000 },
-      { logLevel: 'nothing', retry: { retries: 0 } },
+      { logLevel: 'nothing', retries: 0 },
     );
 
     // Act
-    const err = await withAdmin(kafka, (admin) => admin.listTopics()).catch((e: unknown) => e);
+    const err = await withKafkaAdmin(kafka, (admin) => admin.listTopics()).catch((e: unknown) => e);
 
     // Assess
     expect(err).toBeInstanceOf(KafkaConnectionError);
@@ -75,34 +80,25 @@ describe('TLS connections', () => {
 
   it('produces and consumes over mTLS with an encrypted key from a CLIENT_CERTIFICATE_TLS_AUTH secret', async () => {
     // Prepare
-    const kafka = await createKafka(
+    const kafka = await connect(client, 
       { name: 'mtls', bootstrapServers: [broker.mtls], tls: { enabled: true, rootCaSecretArn }, auth: { type: 'mtls', secretArn: clientCertSecretArn } },
       { secrets },
     );
     const topic = uniqueName('it-mtls');
-    await withAdmin(kafka, (admin) => createTopicsAndWait(admin, [{ topic }]));
+    await withKafkaAdmin(kafka, (admin) => admin.createTopics([{ topic }]));
 
     // Act
-    await withProducer(kafka, (producer) => producer.send({ topic, messages: [{ key: 'k', value: 'over mTLS' }] }));
-    const consumer = kafka.consumer({ groupId: uniqueName('it-mtls-group'), maxWaitTimeInMs: 200 });
-    const seen: string[] = [];
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
-      await waitFor('the record over mTLS', () => seen.length >= 1, { timeoutMs: 30_000 });
-    } finally {
-      await consumer.disconnect();
-    }
+    await withKafkaProducer(kafka, (producer) => producer.send(topic, [{ key: 'k', value: 'over mTLS' }]));
+    const seen = await consumeRecords(kafka, topic, 1, { timeoutMs: 30_000 });
 
     // Assess
-    expect(seen).toEqual(['over mTLS']);
+    expect(seen.map((r) => String(r.value))).toEqual(['over mTLS']);
   });
 
   it('authenticates with SCRAM-SHA-256 over TLS (SASL_SSL, as on MSK) with credentials and root CA from secrets', async () => {
     // Prepare
     const secretArn = await storeSecret(broker.scram256);
-    const kafka = await createKafka(
+    const kafka = await connect(client, 
       {
         name: 'sasl-ssl',
         bootstrapServers: [broker.saslSsl],
@@ -113,7 +109,7 @@ describe('TLS connections', () => {
     );
 
     // Act
-    const topics = await withAdmin(kafka, (admin) => admin.listTopics());
+    const topics = await withKafkaAdmin(kafka, (admin) => admin.listTopics());
 
     // Assess
     expect(Array.isArray(topics)).toBe(true);
@@ -121,24 +117,24 @@ describe('TLS connections', () => {
 
   it('authenticates with SASL/PLAIN over TLS and rejects a wrong PLAIN password as KafkaAuthError', async () => {
     // Prepare
-    const good = await createKafka(
+    const good = await connect(client, 
       { name: 'sasl-ssl', bootstrapServers: [broker.saslSsl], tls: { enabled: true, rootCaSecretArn }, auth: { type: 'sasl', mechanism: 'plain', secretArn: await storeSecret(broker.plain) } },
       { secrets },
     );
     const wrongPassword = 'Pl41n-Wr0ng-c4n4ry';
-    const bad = await createKafka(
+    const bad = await connect(client, 
       {
         name: 'sasl-ssl',
         bootstrapServers: [broker.saslSsl],
         tls: { enabled: true, rootCaSecretArn },
         auth: { type: 'sasl', mechanism: 'plain', secretArn: await storeSecret({ username: broker.plain.username, password: wrongPassword }) },
       },
-      { secrets, logLevel: 'nothing', retry: { retries: 0 } },
+      { secrets, logLevel: 'nothing', retries: 0 },
     );
 
     // Act
-    const topics = await withAdmin(good, (admin) => admin.listTopics());
-    const err = await withAdmin(bad, (admin) => admin.listTopics()).catch((e: unknown) => e);
+    const topics = await withKafkaAdmin(good, (admin) => admin.listTopics());
+    const err = await withKafkaAdmin(bad, (admin) => admin.listTopics()).catch((e: unknown) => e);
 
     // Assess
     expect(Array.isArray(topics)).toBe(true);
@@ -149,13 +145,13 @@ describe('TLS connections', () => {
 
   it('reports the mTLS listener refusing a client without a certificate as KafkaAuthError', async () => {
     // Prepare
-    const kafka = await createKafka(
+    const kafka = await connect(client, 
       { name: 'mtls', bootstrapServers: [broker.mtls], tls: { enabled: true, rootCaSecretArn }, auth: { type: 'none' }, connectionTimeoutMs: 3_000 },
-      { secrets, logLevel: 'nothing', retry: { retries: 0 } },
+      { secrets, logLevel: 'nothing', retries: 0 },
     );
 
     // Act
-    const err = await withAdmin(kafka, (admin) => admin.listTopics()).catch((e: unknown) => e);
+    const err = await withKafkaAdmin(kafka, (admin) => admin.listTopics()).catch((e: unknown) => e);
 
     // Assess
     expect(err).toBeInstanceOf(KafkaAuthError);

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient, withKafkaAdmin, type KafkaClientKind } from '../../../src/kafka';
 import { brokerJvmOptions } from '../../../src/local/clusters/brokerConfig';
 import { kafkaClasspath, lastLines, loggingConfig, loggingSystemProperties, runCommand, runKafkaTool } from '../../../src/local/clusters/kafkaDist';
 import { resolveLocalSettings } from '../../../src/local/clusters/settings';
@@ -51,7 +51,7 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 /** Java properties escape: one line, real newlines as `\n`. */
 const pemProperty = (pem: string) => pem.trim().split('\n').join('\\n');
 
-export async function startTlsBroker(kafkaVersion: string): Promise<TlsBroker> {
+export async function startTlsBroker(kafkaVersion: string, probeClient: KafkaClientKind = 'kafkajs'): Promise<TlsBroker> {
   const settings = resolveLocalSettings(process.env);
   const dir = await mkdtemp(join(tmpdir(), 'kbridge-tls-'));
   const clientKeyPassword = randomBytes(8).toString('hex');
@@ -129,7 +129,8 @@ export async function startTlsBroker(kafkaVersion: string): Promise<TlsBroker> {
     await rm(dir, { recursive: true, force: true });
   };
 
-  const probe = new Kafka({ brokers: [`${h}:${plaintext}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
+  const probe = await createKafkaClient({ name: 'tls-probe', bootstrapServers: [`${h}:${plaintext}`], auth: { type: 'none' } }, { client: probeClient, logger: quiet, logLevel: 'nothing', retries: 0 });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the TLS broker exited (${code})`))));
   exited.catch(() => undefined);
   try {
@@ -138,8 +139,7 @@ export async function startTlsBroker(kafkaVersion: string): Promise<TlsBroker> {
       waitFor(
         'the throwaway TLS broker to answer',
         async () => {
-          await probe.connect();
-          await probe.listTopics();
+          await withKafkaAdmin(probe, (admin) => admin.listTopics());
           return true;
         },
         { timeoutMs: 90_000, intervalMs: 500 },
@@ -148,8 +148,6 @@ export async function startTlsBroker(kafkaVersion: string): Promise<TlsBroker> {
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${lastLines(output, 15)}`);
-  } finally {
-    await probe.disconnect().catch(() => undefined);
   }
 
   return { ssl: `${h}:${ssl}`, mtls: `${h}:${mtls}`, saslSsl: `${h}:${saslSsl}`, scram256, plain, caPem, clientCertPem, clientKeyEncryptedPem, clientKeyPassword, stop };

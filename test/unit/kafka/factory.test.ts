@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, SecretError } from '../../../src/errors';
-import { buildKafkaConfig, createKafka, describeKafka } from '../../../src/kafka/factory';
+import { createKafkaClient, resolveConnection } from '../../../src/kafka/factory';
+import { KafkaClientKinds } from '../../../src/kafka/port';
 import { createMskIamTokenProvider } from '../../../src/kafka/iam';
 import { createStaticSecretReader } from '../../../src/kafka/secrets';
 import type { KafkaConnectionConfig } from '../../../src/kafka/types';
 
-// No broker here: these tests check the kafkajs options each connection mode produces (TLS/mTLS have no
-// local SSL listener yet, and IAM has no local MSK).
+// No broker here: these tests check the library-neutral connection each mode resolves to, secrets read
+// (TLS/mTLS run against a real broker in test/integration/kafka/tls.test.ts; IAM has no local MSK).
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const CA = fixture('ca.pem');
 const CLIENT_CERT = fixture('client.pem');
@@ -25,75 +25,83 @@ const secrets = createStaticSecretReader({
 
 async function failureOf(config: KafkaConnectionConfig, deps = { secrets }): Promise<Error> {
   try {
-    await buildKafkaConfig(config, deps);
+    await resolveConnection(config, deps);
   } catch (err) {
     return err as Error;
   }
-  throw new Error('expected buildKafkaConfig to fail');
+  throw new Error('expected resolveConnection to fail');
 }
 
-describe('buildKafkaConfig', () => {
+describe('resolveConnection', () => {
   it('builds a plaintext client, quiet (WARN) by default', async () => {
     // Act
-    const options = await buildKafkaConfig({ ...base, auth: { type: 'none' } });
+    const options = await resolveConnection({ ...base, auth: { type: 'none' } });
 
     // Assess
-    expect(options).toMatchObject({ clientId: 'kbridge-target', brokers: ['b-1:9096', 'b-2:9096'], logLevel: logLevel.WARN });
-    expect(options.ssl).toBeUndefined();
+    expect(options).toMatchObject({ clientId: 'kbridge-target', bootstrapServers: ['b-1:9096', 'b-2:9096'], logLevel: 'warn', redact: [] });
+    expect(options.info).toEqual({ cluster: 'target', mechanism: 'none', bootstrapServers: ['b-1:9096', 'b-2:9096'], tls: false });
+    expect(options.tls).toBeUndefined();
     expect(options.sasl).toBeUndefined();
   });
 
   it('builds SCRAM-SHA-512 over TLS from a Lambda-format secret', async () => {
     // Act
-    const options = await buildKafkaConfig(
+    const options = await resolveConnection(
       { ...base, tls: { enabled: true }, auth: { type: 'sasl', mechanism: 'scram-sha-512', secretArn: 'scram' }, requestTimeoutMs: 5000 },
-      { secrets },
+      { secrets, retries: 0 },
     );
 
     // Assess
-    expect(options.ssl).toBe(true);
+    expect(options.tls).toBe(true);
     expect(options.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'bridge', password: 'scram-pw' });
-    expect(options.requestTimeout).toBe(5000);
+    expect(options.requestTimeoutMs).toBe(5000);
+    expect(options.retries).toBe(0);
+    expect(options.redact).toEqual(['scram-pw']);
+    expect(options.info).toMatchObject({ mechanism: 'SCRAM-SHA-512', tls: true });
   });
 
   it('trusts a custom root CA from a secret or inline PEM', async () => {
     // Act
-    const fromSecret = await buildKafkaConfig({ ...base, tls: { enabled: true, rootCaSecretArn: 'ca' }, auth: { type: 'none' } }, { secrets });
-    const inline = await buildKafkaConfig({ ...base, tls: { enabled: true, rootCaPem: CA }, auth: { type: 'none' } });
+    const fromSecret = await resolveConnection({ ...base, tls: { enabled: true, rootCaSecretArn: 'ca' }, auth: { type: 'none' } }, { secrets });
+    const inline = await resolveConnection({ ...base, tls: { enabled: true, rootCaPem: CA }, auth: { type: 'none' } });
 
     // Assess
-    expect(fromSecret.ssl).toEqual({ ca: [CA] });
-    expect(inline.ssl).toEqual({ ca: [CA] });
+    expect(fromSecret.tls).toEqual({ ca: [CA] });
+    expect(inline.tls).toEqual({ ca: [CA] });
   });
 
   it('presents the client certificate chain and the encrypted key with its passphrase for mTLS', async () => {
     // Act
-    const options = await buildKafkaConfig({ ...base, tls: { enabled: true, rootCaSecretArn: 'ca' }, auth: { type: 'mtls', secretArn: 'mtls' } }, { secrets });
+    const options = await resolveConnection({ ...base, tls: { enabled: true, rootCaSecretArn: 'ca' }, auth: { type: 'mtls', secretArn: 'mtls' } }, { secrets });
 
     // Assess
-    const ssl = options.ssl as ConnectionOptions;
-    expect(ssl.cert).toBe(CLIENT_CERT + CA);
-    expect(ssl.key).toBe(CLIENT_KEY_ENCRYPTED);
-    expect(ssl.passphrase).toBe('test-key-password');
-    expect(ssl.ca).toEqual([CA]);
+    const tls = options.tls as ConnectionOptions;
+    expect(tls.cert).toBe(CLIENT_CERT + CA);
+    expect(tls.key).toBe(CLIENT_KEY_ENCRYPTED);
+    expect(tls.passphrase).toBe('test-key-password');
+    expect(tls.ca).toEqual([CA]);
     expect(options.sasl).toBeUndefined();
+    expect(options.redact).toEqual(['test-key-password']);
+    expect(options.info.mechanism).toBe('mTLS');
   });
 
   it('turns TLS on for mTLS even when tls is not configured', async () => {
     // Act
-    const options = await buildKafkaConfig({ ...base, auth: { type: 'mtls', secretArn: 'mtls' } }, { secrets });
+    const options = await resolveConnection({ ...base, auth: { type: 'mtls', secretArn: 'mtls' } }, { secrets });
 
     // Assess
-    expect(typeof options.ssl).toBe('object');
+    expect(typeof options.tls).toBe('object');
   });
 
   it('uses SASL/OAUTHBEARER over TLS for IAM', async () => {
     // Act
-    const options = await buildKafkaConfig({ ...base, auth: { type: 'iam', region: 'eu-west-1' } });
+    const options = await resolveConnection({ ...base, auth: { type: 'iam', region: 'eu-west-1' } });
 
     // Assess
-    expect(options.ssl).toBe(true);
+    expect(options.tls).toBe(true);
     expect(options.sasl?.mechanism).toBe('oauthbearer');
+    expect(typeof (options.sasl as { token?: unknown }).token).toBe('function');
+    expect(options.info.mechanism).toBe('AWS_MSK_IAM');
   });
 
   it('rejects contradictory or incomplete config with a ConfigError naming the field', async () => {
@@ -124,13 +132,14 @@ describe('buildKafkaConfig', () => {
   });
 });
 
-describe('createKafka', () => {
-  it('remembers which cluster and mechanism a client is for', async () => {
+describe('createKafkaClient', () => {
+  it.each(KafkaClientKinds)('gives a %s client that knows its cluster and mechanism, connecting nothing yet', async (client) => {
     // Act
-    const kafka = await createKafka({ ...base, auth: { type: 'sasl-inline', mechanism: 'scram-sha-512', username: 'u', password: 'p' } });
+    const kafka = await createKafkaClient({ ...base, auth: { type: 'sasl-inline', mechanism: 'scram-sha-512', username: 'u', password: 'p' } }, { client });
 
     // Assess
-    expect(describeKafka(kafka)).toEqual({ cluster: 'target', mechanism: 'SCRAM-SHA-512', bootstrapServers: base.bootstrapServers, tls: false });
+    expect(kafka.kind).toBe(client);
+    expect(kafka.info).toEqual({ cluster: 'target', mechanism: 'SCRAM-SHA-512', bootstrapServers: base.bootstrapServers, tls: false });
   });
 });
 

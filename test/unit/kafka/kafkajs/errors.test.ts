@@ -1,32 +1,29 @@
-import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { KafkaAuthError, KafkaConnectionError, KafkaRequestError, TopicMismatchError } from '../../../src/errors';
-import { toKBridgeError } from '../../../src/kafka/errors';
+import { KafkaAuthError, KafkaConnectionError, KafkaRequestError, ProducerFencedError, TopicMismatchError } from '../../../../src/errors';
+import { toKafkajsKBridgeError as toKBridgeError } from '../../../../src/kafka/kafkajs/errors';
 
-// kafkajs' error classes are only on its CommonJS default export (a spread Node cannot see as named exports).
-const {
-  KafkaJSSASLAuthenticationError,
-  KafkaJSConnectionError,
-  KafkaJSNumberOfRetriesExceeded,
-  KafkaJSProtocolError,
-  KafkaJSRequestTimeoutError,
-  KafkaJSError,
-} = kafkajs as unknown as Record<
-  | 'KafkaJSSASLAuthenticationError'
-  | 'KafkaJSConnectionError'
-  | 'KafkaJSNumberOfRetriesExceeded'
-  | 'KafkaJSProtocolError'
-  | 'KafkaJSRequestTimeoutError'
-  | 'KafkaJSError',
-  new (...args: unknown[]) => Error
->;
+// The mapping recognises kafkajs errors by name and fields (a bundle may hold more than one copy of kafkajs,
+// so never by class): these are errors of exactly the shape kafkajs 2.2 throws, built without importing it.
+type Fields = { retriable?: boolean; type?: string; code?: number | string; broker?: string; cause?: unknown; originalError?: unknown };
+function kafkajsError(name: string, message: string, fields: Fields = {}): Error {
+  const err = Object.assign(new Error(message), fields);
+  err.name = name;
+  return err;
+}
+const KafkaJSSASLAuthenticationError = (message: string) => kafkajsError('KafkaJSSASLAuthenticationError', message, { retriable: false });
+const KafkaJSProtocolError = (f: { message: string; type: string; code: number; retriable: boolean }) =>
+  kafkajsError('KafkaJSProtocolError', f.message, { type: f.type, code: f.code, retriable: f.retriable });
+const KafkaJSConnectionError = (message: string, f: { broker: string; code?: string }) => kafkajsError('KafkaJSConnectionError', message, { retriable: true, ...f });
+const KafkaJSNumberOfRetriesExceeded = (cause: Error) => kafkajsError('KafkaJSNumberOfRetriesExceeded', cause.message, { retriable: false, cause, originalError: cause });
+const KafkaJSRequestTimeoutError = (message: string, f: { broker: string }) => kafkajsError('KafkaJSRequestTimeoutError', message, { retriable: true, ...f });
+const KafkaJSError = (message: string) => kafkajsError('KafkaJSError', message, { retriable: true });
 
 const context = { cluster: 'target', mechanism: 'SCRAM-SHA-512', operation: 'connect admin' };
 
-describe('toKBridgeError', () => {
+describe('toKafkajsKBridgeError', () => {
   it('maps a SASL failure to KafkaAuthError naming cluster and mechanism', () => {
     // Prepare
-    const err = new KafkaJSSASLAuthenticationError(
+    const err = KafkaJSSASLAuthenticationError(
       'SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512',
     );
 
@@ -43,7 +40,7 @@ describe('toKBridgeError', () => {
 
   it('maps a SASL_AUTHENTICATION_FAILED protocol error to KafkaAuthError', () => {
     // Prepare
-    const err = new KafkaJSProtocolError({ message: 'auth failed', type: 'SASL_AUTHENTICATION_FAILED', code: 58, retriable: false });
+    const err = KafkaJSProtocolError({ message: 'auth failed', type: 'SASL_AUTHENTICATION_FAILED', code: 58, retriable: false });
 
     // Act
     const mapped = toKBridgeError(err, context);
@@ -54,8 +51,8 @@ describe('toKBridgeError', () => {
 
   it('maps refused connections behind retries-exceeded to a retriable KafkaConnectionError', () => {
     // Prepare
-    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1', { broker: '127.0.0.1:1', code: 'ECONNREFUSED' });
-    const err = new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 0, retryTime: 10 });
+    const refused = KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1', { broker: '127.0.0.1:1', code: 'ECONNREFUSED' });
+    const err = KafkaJSNumberOfRetriesExceeded(refused);
 
     // Act
     const mapped = toKBridgeError(err, context);
@@ -71,7 +68,7 @@ describe('toKBridgeError', () => {
 
   it('maps request timeouts to KafkaConnectionError', () => {
     // Act
-    const mapped = toKBridgeError(new KafkaJSRequestTimeoutError('Request Metadata(key: 3, version: 6) timed out', { broker: 'b:9092' }), context);
+    const mapped = toKBridgeError(KafkaJSRequestTimeoutError('Request Metadata(key: 3, version: 6) timed out', { broker: 'b:9092' }), context);
 
     // Assess
     expect(mapped).toBeInstanceOf(KafkaConnectionError);
@@ -81,7 +78,7 @@ describe('toKBridgeError', () => {
   it('makes a certificate verification failure non-retriable', () => {
     // Act
     const mapped = toKBridgeError(
-      new KafkaJSConnectionError('Connection error: self-signed certificate', { broker: 'b:9094', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+      KafkaJSConnectionError('Connection error: self-signed certificate', { broker: 'b:9094', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
       context,
     );
 
@@ -93,7 +90,7 @@ describe('toKBridgeError', () => {
   it('maps a broker refusing the client certificate to KafkaAuthError (the mTLS auth failure)', () => {
     // Act
     const mapped = toKBridgeError(
-      new KafkaJSConnectionError('Connection error: SSL routines:ssl3_read_bytes:sslv3 alert bad certificate\n', {
+      KafkaJSConnectionError('Connection error: SSL routines:ssl3_read_bytes:sslv3 alert bad certificate\n', {
         broker: 'b:9094',
         code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
       }),
@@ -108,8 +105,8 @@ describe('toKBridgeError', () => {
 
   it('maps other protocol errors to KafkaRequestError keeping type, code and retriability', () => {
     // Prepare
-    const retriable = new KafkaJSProtocolError({ message: 'not leader', type: 'NOT_LEADER_FOR_PARTITION', code: 6, retriable: true });
-    const fatal = new KafkaJSProtocolError({ message: 'denied', type: 'TOPIC_AUTHORIZATION_FAILED', code: 29, retriable: false });
+    const retriable = KafkaJSProtocolError({ message: 'not leader', type: 'NOT_LEADER_FOR_PARTITION', code: 6, retriable: true });
+    const fatal = KafkaJSProtocolError({ message: 'denied', type: 'TOPIC_AUTHORIZATION_FAILED', code: 29, retriable: false });
 
     // Act
     const a = toKBridgeError(retriable, { cluster: 'source' });
@@ -125,11 +122,28 @@ describe('toKBridgeError', () => {
 
   it('keeps a generic kafkajs error retriable when kafkajs says so', () => {
     // Act
-    const mapped = toKBridgeError(new KafkaJSError('something transient'), { cluster: 'source' });
+    const mapped = toKBridgeError(KafkaJSError('something transient'), { cluster: 'source' });
 
     // Assess
     expect(mapped).toBeInstanceOf(KafkaRequestError);
     expect(mapped.retriable).toBe(true);
+  });
+
+  it.each([
+    ['INVALID_PRODUCER_EPOCH', 47],
+    ['PRODUCER_FENCED', 90],
+  ])('maps a fenced transactional producer (%s) to a non-retriable ProducerFencedError', (type, code) => {
+    // Prepare
+    const err = KafkaJSProtocolError({ message: 'Producer attempted an operation with an old epoch', type, code, retriable: false });
+
+    // Act
+    const mapped = toKBridgeError(err, { cluster: 'target', mechanism: 'none', operation: 'commit transaction t-1' });
+
+    // Assess
+    expect(mapped).toBeInstanceOf(ProducerFencedError);
+    expect(mapped.retriable).toBe(false);
+    expect(mapped.context).toMatchObject({ cluster: 'target', mechanism: 'none', operation: 'commit transaction t-1', type: 'PRODUCER_FENCED', code });
+    expect(mapped.message).toMatch(/^Kafka cluster "target" during commit transaction t-1: the transactional producer was fenced/);
   });
 
   it('passes our own errors through and never retries programmer errors', () => {
