@@ -5,12 +5,13 @@
  * Median of 3 runs each; everything created is deleted afterwards (the clusters are shared).
  *
  *     npx tsx bench/lag-vs-consumer-groups.ts [--groups 100] [--topics 10] [--partitions 100] [--runs 3]
+ *
+ * The Kafka client library is the one `KAFKA_CLIENT` names (kafkajs or platformatic).
  */
 import { parseArgs } from 'node:util';
-import { createKafka } from '../src/kafka/factory';
-import { createTopicsAndWait } from '../src/kafka/clients';
+import { createKafkaClient, getDefaultKafkaClient, withKafkaProducer } from '../src/kafka';
 import { computeLag } from '../src/lag/computeLag';
-import { KafkaLagReader, createKafkaCluster } from '../src/lag/kafkaLagReader';
+import { KafkaLagReader } from '../src/lag/kafkaLagReader';
 import { localUp } from '../src/local/clusters/clusters';
 import { runKafkaTool } from '../src/local/clusters/kafkaDist';
 import { resolveLocalSettings } from '../src/local/clusters/settings';
@@ -30,9 +31,8 @@ const RUNS = Number(values.runs);
 const settings = resolveLocalSettings(process.env);
 const { info } = await localUp(settings);
 const bootstrap = info.source.bootstrapServers;
-const kafka = await createKafka({ name: 'source', bootstrapServers: bootstrap.split(','), auth: { type: 'none' } }, { logLevel: 'error' });
-const admin = kafka.admin();
-await admin.connect();
+const kafka = await createKafkaClient({ name: 'source', bootstrapServers: bootstrap.split(','), auth: { type: 'none' } }, { logLevel: 'error' });
+const admin = await kafka.admin();
 const prefix = `benchlag-${Date.now().toString(36)}`;
 const topics = Array.from({ length: T }, (_, i) => `${prefix}-t${i}`);
 const groups = Array.from({ length: G }, (_, i) => `${prefix}-g${i}`);
@@ -40,40 +40,32 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 try {
   let t = Date.now();
-  await createTopicsAndWait(admin, topics.map((topic) => ({ topic, numPartitions: P })), { timeoutMs: 300_000 });
-  const producer = kafka.producer();
-  await producer.connect();
-  for (const topic of topics) {
-    // New partitions on a busy KRaft broker can answer NOT_LEADER for a while after metadata shows a leader.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await producer.send({ topic, messages: Array.from({ length: P * 5 }, (_, i) => ({ partition: i % P, value: `v${i}` })) });
-        break;
-      } catch (err) {
-        if (attempt >= 10) throw err;
-        await new Promise((r) => setTimeout(r, 3000));
+  await admin.createTopics(topics.map((topic) => ({ topic, numPartitions: P })), { timeoutMs: 300_000 });
+  await withKafkaProducer(kafka, async (producer) => {
+    for (const topic of topics) {
+      // New partitions on a busy KRaft broker can answer NOT_LEADER for a while after metadata shows a leader.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await producer.send(topic, Array.from({ length: P * 5 }, (_, i) => ({ partition: i % P, key: null, value: `v${i}` })));
+          break;
+        } catch (err) {
+          if (attempt >= 10) throw err;
+          await new Promise((r) => setTimeout(r, 3000));
+        }
       }
     }
-  }
-  await producer.disconnect();
-  // admin.setOffsets runs a consumer per call (join, seek, leave): far too slow for 1,000 calls. An OffsetCommit with
-  // generation -1 and no member id is what Kafka's own tools send for an empty group.
-  const cluster = createKafkaCluster(kafka);
-  await cluster.connect();
+  });
+  // One OffsetCommit with generation -1 and no member per group, as Kafka's own tools send for an empty group.
   for (let i = 0; i < groups.length; i += 10) {
     await Promise.all(
-      groups.slice(i, i + 10).map(async (groupId, k) => {
-        const coordinator = await cluster.findGroupCoordinator({ groupId });
-        await coordinator.offsetCommit({
+      groups.slice(i, i + 10).map((groupId, k) =>
+        admin.commitGroupOffsets(
           groupId,
-          groupGenerationId: -1,
-          memberId: '',
-          topics: topics.map((topic) => ({ topic, partitions: Array.from({ length: P }, (_, p) => ({ partition: p, offset: String((i + k) % 5) })) })),
-        });
-      }),
+          topics.map((topic) => ({ topic, partitions: Array.from({ length: P }, (_, p) => ({ partition: p, offset: String((i + k) % 5) })) })),
+        ),
+      ),
     );
   }
-  await cluster.disconnect();
   console.error(`setup: ${T} topics × ${P} partitions, ${G} groups committed on all ${T * P} partitions in ${Date.now() - t} ms`);
 
   const reader = await KafkaLagReader.connect(kafka, { cluster: 'source' });
@@ -115,15 +107,16 @@ try {
     sumLag: { ours: lagOurs.toString(), tool: lagTool.toString() },
     medianMs: { computeLag: median(ours), computeLagWithoutTimeLag: median(oursNoTime), consumerGroupsTool: median(tool) },
     runsMs: { computeLag: ours, computeLagWithoutTimeLag: oursNoTime, consumerGroupsTool: tool },
+    kafkaClient: getDefaultKafkaClient(),
     kafkaVersion: info.kafkaVersion,
     node: process.version,
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
   await admin.deleteGroups(groups).catch((e: unknown) => console.error(`deleteGroups: ${String(e)}`));
-  await admin.deleteTopics({ topics, timeout: 120_000 }).catch((e: unknown) => console.error(`deleteTopics: ${String(e)}`));
-  await admin.disconnect();
+  await admin.deleteTopics(topics).catch((e: unknown) => console.error(`deleteTopics: ${String(e)}`));
+  await admin.close();
 }
 
-// localUp and kafkajs leave timers behind; the results are printed and everything is cleaned up.
+// localUp and the Kafka clients may leave timers behind; the results are printed and everything is cleaned up.
 process.exit(0);
