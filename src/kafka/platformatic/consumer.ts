@@ -1,4 +1,5 @@
 import { Consumer, FetchIsolationLevels, ListOffsetTimestamps, type ClusterMetadata, type ConsumerGroupJoinPayload } from '@platformatic/kafka';
+import { KafkaAuthError } from '../../errors';
 import type { GroupConsumer, GroupConsumerHandlers, GroupConsumerOptions, TopicPartition } from '../port';
 import type { AdapterContext } from './client';
 import { protocolErrorOf } from './errors';
@@ -69,12 +70,20 @@ class PlatformaticGroupConsumer implements GroupConsumer {
       throw await this.ctx.failConnect(err, `connect consumer of group ${groupId}`, { group: groupId });
     }
     consumer.on('consumer:group:join', (payload: ConsumerGroupJoinPayload) => this.onJoin(payload));
-    consumer.on('error', (err: Error) => this.crash(err, true));
+    // The library emits 'error' when a rejoin after a rebalance or a coordinator move failed: it then stops
+    // heartbeating, so join again (with backoff) as kafkajs restarts a crashed consumer.
+    consumer.on('error', (err: Error) => {
+      this.crash(err, true);
+      this.rejoinLater(consumer, 1);
+    });
     this.running = true;
     this.loop = this.run();
     // The join completes in the background; `onAssigned` says when.
     consumer.joinGroup({}).catch((err: unknown) => {
-      if (this.running) this.crash(err, false);
+      if (!this.running) return;
+      const fatal = this.ctx.fail(err, 'join') instanceof KafkaAuthError || FATAL.has(protocolErrorOf(err)?.type ?? '');
+      this.crash(err, !fatal);
+      if (!fatal) this.rejoinLater(consumer, 1);
     });
   }
 
@@ -108,6 +117,17 @@ class PlatformaticGroupConsumer implements GroupConsumer {
     await this.loop?.catch(() => undefined);
     await this.consumer?.close(true).catch(() => undefined);
     this.consumer = undefined;
+  }
+
+  private rejoinLater(consumer: Consumer, attempt: number): void {
+    setTimeout(() => {
+      if (!this.running || this.consumer !== consumer) return;
+      consumer.joinGroup({}).catch((err: unknown) => {
+        if (!this.running || this.consumer !== consumer) return;
+        this.crash(err, true);
+        this.rejoinLater(consumer, attempt + 1);
+      });
+    }, Math.min(500 * 2 ** (attempt - 1), 10_000)).unref();
   }
 
   private crash(err: unknown, restarting: boolean): void {
