@@ -313,6 +313,25 @@ describe.each(KafkaClientKinds)('Kafka port conformance: %s adapter', (kind) => 
     });
   });
 
+  it('group consumer: a second member triggers a rebalance; onAssigned reports each member its new share', async () => {
+    const kafka = await kafkaFor(kind);
+    const topic = await createTestTopic(kafka, 4, `port-${kind}-rebalance`);
+    const groupId = uniqueName(`port-${kind}-rebalance-g`);
+    const first = startConsumer(kafka, topic, groupId);
+    await first.started;
+    await waitFor('the first member owning every partition', () => first.assignments.at(-1)?.length === 4);
+    const second = startConsumer(kafka, topic, groupId);
+    await second.started;
+    await waitFor(
+      'both members sharing the partitions',
+      () => first.assignments.at(-1)?.length === 2 && second.assignments.at(-1)?.length === 2,
+      { timeoutMs: 60_000 },
+    );
+    const owned = [...(first.assignments.at(-1) ?? []), ...(second.assignments.at(-1) ?? [])].map((tp) => tp.partition).sort();
+    expect(owned).toEqual([0, 1, 2, 3]);
+    await Promise.all([first.consumer.close(), second.consumer.close()]);
+  });
+
   it('admin offsets: low/high (LSO vs high watermark with an open transaction), by timestamp, partition offsets, next records', async () => {
     const kafka = await kafkaFor(kind);
     const topic = await createTestTopic(kafka, 2, `port-${kind}-offsets`);
