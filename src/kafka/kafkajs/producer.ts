@@ -1,5 +1,5 @@
 import { Partitioners, type Kafka, type Message, type Producer, type Transaction } from 'kafkajs';
-import { KafkaRequestError } from '../../errors';
+import { ConfigError } from '../../errors';
 import type {
   KafkaProducer,
   KafkaTransaction,
@@ -47,7 +47,7 @@ export async function openProducer(kafka: Kafka, guard: Guard, options: Producer
   const idempotent = options.idempotent ?? true;
   const acks = options.acks ?? -1;
   if (idempotent && acks !== -1) {
-    throw new KafkaRequestError(`An idempotent producer needs acks -1 (all in-sync replicas), got acks ${acks}; pass idempotent: false for acks ${acks}`, { field: 'acks' });
+    throw new ConfigError(`An idempotent producer needs acks -1 (all in-sync replicas), got acks ${acks}; pass idempotent: false for acks ${acks}`, { field: 'acks' });
   }
   const choices = new PartitionChoices();
   const producer = kafka.producer({
