@@ -225,6 +225,13 @@ class PlatformaticGroupConsumer implements GroupConsumer {
           this.crash(err, false);
           return;
         }
+        if (protocol?.type === 'OFFSET_OUT_OF_RANGE') {
+          // A position below the log start (retention, deleteRecords) or past the end: reset as the Java consumer
+          // does with auto.offset.reset, to earliest or latest by `fromBeginning`.
+          await this.resetOutOfRange(consumer).catch(() => undefined);
+          failures = 0;
+          continue;
+        }
         // Leader moves, a rebalance, a broker restart: fresh metadata and positions, then go on.
         this.metadata = undefined;
         if (protocol === undefined || !REJOINING.has(protocol.type)) {
@@ -233,6 +240,28 @@ class PlatformaticGroupConsumer implements GroupConsumer {
         }
         await this.idle(Math.min(100 * 2 ** failures, 2_000));
       }
+    }
+  }
+
+  private async resetOutOfRange(consumer: Consumer): Promise<void> {
+    const generation = this.generation;
+    const positioned = this.assignment.filter((tp) => this.positions.has(tpKey(tp.topic, tp.partition)));
+    const partitions: Record<string, number[]> = {};
+    for (const [topic, list] of groupByTopic(positioned)) partitions[topic] = list.map((tp) => tp.partition);
+    const topics = Object.keys(partitions);
+    if (topics.length === 0) return;
+    const list = (timestamp: bigint) => consumer.listOffsets({ topics, partitions, timestamp, isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED });
+    const [earliest, latest] = await Promise.all([list(ListOffsetTimestamps.EARLIEST), list(ListOffsetTimestamps.LATEST)]);
+    if (generation !== this.generation) return;
+    for (const tp of positioned) {
+      const key = tpKey(tp.topic, tp.partition);
+      const position = this.positions.get(key) as bigint;
+      const low = earliest.get(tp.topic)?.[tp.partition];
+      const high = latest.get(tp.topic)?.[tp.partition];
+      if (low === undefined || high === undefined || (position >= low && position <= high)) continue;
+      const reset = this.options.fromBeginning ? low : high;
+      this.ctx.log.warn(`consumer of group ${this.options.groupId}: ${tp.topic}[${tp.partition}] offset ${position} is out of range [${low}, ${high}]; resetting to ${reset}`);
+      this.positions.set(key, reset);
     }
   }
 

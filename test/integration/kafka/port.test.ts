@@ -332,6 +332,24 @@ describe.each(KafkaClientKinds)('Kafka port conformance: %s adapter', (kind) => 
     await Promise.all([first.consumer.close(), second.consumer.close()]);
   });
 
+  it('group consumer: a committed offset out of range (past the end) resets to the earliest with fromBeginning', async () => {
+    const kafka = await kafkaFor(kind);
+    const topic = await createTestTopic(kafka, 1, `port-${kind}-range`);
+    const groupId = uniqueName(`port-${kind}-range-g`);
+    const producer = await kafka.producer();
+    try {
+      await producer.send(topic, [0, 1, 2].map((i) => ({ key: `k${i}`, value: `v${i}`, partition: 0 })));
+    } finally {
+      await producer.close();
+    }
+    await withKafkaAdmin(kafka, (admin) => admin.commitGroupOffsets(groupId, [{ topic, partitions: [{ partition: 0, offset: '1000' }] }]));
+    const { consumer, batches, started } = startConsumer(kafka, topic, groupId);
+    await started;
+    await waitFor('the 3 records after the reset', () => batches.flatMap((b) => b.records).length >= 3);
+    expect(batches.flatMap((b) => b.records.map((r) => r.offset))).toEqual([0n, 1n, 2n]);
+    await consumer.close();
+  });
+
   it('admin offsets: low/high (LSO vs high watermark with an open transaction), by timestamp, partition offsets, next records', async () => {
     const kafka = await kafkaFor(kind);
     const topic = await createTestTopic(kafka, 2, `port-${kind}-offsets`);
