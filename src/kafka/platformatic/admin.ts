@@ -456,7 +456,15 @@ class PlatformaticAdmin implements KafkaAdmin {
         ];
         await Promise.all(
           requests.map(async ([leader, cursors, alone]) => {
-            const answers = await fetchFrom(fetcher, leader, metadata, cursors.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.from })), { readCommitted: true, maxWaitMs: 100, partitionMaxBytes: alone ? 16 * 1024 * 1024 : 64 * 1024 });
+            let answers: Awaited<ReturnType<typeof fetchFrom>>;
+            try {
+              answers = await fetchFrom(fetcher, leader, metadata, cursors.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.from })), { readCommitted: true, maxWaitMs: 100, partitionMaxBytes: alone ? 16 * 1024 * 1024 : 64 * 1024 });
+            } catch (err) {
+              // One partition's error (a position below the log start, a leader move) fails its whole request: those
+              // positions stay undetermined (`recordOffset` undefined), the others go on.
+              this.ctx.log.debug(`fetch of next records from broker ${leader} failed: ${(err as Error).message}`);
+              return;
+            }
             for (const c of cursors) {
               const answer = answers.get(tpKey(c.topic, c.partition));
               const record: NextRecord = { topic: c.topic, partition: c.partition, fromOffset: c.offset, recordOffset: undefined };
