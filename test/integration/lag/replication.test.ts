@@ -9,8 +9,7 @@ import { KafkaLagReader } from '../../../src/lag/kafkaLagReader';
 import { computeReplicationLag, type ReplicationLagRequest } from '../../../src/lag/replication';
 import { PartitionFlag } from '../../../src/lag/types';
 import { uniqueName, waitFor } from '../../support/helpers';
-import { batchOf, connectClusters, disconnectClusters, produce, readAll, type TestClusters } from '../bridge/support';
-import { createTopicsAndWait } from '../../../src/kafka/clients';
+import { batchOf, connectClusters, createTopic, disconnectClusters, produce, readAll, type TestClusters } from '../bridge/support';
 
 const SOURCE_PARTITIONS = 4;
 const TARGET_PARTITIONS = 2;
@@ -34,8 +33,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(bridges.map((b) => b.close()));
   await Promise.allSettled([sourceReader?.close(), targetReader?.close()]);
-  await clusters?.sourceAdmin.deleteTopics({ topics: sourceTopics }).catch(() => undefined);
-  await clusters?.targetAdmin.deleteTopics({ topics: targetTopics }).catch(() => undefined);
+  await clusters?.sourceAdmin.deleteTopics(sourceTopics).catch(() => undefined);
+  await clusters?.targetAdmin.deleteTopics(targetTopics).catch(() => undefined);
   await disconnectClusters(clusters);
 });
 
@@ -46,8 +45,8 @@ async function repartitionedPair(t0: number): Promise<{ topic: string; targetTop
   const targetTopic = `${topic}-v2`;
   sourceTopics.push(topic);
   targetTopics.push(targetTopic);
-  await createTopicsAndWait(sourceAdmin, [{ topic, numPartitions: SOURCE_PARTITIONS }]);
-  await createTopicsAndWait(targetAdmin, [{ topic: targetTopic, numPartitions: TARGET_PARTITIONS }]);
+  await createTopic(sourceAdmin, topic, SOURCE_PARTITIONS);
+  await createTopic(targetAdmin, targetTopic, TARGET_PARTITIONS);
   await produce(
     source,
     topic,

@@ -20,7 +20,7 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close().catch(() => {})));
 });
 
-function kafkaFor(info: LocalClusterInfo, listener: 'plaintext' | 'scram'): Promise<KafkaClient> {
+function kafkaFor(info: LocalClusterInfo, listener: 'plaintext' | 'scram', retries?: number): Promise<KafkaClient> {
   const config: KafkaConnectionConfig =
     listener === 'plaintext'
       ? { name: 'local', bootstrapServers: info.bootstrapServers.split(','), auth: { type: 'none' } }
@@ -29,7 +29,12 @@ function kafkaFor(info: LocalClusterInfo, listener: 'plaintext' | 'scram'): Prom
           bootstrapServers: info.saslScram512.bootstrapServers.split(','),
           auth: { type: 'sasl-inline', mechanism: 'scram-sha-512', username: info.saslScram512.username, password: info.saslScram512.password },
         };
-  return createKafkaClient({ ...config, clientId: uniqueName('local-test') }, { client: testKafkaClientKind(), logger: quietLogger, logLevel: 'nothing', retries: 0 });
+  return createKafkaClient({ ...config, clientId: uniqueName('local-test') }, {
+    client: testKafkaClientKind(),
+    logger: quietLogger,
+    logLevel: 'nothing',
+    ...(retries !== undefined ? { retries } : {}),
+  });
 }
 
 /** Create a topic, produce `values`, and read them back with a fresh group; returns what was read. */
@@ -66,7 +71,7 @@ describe.each(['source', 'target'] as ClusterName[])('the local %s cluster', (na
   it('rejects a wrong SCRAM password', async () => {
     // Prepare
     const info = clusters[name];
-    const kafka = await kafkaFor({ ...info, saslScram512: { ...info.saslScram512, password: 'wrong-password' } }, 'scram');
+    const kafka = await kafkaFor({ ...info, saslScram512: { ...info.saslScram512, password: 'wrong-password' } }, 'scram', 0);
 
     // Act
     const listing = withKafkaAdmin(kafka, (admin) => admin.listTopics());
