@@ -1,28 +1,20 @@
-import { createRequire } from 'node:module';
 import type { Kafka } from 'kafkajs';
+import apiKeysTable from 'kafkajs/src/protocol/requests/apiKeys.js';
+import { requests as requestTable } from 'kafkajs/src/protocol/requests/index.js';
+import { errorCodes } from 'kafkajs/src/protocol/error.js';
+import Batch from 'kafkajs/src/consumer/batch.js';
 import { KafkaRequestError } from '../../errors';
 
 // kafkajs' admin lists offsets only at the cluster's isolation level, has no record fetch, and its request
 // parsers throw the first partition's error code (dropping which partition it was). The adapter uses the same
 // Cluster class kafkajs builds for its own clients (created through the Kafka instance, so the SASL/TLS
 // settings apply) and talks to partition leaders and group coordinators directly. Only this adapter reaches
-// into kafkajs' internals; everything here is kafkajs 2.2.x.
-const require = createRequire(import.meta.url);
-const apiKeys = require('kafkajs/src/protocol/requests/apiKeys') as { OffsetCommit: number; Metadata: number; DescribeGroups: number; OffsetFetch: number };
-const { requests } = require('kafkajs/src/protocol/requests') as {
-  requests: { OffsetCommit: unknown; Metadata: unknown; DescribeGroups: unknown; OffsetFetch: unknown };
-};
-const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: Array<{ type: string; code: number; retriable: boolean; message: string }> };
+// into kafkajs' internals (see internals.d.ts); everything here is kafkajs 2.2.x.
+const apiKeys = apiKeysTable as { OffsetCommit: number; Metadata: number; DescribeGroups: number; OffsetFetch: number };
+const requests = requestTable as { OffsetCommit: unknown; Metadata: unknown; DescribeGroups: unknown; OffsetFetch: unknown };
 
 /** kafkajs' Batch: its own control-record and aborted-transaction filtering of one fetch response. */
-export const KafkajsBatch = require('kafkajs/src/consumer/batch') as new (
-  topic: string,
-  fetchedOffset: string,
-  data: unknown,
-) => {
-  messages: { offset: string; timestamp: string }[];
-  messagesWithinOffset: { offset: string }[];
-};
+export const KafkajsBatch = Batch;
 
 /** The requests the adapter sends to one broker. */
 export interface KafkajsBroker {
