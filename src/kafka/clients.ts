@@ -1,6 +1,4 @@
 import type { KafkaAdmin, KafkaClient, KafkaProducer, ProducerOptions } from './port';
-/** @deprecated the kafkajs-typed helpers; removed once their last callers move to withKafkaAdmin / withKafkaProducer. */
-export { withAdmin, withProducer, createTopicsAndWait } from './kafkajs/legacy';
 
 /**
  * Open an admin on `kafka`, run `fn`, and always close it.

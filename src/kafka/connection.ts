@@ -5,7 +5,7 @@ import type { KafkaConnectionInfo, SaslMechanism } from './types';
 
 /**
  * A connection with every secret already read and every option checked, in no library's shape: what
- * `createKafka` hands to an adapter. Secret values live only here and in the adapter's client; they are
+ * `createKafkaClient` hands to an adapter. Secret values live only here and in the adapter's client; they are
  * listed in `redact` so an adapter can scrub them from any log line.
  */
 export interface ResolvedConnection {

@@ -56,7 +56,7 @@ export function kafkaEnvNames(prefix: string) {
  * @example
  * ```ts
  * const target = parseKafkaConnectionEnv('TARGET', process.env);
- * const kafka = await createKafka(target, { secrets });
+ * const kafka = await createKafkaClient(target, { secrets });
  * ```
  */
 export function parseKafkaConnectionEnv(

@@ -8,8 +8,6 @@ import { kafkaAdapters, type ResolvedConnection } from './connection';
 import type { KafkaClient, KafkaClientKind } from './port';
 import { getDefaultKafkaClient } from './select';
 export type { KafkaConnectionInfo } from './types';
-/** @deprecated the kafkajs-typed factory; removed once its last callers move to createKafkaClient. */
-export { createKafka, buildKafkaConfig, describeKafka } from './kafkajs/legacy';
 
 export interface CreateKafkaDeps {
   /** Needed when the config references secrets (SASL, mTLS, root CA by ARN). */
@@ -18,8 +16,6 @@ export interface CreateKafkaDeps {
   logger?: StructuredLogger;
   /** Client library log level; default `warn` (quiet unless something is wrong). */
   logLevel?: KafkaLogLevelName;
-  /** @deprecated use `retries`. Only `retries` of it is used. */
-  retry?: { retries?: number };
   /** IAM only: credentials to sign with; default the AWS default provider chain. */
   awsCredentials?: AwsCredentialsProvider;
   /** Client-level retries of a failed request (0 fails fast in checks and tests); default the adapter's own. */
@@ -80,8 +76,7 @@ export async function resolveConnection(config: KafkaConnectionConfig, deps: Cre
   if (sasl !== undefined) resolved.sasl = sasl;
   if (config.connectionTimeoutMs !== undefined) resolved.connectionTimeoutMs = config.connectionTimeoutMs;
   if (config.requestTimeoutMs !== undefined) resolved.requestTimeoutMs = config.requestTimeoutMs;
-  const retries = deps.retries ?? deps.retry?.retries;
-  if (retries !== undefined) resolved.retries = retries;
+  if (deps.retries !== undefined) resolved.retries = deps.retries;
   return resolved;
 }
 

@@ -10,21 +10,23 @@ export interface AwsCredentials {
 
 export type AwsCredentialsProvider = () => Promise<AwsCredentials>;
 
-/** What kafkajs' `oauthbearer` mechanism asks its provider for. */
+/** What an OAUTHBEARER token provider answers (the token a client library sends). */
 export interface OauthBearerToken {
   value: string;
 }
 
 /**
- * An `oauthBearerProvider` for kafkajs that authenticates to Amazon MSK with IAM (the broker side of
+ * An OAUTHBEARER token provider that authenticates to Amazon MSK with IAM (the broker side of
  * `AWS_MSK_IAM` over SASL/OAUTHBEARER), signing with AWS's own `aws-msk-iam-sasl-signer-js`: the token
  * is a SigV4-presigned `kafka-cluster:Connect` URL for `kafka.<region>.amazonaws.com`, base64url-encoded.
  * Without `credentials` the default provider chain (the Lambda execution role) is used.
- * The signer is loaded on first use so non-IAM connections never pay for it.
+ * The signer is loaded on first use so non-IAM connections never pay for it. `resolveConnection` puts it in
+ * `ResolvedConnection.sasl.token`; each adapter asks it at every authentication.
  *
  * @example
  * ```ts
- * new Kafka({ brokers, ssl: true, sasl: { mechanism: 'oauthbearer', oauthBearerProvider: createMskIamTokenProvider({ region: 'eu-west-1' }) } });
+ * const token = createMskIamTokenProvider({ region: 'eu-west-1', cluster: 'target' });
+ * const { value } = await token();
  * ```
  */
 export function createMskIamTokenProvider({

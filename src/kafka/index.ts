@@ -1,7 +1,5 @@
 /** The Kafka connection layer: one factory, secrets in Lambda's formats, errors in our taxonomy. */
 export { mechanismLabel, type CreateKafkaDeps, type KafkaConnectionInfo } from './factory';
-export { createKafka, buildKafkaConfig, describeKafka } from './factory';
-export { withAdmin, withProducer, createTopicsAndWait } from './clients';
 export type { KafkaErrorContext } from './errors';
 export { parseKafkaConnectionEnv, kafkaEnvNames, KafkaAuthModes, type KafkaAuthMode } from './env';
 export { createJsonLineLogger, createLogScrubber, type StructuredLogger, type KafkaLogLevelName } from './logging';

@@ -11,7 +11,7 @@ export interface StructuredLogger {
 
 export type KafkaLogLevelName = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
-/** Keys whose values are dropped from kafkajs log extras whatever they hold. */
+/** Keys whose values are dropped from client-library log extras whatever they hold. */
 const SENSITIVE_KEY = /pass|secret|token|sasl|ssl|cert|key|credential|authori[sz]ation/i;
 const REDACTED = '[redacted]';
 

@@ -2,7 +2,7 @@
  * The Kafka port: everything the project does with Kafka, in the project's own types.
  *
  * `src/kafka/` is the only place that imports a Kafka client library. Two adapters implement this port:
- * `kafkajs/` (kafkajs 2.2) and `platformatic/` (@platformatic/kafka 2.x); {@link createKafka} picks one by
+ * `kafkajs/` (kafkajs 2.2) and `platformatic/` (@platformatic/kafka 2.x); {@link createKafkaClient} picks one by
  * {@link KafkaClientKind}. No client-library type appears outside `src/kafka/`, and only an adapter may reach
  * into a library's internals.
  *

@@ -37,7 +37,7 @@ export interface KafkaConnectionConfig {
   requestTimeoutMs?: number;
 }
 
-/** What a client built by `createKafka` connects to, for error messages and logs. */
+/** What a client built by `createKafkaClient` connects to, for error messages and logs. */
 export interface KafkaConnectionInfo {
   cluster: string;
   mechanism: string;

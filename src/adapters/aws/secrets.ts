@@ -38,7 +38,7 @@ const PERMANENT = new Set([
  * @example
  * ```ts
  * const secrets = createAwsSecretReader({ clientConfig: resolveAwsClientConfig(process.env) });
- * const kafka = await createKafka(config, { secrets });
+ * const kafka = await createKafkaClient(config, { secrets });
  * ```
  */
 export function createAwsSecretReader(options: AwsSecretReaderOptions = {}): SecretReader & { clear(): void } {
