@@ -105,7 +105,7 @@ export function register(program: Command): void {
     });
 }
 
-// Loaded inside actions so `kbridge --help` does not pay for kafkajs.
+// Loaded inside actions so `kbridge --help` does not pay for a Kafka client library.
 async function load() {
   const [{ resolveLocalSettings }, clusters, moto, dist] = await Promise.all([
     import('../../local/clusters/settings'),

@@ -2,7 +2,7 @@ import { estimateEnvelopeSize, estimatePartitionEntryOverhead, estimateRecordSiz
 import type { SourceRecord } from '../../event/types';
 
 /**
- * The emulator's per-partition state between kafkajs fetches and handler invocations: a queue of
+ * The emulator's per-partition state between the consumer's fetches and handler invocations: a queue of
  * records fetched but not yet committed, the commit frontier, and retry bookkeeping. Pure (no I/O),
  * so batching and settling rules are unit-tested without a broker.
  */
@@ -41,7 +41,7 @@ export function newPartitionState(topic: string, partition: number): PartitionSt
 
 /**
  * Add fetched records to a partition's queue. Records below the fetch frontier are duplicates of what
- * is already queued or done (kafkajs refetches from the committed offset after a rebalance) and are dropped;
+ * is already queued or done (a consumer refetches from the committed offset after a rebalance) and are dropped;
  * `keep` says whether a record is delivered (filter criteria) — dropped ones still advance the frontier,
  * so they are committed as Lambda commits filtered-out records.
  *
