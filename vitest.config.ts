@@ -8,13 +8,13 @@ import { DEFAULT_KAFKA_CLIENT } from './src/kafka/select';
 // up by the global setup (reused when already running). `KAFKA_CLIENT` set in the environment picks the adapter of
 // the `integration` project.
 const integrationBase = {
-  environment: 'node',
+  environment: 'node' as const,
   globalSetup: ['test/support/globalSetup.ts'],
   setupFiles: ['test/support/setupIntegration.ts'],
   testTimeout: 120_000,
   hookTimeout: 180_000,
-  pool: 'forks',
-} as const;
+  pool: 'forks' as const,
+};
 const primary = (process.env.KAFKA_CLIENT?.trim() || DEFAULT_KAFKA_CLIENT) as (typeof KafkaClientKinds)[number];
 const others = KafkaClientKinds.filter((kind) => kind !== primary);
 
