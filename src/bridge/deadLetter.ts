@@ -1,5 +1,5 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { AwsServiceError, DeliveryError } from '../errors';
 import { buildDeadLetterBody, type DeadLetterBody, type DeadLetterReason } from '../deadLetter/body';
 import type { SourceRecord } from '../event/types';
@@ -74,9 +74,10 @@ export const SQS_MAX_BODY_BYTES = 256 * 1024;
  * ```
  */
 export function sqsDeadLetterSink(options: {
-  sqs: SQSClient;
+  /** A client, or a getter that creates it on first use (the Lambda: dead letters are its rare path, issue 15). */
+  sqs: SQSClient | (() => Promise<SQSClient>);
   queueUrl: string;
-  s3?: { client: S3Client; bucket: string; prefix?: string };
+  s3?: { client: S3Client | (() => Promise<S3Client>); bucket: string; prefix?: string };
 }): DeadLetterSink {
   return {
     kind: 'sqs',
@@ -87,12 +88,14 @@ export function sqsDeadLetterSink(options: {
         try {
           if (body.truncated && options.s3) {
             const key = `${options.s3.prefix ?? 'kbridge-dead-letters/'}${deadLetterKey(letter)}.json`;
-            await options.s3.client.send(
+            const [{ PutObjectCommand }, s3] = await Promise.all([import('@aws-sdk/client-s3'), clientOf(options.s3.client)]);
+            await s3.send(
               new PutObjectCommand({ Bucket: options.s3.bucket, Key: key, Body: JSON.stringify(bridgeDeadLetterBody(letter)), ContentType: 'application/json' }),
             );
             body = { ...body, payloadS3: { bucket: options.s3.bucket, key } };
           }
-          await options.sqs.send(new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: JSON.stringify(body) }));
+          const [{ SendMessageCommand }, sqs] = await Promise.all([import('@aws-sdk/client-sqs'), clientOf(options.sqs)]);
+          await sqs.send(new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: JSON.stringify(body) }));
         } catch (err) {
           throw new AwsServiceError(`Could not dead-letter ${deadLetterKey(letter)} to SQS ${options.queueUrl}: ${(err as Error).message}`, {
             cause: err,
@@ -106,6 +109,8 @@ export function sqsDeadLetterSink(options: {
     },
   };
 }
+
+const clientOf = <C>(client: C | (() => Promise<C>)): Promise<C> => (typeof client === 'function' ? (client as () => Promise<C>)() : Promise.resolve(client));
 
 /** Raised when poison records appear and no dead-letter destination is configured: never drop silently. */
 export function noDeadLetterSinkError(letters: readonly DeadLetter[]): DeliveryError {

@@ -2,11 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { resolveAwsClientConfig, type AwsClientConfig } from '../adapters/aws/clientConfig';
+import { lazyClient } from '../adapters/aws/lazy';
 import { createAwsSecretReader } from '../adapters/aws/secrets';
 import { AwsServiceError, KBridgeError, describeError } from '../errors';
 import { buildBatchResponse, decodeKafkaEvent } from '../event/codec';
@@ -141,9 +139,10 @@ function deadLetterSink(config: BridgeConfig, aws: AwsClientConfig): DeadLetterS
       return kafkaDeadLetterSink({ topic: config.deadLetter.topic });
     case 'sqs':
       return sqsDeadLetterSink({
-        sqs: new SQSClient(aws.client),
+        // Dead letters and the MSK broker lookup are rare paths: their SDK clients load when they run (issue 15).
+        sqs: lazyClient(async () => new (await import('@aws-sdk/client-sqs')).SQSClient(aws.client)).get,
         queueUrl: config.deadLetter.queueUrl,
-        ...(config.deadLetter.s3Bucket ? { s3: { client: new S3Client(aws.s3), bucket: config.deadLetter.s3Bucket } } : {}),
+        ...(config.deadLetter.s3Bucket ? { s3: { client: lazyClient(async () => new (await import('@aws-sdk/client-s3')).S3Client(aws.s3)).get, bucket: config.deadLetter.s3Bucket } } : {}),
       });
     default:
       return undefined;
@@ -152,6 +151,7 @@ function deadLetterSink(config: BridgeConfig, aws: AwsClientConfig): DeadLetterS
 
 /** The MSK bootstrap string matching the auth mode (GetBootstrapBrokers). */
 async function withMskBrokers(target: KafkaConnectionConfig, clusterArn: string, aws: AwsClientConfig): Promise<KafkaConnectionConfig> {
+  const { GetBootstrapBrokersCommand, KafkaClient } = await import('@aws-sdk/client-kafka');
   const client = new KafkaClient(aws.client);
   try {
     const out = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
