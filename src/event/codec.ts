@@ -36,11 +36,13 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
 
 /**
- * Events {@link encodeKafkaEvent} built in this process (the ESM emulator's). Their base64 and header bytes came
- * from our own encoder, so decoding them skips the validation a Lambda event needs (the base64 regex alone was
- * 3.6 % of a bridge run's CPU profile). Identity, not a marker field: JSON from outside can never be in it.
+ * Events {@link encodeKafkaEvent} built in this process (the ESM emulator's), each with the batch it was built from.
+ * Decoding one gives that batch back without reading the wire form again: no base64 regex, no base64 decoding and
+ * no header-byte checks (together most of the bridge handler's own CPU per record). The emulator hands the event to
+ * the handler as Lambda would and never changes it afterwards; a handler that edits the event it was given and
+ * decodes it again gets the records as delivered. Identity, not a marker field: JSON from outside can never be in it.
  */
-const builtHere = new WeakSet<object>();
+const builtHere = new WeakMap<object, KafkaBatch>();
 
 /** A failed record as the handler reports it: which partition, and the first offset to redeliver. */
 export interface BatchItemFailure {
@@ -119,9 +121,9 @@ export function parsePartitionKey(key: string): { topic: string; partition: numb
 }
 
 /** The bytes, decoded once into the Buffer the record keeps (no second copy). */
-function decodeBase64(at: RecordLocation | undefined, field: 'key' | 'value', raw: unknown, trusted: boolean): Buffer | null {
+function decodeBase64(at: RecordLocation | undefined, field: 'key' | 'value', raw: unknown): Buffer | null {
   if (raw === undefined || raw === null) return null;
-  if (typeof raw !== 'string' || (!trusted && (raw.length % 4 !== 0 || !BASE64.test(raw)))) {
+  if (typeof raw !== 'string' || raw.length % 4 !== 0 || !BASE64.test(raw)) {
     throw recordError(at, field, 'standard base64 (A-Z a-z 0-9 + /, "=" padding, length a multiple of 4), null, or absent', raw);
   }
   return Buffer.from(raw, 'base64');
@@ -144,7 +146,7 @@ function decodeOffset(at: RecordLocation | undefined, raw: unknown, what = 'offs
   throw recordError(at, what, 'a non-negative integer (JSON number or decimal string)', raw);
 }
 
-function decodeHeaders(at: RecordLocation | undefined, raw: unknown, trusted: boolean): RecordHeader[] {
+function decodeHeaders(at: RecordLocation | undefined, raw: unknown): RecordHeader[] {
   // Lambda always sends an array; a missing/null list is read as "no headers" rather than refused.
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw recordError(at, 'headers', 'an array of single-key objects', raw);
@@ -156,8 +158,6 @@ function decodeHeaders(at: RecordLocation | undefined, raw: unknown, trusted: bo
     const key = keys[0] as string;
     const bytes = entry[key];
     if (!Array.isArray(bytes)) throw recordError(at, `headers[${h}][${JSON.stringify(key)}]`, 'an array of signed bytes (-128..127)', bytes);
-    // Buffer.from(number[]) stores each value & 0xff: a signed Java byte becomes its unsigned byte.
-    if (trusted) return { key, value: Buffer.from(bytes as number[]) };
     const value = Buffer.allocUnsafe(bytes.length);
     for (let i = 0; i < bytes.length; i++) {
       const b: unknown = bytes[i];
@@ -180,7 +180,7 @@ function decodeHeaders(at: RecordLocation | undefined, raw: unknown, trusted: bo
  * rec.offset; // 5n
  * ```
  */
-export function fromWireRecord(raw: unknown, at?: RecordLocation, trusted = false): SourceRecord {
+export function fromWireRecord(raw: unknown, at?: RecordLocation): SourceRecord {
   if (!isPlainObject(raw)) {
     throw new EventDecodeError(`${describeRecord(at)}: expected a record object, got ${describeValue(raw)}`, {
       field: describeRecord(at),
@@ -214,16 +214,16 @@ export function fromWireRecord(raw: unknown, at?: RecordLocation, trusted = fals
     offset,
     timestamp,
     timestampType: timestampType as TimestampType,
-    key: decodeBase64(at, 'key', raw.key, trusted),
-    value: decodeBase64(at, 'value', raw.value, trusted),
-    headers: decodeHeaders(at, raw.headers, trusted),
+    key: decodeBase64(at, 'key', raw.key),
+    value: decodeBase64(at, 'value', raw.value),
+    headers: decodeHeaders(at, raw.headers),
   };
 }
 
 /**
  * Decode and validate a whole Lambda Kafka event. Partitions keep the order of `records`' keys as
  * given, records keep their order. Keys, values and header values are Buffers (each decoded once). An event
- * {@link encodeKafkaEvent} built in this process (the ESM emulator's) skips the base64 and header-byte checks. A malformed event throws {@link EventDecodeError} whose message and
+ * {@link encodeKafkaEvent} built in this process (the ESM emulator's) gives back the batch it was built from. A malformed event throws {@link EventDecodeError} whose message and
  * `field` name the record (`records["orders-3"][2].offset`) and say what was expected.
  * Fields this model does not know (on the event or a record) are ignored, not refused: Lambda adds
  * fields over time (e.g. schema-registry metadata), and decoding must keep working when it does.
@@ -235,6 +235,11 @@ export function fromWireRecord(raw: unknown, at?: RecordLocation, trusted = fals
  * ```
  */
 export function decodeKafkaEvent(event: unknown): KafkaBatch {
+  const built = typeof event === 'object' && event !== null ? builtHere.get(event) : undefined;
+  if (built !== undefined) {
+    // A fresh batch over the same records: the caller may reorder or drop partitions without touching the emulator's.
+    return { ...built, bootstrapServers: [...built.bootstrapServers], partitions: built.partitions.map((p) => ({ ...p, records: p.records.slice() })) };
+  }
   if (!isPlainObject(event)) {
     throw new EventDecodeError(`event: expected a Lambda Kafka event object, got ${describeValue(event)}`, { field: 'event', expected: 'object' });
   }
@@ -263,7 +268,6 @@ export function decodeKafkaEvent(event: unknown): KafkaBatch {
       expected: 'object',
     });
   }
-  const trusted = builtHere.has(event);
   const partitions: PartitionBatch[] = Object.entries(records).map(([key, list]) => {
     const { topic, partition } = parsePartitionKey(key);
     if (!Array.isArray(list)) {
@@ -274,7 +278,7 @@ export function decodeKafkaEvent(event: unknown): KafkaBatch {
       });
     }
     const parsed = { topic, partition };
-    return { topic, partition, records: list.map((raw: unknown, index) => fromWireRecord(raw, { partitionKey: key, index, parsed }, trusted)) };
+    return { topic, partition, records: list.map((raw: unknown, index) => fromWireRecord(raw, { partitionKey: key, index, parsed })) };
   });
   return {
     eventSource: eventSource as KafkaBatch['eventSource'],
@@ -325,7 +329,7 @@ export function toWireRecord(record: SourceRecord): WireKafkaRecord {
 
 /**
  * Exact inverse of {@link decodeKafkaEvent}: `decodeKafkaEvent(encodeKafkaEvent(b))` deep-equals `b`. The event is
- * remembered (by identity) as built here, so decoding it again in this process skips the validation.
+ * remembered (by identity) with `batch`, so decoding it again in this process returns `batch`'s records as they are.
  *
  * @example
  * ```ts
@@ -351,7 +355,7 @@ export function encodeKafkaEvent(batch: KafkaBatch): WireKafkaEvent {
     bootstrapServers: batch.bootstrapServers.join(','),
     records,
   };
-  builtHere.add(event);
+  builtHere.set(event, batch);
   return event;
 }
 
