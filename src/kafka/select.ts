@@ -5,7 +5,7 @@ import { KafkaClientKinds, type KafkaClientKind } from './port';
  * The adapter a process uses when a caller does not name one. Functions read `KAFKA_CLIENT` once at init
  * (through {@link parseKafkaClientEnv}); the CLI sets it from `--kafka-client` or the same variable.
  */
-export const DEFAULT_KAFKA_CLIENT: KafkaClientKind = 'kafkajs';
+export const DEFAULT_KAFKA_CLIENT: KafkaClientKind = 'platformatic';
 
 let selected: KafkaClientKind | undefined;
 

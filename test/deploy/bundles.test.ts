@@ -201,7 +201,7 @@ describe('every function from its bundle', () => {
     // Act
     const loads = await Promise.all(
       declared.map(async (fn) => {
-        const { dir } = unpack(fn, `load-${fn.folder}`);
+        const { dir } = unpack(fn, `load-${fn.key}`); // by key: two functions (bridge, bridgeReverse) share one folder
         const sample = join(ROOT, 'events', `${fn.folder}.json`);
         const r = await run(fn, dir, { load: 'only' }, loadEnv(fn));
         return { fn, hasEvent: existsSync(sample), r };
