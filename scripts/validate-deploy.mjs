@@ -137,9 +137,10 @@ function toArray(v) {
  * the folder name (`sink-sqs`) or its camelCase (`cutoverWaitDrained` for `cutover-wait-drained`, the form the
  * state machine's `<Key>LambdaFunction` references use).
  */
-export function checkFunctionCoverage(declared, onDisk) {
+export function checkFunctionCoverage(declared, onDisk, bundleFolders = {}) {
   const camel = (folder) => folder.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
-  const folderOf = (key) => onDisk.find((f) => f === key || camel(f) === key);
+  // A function may run another's bundle (bridge-reverse: handler .build/bridge/index.handler): it is that folder's.
+  const folderOf = (key) => onDisk.find((f) => f === key || camel(f) === key) ?? onDisk.find((f) => f === bundleFolders[key]);
   const problems = [];
   for (const folder of onDisk) {
     if (!declared.some((key) => folderOf(key) === folder)) problems.push(`functions/${folder}/handler.ts exists but serverless.yml declares no function "${folder}" (or "${camel(folder)}")`);
@@ -208,7 +209,7 @@ async function packageVariant(name, params) {
     return { ok: false, problems: [`osls package (${name}) failed: ${(res.stderr + res.stdout).trim().slice(-2000)}`] };
   }
   const state = JSON.parse(readFileSync(join(dir, 'serverless-state.json'), 'utf8'));
-  return { ok: true, templatePath, template: JSON.parse(readFileSync(templatePath, 'utf8')), functions: Object.keys(state.service?.functions ?? {}).sort(), dir };
+  return { ok: true, templatePath, template: JSON.parse(readFileSync(templatePath, 'utf8')), functions: Object.keys(state.service?.functions ?? {}).sort(), bundleFolders: Object.fromEntries(Object.entries(state.service?.functions ?? {}).map(([k, f]) => [k, /^\.build\/([^/]+)\//.exec(f?.handler ?? '')?.[1]])), dir };
 }
 
 async function cfnLint(bin, templatePath) {
@@ -328,7 +329,7 @@ async function validateUnlocked({ skipBuild = false, variants = Object.keys(VARI
       continue;
     }
     v.resources = Object.keys(pkg.template.Resources ?? {}).length;
-    if (i === 0) v.problems.push(...checkFunctionCoverage(pkg.functions, onDisk));
+    if (i === 0) v.problems.push(...checkFunctionCoverage(pkg.functions, onDisk, pkg.bundleFolders));
     t0 = Date.now();
     v.problems.push(...(await cfnLint(lint, pkg.templatePath)));
     step(`cfn-lint ${variant}`, t0);
