@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import {
   createKafkaClient,
+  KafkaClientKinds,
   parseKafkaClientEnv,
   withKafkaAdmin,
   type ConsumedRecord,
@@ -52,6 +53,15 @@ export const quietLogger: StructuredLogger = { error: () => {}, warn: () => {}, 
  */
 export function testKafkaClientKind(): KafkaClientKind {
   return parseKafkaClientEnv(process.env);
+}
+
+/**
+ * A private port base for a test that starts its own broker, distinct per vitest project: the same file runs in
+ * `integration` and `integration-<other client>` at the same time, and two brokers cannot bind one port. Each
+ * adapter gets its own block of 50 (a cluster uses base, base+1 and base+2).
+ */
+export function privatePortBase(base: number): number {
+  return base + 50 * KafkaClientKinds.indexOf(testKafkaClientKind());
 }
 
 export interface LocalKafkaOptions {

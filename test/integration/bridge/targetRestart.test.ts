@@ -13,13 +13,13 @@ import { isAlive, isPortFree } from '../../../src/local/clusters/processes';
 import { resolveLocalSettings, type LocalSettings } from '../../../src/local/clusters/settings';
 import { EsmEmulator } from '../../../src/local/esm/EsmEmulator';
 import type { InvocationReport } from '../../../src/local/esm/EsmMapping';
-import { testKafkaClientKind, uniqueName, waitFor } from '../../support/helpers';
+import { privatePortBase, testKafkaClientKind, uniqueName, waitFor } from '../../support/helpers';
 import { fastConsumer, mappingConfig, quietLogger } from '../esm/support';
 import { connectClusters, createTopic, disconnectClusters, readSequences, startSequencedLoad, waitForCheckpoint, type TestClusters } from './support';
 
 // The shared target cluster serves every other test file at the same time, so this test restarts a broker
 // of its own: a single-node target in a private state dir on private ports (below the ephemeral range).
-const TARGET_BASE_PORT = 24292;
+const TARGET_BASE_PORT = privatePortBase(24292);
 const PARTITIONS = 3;
 
 let home: string;
@@ -33,7 +33,7 @@ const topics: string[] = [];
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'kbridge-target-restart-'));
-  settings = resolveLocalSettings({ ...process.env, KBRIDGE_HOME: home, KBRIDGE_SOURCE_PORT: '24192', KBRIDGE_TARGET_PORT: String(TARGET_BASE_PORT), KBRIDGE_BROKER_HEAP: '256m' });
+  settings = resolveLocalSettings({ ...process.env, KBRIDGE_HOME: home, KBRIDGE_SOURCE_PORT: String(privatePortBase(24192)), KBRIDGE_TARGET_PORT: String(TARGET_BASE_PORT), KBRIDGE_BROKER_HEAP: '256m' });
   for (const port of [TARGET_BASE_PORT, TARGET_BASE_PORT + 1, TARGET_BASE_PORT + 2]) {
     if (!(await isPortFree(port))) throw new Error(`port ${port} is busy; the throwaway target broker needs ${TARGET_BASE_PORT}-${TARGET_BASE_PORT + 2}`);
   }

@@ -6,7 +6,7 @@ import { LocalEnvironmentError } from '../../../src/errors';
 import { localDown, localStatus, restartBroker, startBroker } from '../../../src/local/clusters/clusters';
 import { resolveLocalSettings, type LocalSettings } from '../../../src/local/clusters/settings';
 import { createKafkaClient, withKafkaProducer } from '../../../src/kafka';
-import { consumeRecords, createTestTopic, quietLogger, testKafkaClientKind } from '../../support/helpers';
+import { consumeRecords, createTestTopic, privatePortBase, quietLogger, testKafkaClientKind } from '../../support/helpers';
 
 // These tests start their own broker in a separate state dir on separate ports: restarting or breaking the
 // shared clusters would disturb every other test file running at the same time.
@@ -17,7 +17,7 @@ describe('one broker in a private state dir', () => {
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'kbridge-lifecycle-'));
     // Below Linux's ephemeral range (32768+), so no outgoing connection can be holding one of them.
-    settings = resolveLocalSettings({ ...process.env, KBRIDGE_HOME: home, KBRIDGE_SOURCE_PORT: '23192', KBRIDGE_TARGET_PORT: '23292' });
+    settings = resolveLocalSettings({ ...process.env, KBRIDGE_HOME: home, KBRIDGE_SOURCE_PORT: String(privatePortBase(23192)), KBRIDGE_TARGET_PORT: String(privatePortBase(23292)) });
   });
 
   afterAll(async () => {
