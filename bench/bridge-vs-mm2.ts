@@ -9,14 +9,16 @@
  * - end to end: records / seconds from start;
  * - steady state: records/s between 10 % and 90 % of the records copied (startup and tail left out);
  * - CPU per million records: for the bridge, the process CPU (`process.cpuUsage`) while at least one handler
- *   invocation is in flight — what Lambda bills, an upper bound since the emulator's own fetches run meanwhile;
+ *   invocation is in flight — an upper bound since the emulator's own fetches run meanwhile in the same process;
+ *   with case `handler-cpu`, the bridge again with its handler in a process of its own (bench/support/handlerHost.ts)
+ *   whose CPU while invocations are in flight is the handler's own time, what Lambda bills;
  *   for MM2, the JVM's utime + stime from /proc/<pid>/stat over its whole life (startup included);
  * - ratios against MM2.
  * Latency (optional case): records produced at a fixed rate, each stamped with its send time; a read_committed
  * consumer on the target measures arrival − send.
  *
  *   npx tsx bench/bridge-vs-mm2.ts [--records 1000000] [--size 1024] [--partitions 8] [--runs 3]
- *     [--clients kafkajs,platformatic] [--batch-size 4000] [--cases bridge,mm2,ceiling,latency]
+ *     [--clients kafkajs,platformatic] [--batch-size 4000] [--cases bridge,handler-cpu,mm2,ceiling,latency]
  *     [--rate 2000] [--latency-seconds 15]
  *   npx tsx bench/bridge-vs-mm2.ts --records 20000 --runs 1 --cases bridge,mm2   # smoke run
  *
@@ -39,6 +41,7 @@ import { resolveLocalSettings } from '../src/local/clusters/settings';
 import type { EsmMappingConfig } from '../src/local/esm/config';
 import { EsmEmulator } from '../src/local/esm/EsmEmulator';
 import type { LambdaHandler } from '../src/local/esm/handlerLoader';
+import { startHandlerHost } from './support/handlerHost';
 
 const { values } = parseArgs({
   options: {
@@ -50,7 +53,7 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '4000' },
     rate: { type: 'string', default: '2000' },
     'latency-seconds': { type: 'string', default: '15' },
-    cases: { type: 'string', default: 'bridge,mm2,ceiling' },
+    cases: { type: 'string', default: 'bridge,handler-cpu,mm2,ceiling' },
   },
 });
 function positive(flag: string, raw: string): number {
@@ -174,20 +177,40 @@ function cpuMetered(handler: LambdaHandler): { handler: LambdaHandler; cpuMs: ()
   return { handler: metered, cpuMs: () => micros / 1000 };
 }
 
-/** The bridge Lambda (bare handler, as the emulator invokes it) on `client`, behind an in-process emulator mapping. */
+/**
+ * The bridge Lambda (bare handler, as the emulator invokes it) on `client`, behind an in-process emulator mapping.
+ * `handlerProcess`: the handler runs in a process of its own (bench/support/handlerHost.ts) and `cpuMs` is that
+ * process's CPU while invocations are in flight, the handler's own time with none of the emulator's fetching.
+ */
 async function startBridge(
   client: KafkaClientKind,
   topic: string,
   maximumBatchingWindowSeconds: number,
   onDelivered?: (n: number) => void,
-): Promise<{ bridgeId: string; cpuMs(): number; stop(): Promise<void> }> {
+  handlerProcess = false,
+): Promise<{ bridgeId: string; cpuMs(): Promise<number>; stop(): Promise<void> }> {
   const bridgeId = `bench-${runId}-${randomBytes(3).toString('hex')}`;
   const kafkaDeps = { logger: quiet, logLevel: 'error' as const, client };
-  const lambda = createBridgeLambda(
-    { BRIDGE_ID: bridgeId, TARGET_BOOTSTRAP_SERVERS: targetServers, SOURCE_BOOTSTRAP_SERVERS: sourceServers, TOPIC_MAPPING: '{"prefix":"br."}', PARTITION_CONCURRENCY: String(partitions), KAFKA_CLIENT: client },
-    { logger: new Logger({ serviceName: 'bridge', logLevel: 'ERROR' }), metrics: new Metrics({ serviceName: 'bridge', namespace: 'Bench' }), kafkaDeps },
-  );
-  const metered = cpuMetered(lambda.bridgeHandler as LambdaHandler);
+  const env = { BRIDGE_ID: bridgeId, TARGET_BOOTSTRAP_SERVERS: targetServers, SOURCE_BOOTSTRAP_SERVERS: sourceServers, TOPIC_MAPPING: '{"prefix":"br."}', PARTITION_CONCURRENCY: String(partitions), KAFKA_CLIENT: client };
+  let handler: LambdaHandler;
+  let cpuMs: () => Promise<number>;
+  let close: () => Promise<void>;
+  if (handlerProcess) {
+    const host = await startHandlerHost(env, client);
+    handler = (event) => host.invoke(event);
+    cpuMs = () => host.cpuMs();
+    close = () => host.close();
+  } else {
+    const lambda = createBridgeLambda(env, {
+      logger: new Logger({ serviceName: 'bridge', logLevel: 'ERROR' }),
+      metrics: new Metrics({ serviceName: 'bridge', namespace: 'Bench' }),
+      kafkaDeps,
+    });
+    const metered = cpuMetered(lambda.bridgeHandler as LambdaHandler);
+    handler = metered.handler;
+    cpuMs = async () => metered.cpuMs();
+    close = () => lambda.close();
+  }
   const config: EsmMappingConfig = {
     id: 'bridge-0', functionName: 'bridge', handler: 'functions/bridge/handler.bridge', handlerModule: '/dev/null', handlerExport: 'bridge',
     environment: {}, timeoutSeconds: 60, memorySize: 1024, region: 'us-east-1', eventSource: 'SelfManagedKafka',
@@ -195,7 +218,7 @@ async function startBridge(
     maximumBatchingWindowSeconds, startingPosition: 'TRIM_HORIZON', enabled: true, filterPatterns: [], maximumRetryAttempts: -1,
   };
   const emulator = new EsmEmulator([config], {
-    handler: metered.handler,
+    handler,
     logger: quiet,
     kafkaDeps,
     consumer: { maxWaitTimeMs: 100 },
@@ -206,29 +229,35 @@ async function startBridge(
   created.push({ kafka: target, topic: `br.${topic}` });
   return {
     bridgeId,
-    cpuMs: metered.cpuMs,
+    cpuMs,
     async stop() {
       await emulator.stop(10_000);
-      await lambda.close();
+      await close();
     },
   };
 }
 
-async function bridgeThroughput(client: KafkaClientKind, topic: string): Promise<RunResult> {
+async function bridgeThroughput(client: KafkaClientKind, topic: string, handlerProcess = false): Promise<RunResult> {
   const started = Date.now();
   let delivered = 0;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
   const samples: Array<[number, number]> = [];
   // The emulator reports an invocation once the handler returned, i.e. once its transactions committed.
-  const bridge = await startBridge(client, topic, 0.5, (n) => {
-    delivered += n;
-    samples.push([Date.now() - started, delivered]);
-    if (delivered >= records) done();
-  });
+  const bridge = await startBridge(
+    client,
+    topic,
+    0.5,
+    (n) => {
+      delivered += n;
+      samples.push([Date.now() - started, delivered]);
+      if (delivered >= records) done();
+    },
+    handlerProcess,
+  );
   await finished;
   const ms = Date.now() - started;
-  const cpuMs = bridge.cpuMs();
+  const cpuMs = await bridge.cpuMs();
   await bridge.stop();
   return { ms, steadyPerSecond: steadyRate(samples), cpuMs };
 }
@@ -410,20 +439,26 @@ async function mm2Latency(): Promise<{ p50: number; p99: number; n: number }> {
 // ---- main ----------------------------------------------------------------------------------------------------
 
 const bridgeName = (client: KafkaClientKind): string => `bridge (${client})`;
+const hostedName = (client: KafkaClientKind): string => `bridge (${client}, handler in its own process)`;
 const latencies: Array<[string, { p50: number; p99: number; n: number }]> = [];
 const ceilings: number[] = [];
 try {
   for (let run = 0; run < runs; run++) {
-    if (cases.has('bridge') || cases.has('mm2')) {
+    if (cases.has('bridge') || cases.has('mm2') || cases.has('handler-cpu')) {
       const topic = `bench-mm2-${runId}-${run}`;
       await createTopic(source, topic);
       await fill(topic);
       // The same records for every system, in an order that changes per run (no system always goes first).
-      const systems = [...(cases.has('bridge') ? clients.map((c) => bridgeName(c)) : []), ...(cases.has('mm2') ? ['mm2'] : [])];
+      const systems = [
+        ...(cases.has('bridge') ? clients.map((c) => bridgeName(c)) : []),
+        ...(cases.has('handler-cpu') ? clients.map((c) => hostedName(c)) : []),
+        ...(cases.has('mm2') ? ['mm2'] : []),
+      ];
       for (let i = 0; i < systems.length; i++) {
         const name = systems[(i + run) % systems.length] as string;
-        const client = clients.find((c) => bridgeName(c) === name);
-        note(name, client ? await bridgeThroughput(client, topic) : await mm2Throughput(topic));
+        const inProcess = clients.find((c) => bridgeName(c) === name);
+        const hosted = clients.find((c) => hostedName(c) === name);
+        note(name, inProcess ? await bridgeThroughput(inProcess, topic) : hosted ? await bridgeThroughput(hosted, topic, true) : await mm2Throughput(topic));
       }
     }
     if (cases.has('ceiling')) {
@@ -472,7 +507,7 @@ for (const [name, rs] of results) {
 if (ceilings.length > 0) lines.push(`| ceiling (ProducerPerformance, acks all) | ${perSecond(median(ceilings)).toFixed(0)} | ${ratio(perSecond(median(ceilings)), mm2E2e)} | | | | | ${ceilings.map((t) => (t / 1000).toFixed(2)).join(', ')} |`);
 lines.push(
   '',
-  'CPU: the bridge is the process CPU while at least one handler invocation is in flight (what Lambda bills; the emulator fetching meanwhile is included, so an upper bound); MM2 is the JVM process (utime + stime, startup included).',
+  'CPU: "bridge (client)" is the process CPU while at least one handler invocation is in flight, with the emulator fetching in the same process meanwhile (an upper bound); "handler in its own process" is the handler process\'s CPU while invocations are in flight: the handler\'s own time, what Lambda bills (the emulator, AWS\'s poller in a deployment, runs in the parent). MM2 is the JVM process (utime + stime, startup included).',
 );
 if (latencies.length > 0) {
   lines.push('', `end-to-end latency at ${rate} records/s for ${latencySeconds} s (median over ${runs} runs of each percentile):`, '', '| system | p50 ms | p99 ms | runs (p50/p99) |', '|---|---:|---:|---|');

@@ -78,5 +78,16 @@ export function splitLoopedBack<T extends Pick<SourceRecord, 'headers'>>(records
  */
 export function withOriginHeader<H extends { key: string; value: Uint8Array }>(headers: readonly H[], sourceCluster: string): Array<H | { key: string; value: Buffer }> {
   if (headers.some((h) => h.key === ORIGIN_HEADER)) return [...headers];
-  return [...headers, { key: ORIGIN_HEADER, value: Buffer.from(sourceCluster, 'utf8') }];
+  return [...headers, { key: ORIGIN_HEADER, value: originValue(sourceCluster) }];
+}
+
+// One Buffer per cluster name, shared by every record (the clients only read header values).
+const originValues = new Map<string, Buffer>();
+function originValue(sourceCluster: string): Buffer {
+  let value = originValues.get(sourceCluster);
+  if (value === undefined) {
+    value = Buffer.from(sourceCluster, 'utf8');
+    originValues.set(sourceCluster, value);
+  }
+  return value;
 }

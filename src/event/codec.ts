@@ -29,10 +29,6 @@ const MAX_PARTITION = 2_147_483_647;
 const MAX_SAFE_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 const EVENT_SOURCES = ['SelfManagedKafka', 'aws:kafka'] as const;
 const TIMESTAMP_TYPES: readonly TimestampType[] = ['CREATE_TIME', 'LOG_APPEND_TIME'];
-// Standard alphabet, at most two "=" at the end, length a multiple of 4 (checked beside the regex, which is
-// 3x faster than a grouped one on large values). Non-zero trailing bits are accepted, as Java's Base64
-// decoder does: the AWS docs' own sample key ("abcDEFghiJKLmnoPQRstuVWXyz1234==") has them.
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
 
 /**
@@ -120,13 +116,23 @@ export function parsePartitionKey(key: string): { topic: string; partition: numb
   return { topic, partition: Number(digits) };
 }
 
-/** The bytes, decoded once into the Buffer the record keeps (no second copy). */
+/**
+ * The bytes, decoded once into the Buffer the record keeps (no second copy), and validated without a second pass
+ * over the text: standard base64 (A-Z a-z 0-9 + /), at most two "=" at the end, length a multiple of 4.
+ * Node's decoder skips a character outside the alphabet and stops at an inner "=", so any such character makes
+ * the output shorter than the length and the padding promise; it also reads the URL-safe "-" and "_", which are
+ * refused by a search (memchr-fast, unlike a regex over every character). Non-zero trailing bits are accepted,
+ * as Java's Base64 decoder does: the AWS docs' own sample key ("abcDEFghiJKLmnoPQRstuVWXyz1234==") has them.
+ */
 function decodeBase64(at: RecordLocation | undefined, field: 'key' | 'value', raw: unknown): Buffer | null {
   if (raw === undefined || raw === null) return null;
-  if (typeof raw !== 'string' || raw.length % 4 !== 0 || !BASE64.test(raw)) {
-    throw recordError(at, field, 'standard base64 (A-Z a-z 0-9 + /, "=" padding, length a multiple of 4), null, or absent', raw);
+  if (typeof raw === 'string' && raw.length % 4 === 0) {
+    const n = raw.length;
+    const padding = n === 0 || raw.charCodeAt(n - 1) !== 61 ? 0 : raw.charCodeAt(n - 2) === 61 ? 2 : 1;
+    const bytes = Buffer.from(raw, 'base64');
+    if (bytes.length === (n / 4) * 3 - padding && raw.indexOf('-') === -1 && raw.indexOf('_') === -1) return bytes;
   }
-  return Buffer.from(raw, 'base64');
+  throw recordError(at, field, 'standard base64 (A-Z a-z 0-9 + /, "=" padding, length a multiple of 4), null, or absent', raw);
 }
 
 function encodeBase64(bytes: Uint8Array): string {

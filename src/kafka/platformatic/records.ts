@@ -32,6 +32,10 @@ function toBuffer(value: Buffer | string): Buffer {
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
 }
 
+// Header key names repeat on every record (a few per workload): one Buffer each instead of one per record.
+const headerKeys = new Map<string, Buffer>();
+const MAX_CACHED_HEADER_KEYS = 1024;
+
 /**
  * One record in the library's shape, without copying keys, values or header values given as Buffers. Header
  * keys become distinct Buffer objects of a Map, so repeated keys survive in their order (the library keeps the
@@ -44,7 +48,15 @@ export function toLibraryMessage(topic: string, record: OutgoingRecord): Message
   message.value = record.value === null || record.value === undefined ? (null as unknown as undefined) : toBuffer(record.value);
   if (record.headers !== undefined && record.headers.length > 0) {
     const headers = new Map<Buffer, Buffer>();
-    for (const h of record.headers) headers.set(Buffer.from(h.key, 'utf8'), toBuffer(h.value as Buffer | string));
+    for (const h of record.headers) {
+      // The cached Buffer of this key name, or a fresh one when the key repeats within the record.
+      let key = headerKeys.get(h.key);
+      if (key === undefined || headers.has(key)) {
+        key = Buffer.from(h.key, 'utf8');
+        if (!headerKeys.has(h.key) && headerKeys.size < MAX_CACHED_HEADER_KEYS) headerKeys.set(h.key, key);
+      }
+      headers.set(key, toBuffer(h.value as Buffer | string));
+    }
     message.headers = headers;
   }
   if (record.timestamp !== undefined) message.timestamp = BigInt(record.timestamp);
