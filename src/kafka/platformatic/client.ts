@@ -354,7 +354,7 @@ async function readRanges(ctx: AdapterContext, topic: string, ranges: ReadonlyMa
  * ```
  */
 export const createPlatformaticClient: KafkaAdapter = (connection) => {
-  logCrc32cImplementationOnce(connection.logger);
+  logCrc32cImplementationOnce(connection);
   const ctx = createContext(connection);
   return {
     kind: 'platformatic',

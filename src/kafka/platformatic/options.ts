@@ -88,12 +88,23 @@ export function platformaticCrc32cImplementation(): Crc32cImplementation {
 
 let crcLogged = false;
 
-/** Log once per process which CRC32C implementation is active (INFO: one line, useful in every Lambda cold start). */
-export function logCrc32cImplementationOnce(logger: StructuredLogger): void {
+/**
+ * Log once per process which CRC32C implementation is active: one INFO line at a function's cold start (the
+ * functions' Kafka log level is `warn`; the logger's own LOG_LEVEL then decides). A connection at `error` or
+ * `nothing` (the CLI's one-shot commands) does not print it; the JavaScript fallback, a slow path, is a WARN
+ * at any level but `nothing`.
+ */
+export function logCrc32cImplementationOnce(connection: Pick<ResolvedConnection, 'logger' | 'logLevel'>): void {
   if (crcLogged) return;
-  crcLogged = true;
   const implementation = platformaticCrc32cImplementation();
-  logger.info(`@platformatic/kafka CRC32C: ${implementation}`, { kafka: { client: 'platformatic', crc32c: implementation } });
+  const fallback = !implementation.startsWith('native');
+  const rank = LEVEL_RANK[connection.logLevel];
+  if (rank < (fallback ? LEVEL_RANK.error : LEVEL_RANK.warn)) return;
+  crcLogged = true;
+  const line = `@platformatic/kafka CRC32C: ${implementation}`;
+  const fields = { kafka: { client: 'platformatic', crc32c: implementation } };
+  if (fallback) connection.logger.warn(`${line} (no native @node-rs/crc32 for this platform: every produce pays for it)`, fields);
+  else connection.logger.info(line, fields);
 }
 
 const LEVEL_RANK = { nothing: 0, error: 1, warn: 2, info: 3, debug: 4 } as const;
