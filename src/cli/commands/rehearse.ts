@@ -15,13 +15,17 @@ const OptionsSchema = z
     json: z.boolean().default(false),
     out: z.string().min(1),
     failAt: z.enum(CutoverSteps).optional(),
+    failback: z.boolean().default(false),
+    dwell: z.coerce.number({ invalid_type_error: 'expected seconds' }).int('expected whole seconds').min(5).max(3600),
   })
   .strict();
 
 /**
  * `kbridge rehearse`: a whole migration rehearsed on this machine (what `npm start` runs). Progress on the
  * terminal (or one JSON object per line with `--json`), the report in `--out`; exit 1 when anything was lost or
- * duplicated or a cutover step failed.
+ * duplicated or a cutover step failed. `--failback` rehearses the way back too: forward cutover with the reverse
+ * bridge, `--dwell` seconds on the target, then the reversed plan through the same state machine; `--fail-at` then
+ * names a step of the failback.
  */
 export function register(program: Command): void {
   program
@@ -36,7 +40,9 @@ export function register(program: Command): void {
     .option('--keep', 'leave the clusters and topics in place and print their addresses and names')
     .option('--json', 'progress as JSON lines on stdout, ending with a {"type":"result"} line')
     .option('--out <dir>', 'report directory', 'rehearsal-report')
-    .option('--fail-at <step>', `rehearse a failure: this cutover step fails after acting, the rollback runs (${CutoverSteps.join(' | ')})`)
+    .option('--fail-at <step>', `rehearse a failure: this cutover step fails after acting, the rollback runs; with --failback, the step of the failback (the forward cutover runs clean) (${CutoverSteps.join(' | ')})`)
+    .option('--failback', 'rehearse the way back too: forward cutover with the reverse bridge, --dwell seconds on the target, then fail back to the source with the reversed plan and run there again')
+    .option('--dwell <s>', 'with --failback: seconds on the target between the cutover and the failback (and on the source after it)', '20')
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseConfig(OptionsSchema, raw, 'kbridge rehearse options');
       const [{ runRehearsal }, { stepFunctionsCutoverRunner }, { createProgressPrinter }] = await Promise.all([
@@ -65,6 +71,7 @@ export function register(program: Command): void {
           keep: opts.keep,
           outDir: opts.out,
           ...(opts.failAt ? { failAt: opts.failAt } : {}),
+          ...(opts.failback ? { failback: { dwellSeconds: opts.dwell } } : {}),
         },
         { env: process.env, runner: stepFunctionsCutoverRunner(), onEvent: printer.event, signal: controller.signal },
       ).finally(() => {

@@ -158,6 +158,14 @@ export class DeliveryLedger {
     return this.consumedTotal;
   }
 
+  /**
+   * The longest pause between acknowledged writes and between consumed records that began in `[fromMs, toMs]`:
+   * one cutover's unavailability windows when a run has several (`--failback`).
+   */
+  public gapsStartingIn(fromMs: number, toMs: number): { writeGap: Gap | null; readGap: Gap | null } {
+    return { writeGap: this.writeGaps.longestStartingIn(fromMs, toMs), readGap: this.readGaps.longestStartingIn(fromMs, toMs) };
+  }
+
   /** True when every acknowledged write has been consumed at least once. */
   public allConsumed(): boolean {
     for (const p of this.partitions.values()) {
@@ -228,24 +236,45 @@ export class DeliveryLedger {
   }
 }
 
+/** Gaps shorter than this are not kept for {@link GapTracker.longestStartingIn}: under load they are the normal rhythm. */
+const NOTABLE_GAP_MS = 100;
+const NOTABLE_GAP_LIMIT = 50_000;
+
 /**
  * Tracks the longest interval between consecutive events (events may arrive slightly out of time order from
- * concurrent partitions; the tracker only moves forward).
+ * concurrent partitions; the tracker only moves forward), and keeps the notable ones so the longest gap that began
+ * within a time range (one cutover of several) can be asked for afterwards.
  */
-class GapTracker {
+export class GapTracker {
   private last: number | undefined;
   private best: Gap | null = null;
+  private notable: Gap[] = [];
 
   public tick(atMs: number): void {
     if (this.last !== undefined && atMs > this.last) {
       const ms = atMs - this.last;
-      if (!this.best || ms > this.best.ms) this.best = { ms, fromMs: this.last, toMs: atMs };
+      const gap = { ms, fromMs: this.last, toMs: atMs };
+      if (!this.best || ms > this.best.ms) this.best = gap;
+      if (ms >= NOTABLE_GAP_MS) this.keep(gap);
     }
     this.last = this.last === undefined ? atMs : Math.max(this.last, atMs);
   }
 
   public longest(): Gap | null {
     return this.best;
+  }
+
+  /** The longest gap that began in `[fromMs, toMs]` (null when none of at least 100 ms did). */
+  public longestStartingIn(fromMs: number, toMs: number): Gap | null {
+    let best: Gap | null = null;
+    for (const g of this.notable) if (g.fromMs >= fromMs && g.fromMs <= toMs && (!best || g.ms > best.ms)) best = g;
+    return best;
+  }
+
+  private keep(gap: Gap): void {
+    this.notable.push(gap);
+    // Bounded memory on long runs at a low rate: keep the longer half.
+    if (this.notable.length > NOTABLE_GAP_LIMIT) this.notable = [...this.notable].sort((a, b) => b.ms - a.ms).slice(0, NOTABLE_GAP_LIMIT / 2);
   }
 }
 

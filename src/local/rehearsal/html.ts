@@ -65,13 +65,25 @@ export function renderReportHtml(report: RehearsalReport, assets: ChartAssets): 
   const verdict = report.ok ? 'PASSED' : 'FAILED';
   const card = (label: string, value: string, tone: 'good' | 'bad' | 'plain' = 'plain', hint = '') =>
     `<div class="card ${tone}"><div class="label">${escapeHtml(label)}</div><div class="value">${escapeHtml(value)}</div>${hint ? `<div class="hint">${escapeHtml(hint)}</div>` : ''}</div>`;
-  const steps = report.cutover.steps
-    .map((s, i) => {
+  // With --failback both cutovers share one timeline, numbered on: forward 1-10, failback 11-20.
+  const fb = report.failback;
+  const timeline = [...report.cutover.steps.map((s) => ({ s, move: 'forward' })), ...(fb?.steps ?? []).map((s) => ({ s, move: 'failback' }))];
+  const steps = timeline
+    .map(({ s, move }, i) => {
       const start = (s.startedAtMs - t0) / 1000;
       const dur = s.endedAtMs === null ? null : s.endedAtMs - s.startedAtMs;
-      return `<tr class="${s.status}"><td class="num">${i + 1}</td><td>${escapeHtml(s.step)}</td><td class="num">+${start.toFixed(1)} s</td><td class="num">${fmtMs(dur)}</td><td class="num">${s.attempts}</td><td>${escapeHtml(s.status)}${s.error ? `: ${escapeHtml(s.error)}` : ''}</td></tr>`;
+      return `<tr class="${s.status}"><td class="num">${i + 1}</td>${fb ? `<td>${move}</td>` : ''}<td>${escapeHtml(s.step)}</td><td class="num">+${start.toFixed(1)} s</td><td class="num">${fmtMs(dur)}</td><td class="num">${s.attempts}</td><td>${escapeHtml(s.status)}${s.error ? `: ${escapeHtml(s.error)}` : ''}</td></tr>`;
     })
     .join('\n');
+  const windows = a.windows && fb
+    ? `<h2>Unavailability per move</h2>
+<table id="windows">
+<thead><tr><th>move</th><th>result</th><th>write unavailable</th><th>producers fenced</th><th>read unavailable</th><th>time to drain</th></tr></thead>
+<tbody>
+${a.windows.map((w) => `<tr class="${w.status === 'failed' ? 'failed' : ''}"><td>${w.direction}</td><td>${escapeHtml(w.status)}</td><td class="num">${fmtMs(w.writeUnavailableMs)}</td><td class="num">${fmtMs(w.fencedMs)}</td><td class="num">${fmtMs(w.readUnavailableMs)}</td><td class="num">${fmtMs(w.timeToDrainMs)}</td></tr>`).join('\n')}
+</tbody>
+</table>`
+    : '';
   const failures = report.failures.length
     ? `<section class="failures"><h2>Why it failed</h2><ul>${report.failures.map((f) => `<li>${escapeHtml(f)}</li>`).join('')}</ul></section>`
     : '';
@@ -126,12 +138,13 @@ ${failures}
 <div class="cards">
 ${card('Produced', fmtInt(c.produced), 'plain', `${fmtInt(c.producedOnSource)} source · ${fmtInt(c.producedOnTarget)} target`)}
 ${card('Replicated', fmtInt(c.replicated), c.replicationMissing + c.replicatedDuplicates === 0 ? 'plain' : 'bad', 'source → target, read back')}
+${c.reverseReplicated === undefined ? '' : card('Reverse-replicated', fmtInt(c.reverseReplicated), (c.reverseReplicationMissing ?? 0) + (c.reverseReplicatedDuplicates ?? 0) === 0 ? 'plain' : 'bad', 'target → source, read back')}
 ${card('Consumed', fmtInt(c.consumed), 'plain', `${fmtInt(c.consumedOnSource)} source · ${fmtInt(c.consumedOnTarget)} target`)}
 ${card('Lost', fmtInt(c.lost), c.lost === 0 ? 'good' : 'bad', 'produced, never consumed')}
 ${card('Duplicated', fmtInt(c.duplicated), c.duplicated === 0 ? 'good' : 'bad', 'extra deliveries')}
 ${card('Out of order', fmtInt(c.orderViolations), c.orderViolations === 0 ? 'good' : 'bad', 'within a partition')}
 </div>
-<h2>Availability during the switch</h2>
+<h2>Availability during the switch${fb ? 'es' : ''}</h2>
 <div class="cards">
 ${card('Write unavailable', fmtMs(a.writeUnavailableMs), 'plain', 'longest pause between acked writes')}
 ${card('Producers fenced', fmtMs(a.fencedMs), 'plain', 'fence → writing on target')}
@@ -140,14 +153,15 @@ ${card('Time to drain', fmtMs(a.timeToDrainMs), 'plain', 'waitDrained step')}
 ${card('Catch-up', fmtMs(a.catchUpMs), 'plain', 'load stopped → last record consumed')}
 ${card('Max end-to-end', fmtMs(a.maxEndToEndMs), 'plain', 'produce → consume')}
 </div>
+${windows}
 <h2>Consumer lag (records)</h2>
 <div id="lag" class="chart"></div>
 <h2>Throughput (records/s)</h2>
 <div id="throughput" class="chart"></div>
-<h2>Cutover timeline <span class="meta">(${escapeHtml(report.cutover.status)}, ${escapeHtml(report.cutover.runner)})</span></h2>
+<h2>${fb ? 'Cutover and failback timeline' : 'Cutover timeline'} <span class="meta">(${fb ? `forward ${escapeHtml(report.cutover.status)}, failback ${escapeHtml(fb.status)}` : escapeHtml(report.cutover.status)}, ${escapeHtml(report.cutover.runner)})</span></h2>
 <div class="gantt" id="gantt"></div>
 <table id="steps">
-<thead><tr><th>#</th><th>step</th><th>started</th><th>took</th><th>runs</th><th>result</th></tr></thead>
+<thead><tr><th>#</th>${fb ? '<th>move</th>' : ''}<th>step</th><th>started</th><th>took</th><th>runs</th><th>result</th></tr></thead>
 <tbody>
 ${steps || '<tr><td colspan="6">the cutover did not run</td></tr>'}
 </tbody>
@@ -166,6 +180,7 @@ ${report.producerEvents.map((e) => `<tr><td>+${((e.atMs - t0) / 1000).toFixed(1)
 <tr><td>topics</td><td><code>${escapeHtml(env.topics.join(', '))}</code></td></tr>
 <tr><td>consumer groups</td><td><code>${escapeHtml(env.consumerGroups.join(', '))}</code></td></tr>
 <tr><td>bridge</td><td><code>${escapeHtml(env.bridgeId)}</code> (source groups <code>${escapeHtml(env.bridgeGroups.join(', '))}</code>)</td></tr>
+${env.reverseBridge ? `<tr><td>reverse bridge</td><td><code>${escapeHtml(env.reverseBridge.bridgeId)}</code> (target groups <code>${escapeHtml(env.reverseBridge.bridgeGroups.join(', '))}</code>, offset map <code>${escapeHtml(env.reverseBridge.offsetMapTopic)}</code> on the source)</td></tr>` : ''}
 <tr><td>config store / audit</td><td><code>${escapeHtml(env.configStore)}</code> · <code>${escapeHtml(env.auditLog)}</code></td></tr>
 </table>
 </main>
@@ -180,21 +195,23 @@ ${report.producerEvents.map((e) => `<tr><td>+${((e.atMs - t0) / 1000).toFixed(1)
     var t0 = Date.parse(report.startedAt);
     var rel = function (ms) { return (ms - t0) / 1000; };
     var palette = ['#0969da', '#bf3989', '#1a7f37', '#9a6700', '#8250df', '#cf222e', '#1b7c83', '#953800', '#57606a', '#0550ae', '#6639ba'];
-    var steps = report.cutover.steps;
+    var steps = report.cutover.steps.concat(report.failback ? report.failback.steps : []);
     var markers = steps.map(function (s, i) { return { t: rel(s.startedAtMs), label: String(i + 1), color: palette[i % palette.length] }; });
-    var fence = report.availability.writeGap;
+    // Each move's write pause is shaded (one per cutover with --failback).
+    var fences = (report.availability.windows || []).map(function (w) { return w.writeGap; }).filter(Boolean);
+    if (fences.length === 0 && report.availability.writeGap) fences = [report.availability.writeGap];
     var x = report.series.map(function (s) { return rel(s.atMs); });
     var num = function (v) { return v === null ? null : Number(v); };
     var width = Math.min(1200, document.querySelector('main').clientWidth - 8);
-    function markerPlugin(shade) {
+    function markerPlugin(shades) {
       return { hooks: { draw: [function (u) {
         var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height;
         ctx.save();
-        if (shade) {
+        shades.forEach(function (shade) {
           var x0 = u.valToPos(rel(shade.fromMs), 'x', true), x1 = u.valToPos(rel(shade.toMs), 'x', true);
           ctx.fillStyle = 'rgba(207, 34, 46, 0.08)';
           ctx.fillRect(x0, top, Math.max(1, x1 - x0), h);
-        }
+        });
         ctx.font = (11 * devicePixelRatio) + 'px sans-serif';
         // Steps seconds apart would print their numbers on top of each other: each label takes the first row
         // where it clears the previous label.
@@ -214,17 +231,22 @@ ${report.producerEvents.map((e) => `<tr><td>+${((e.atMs - t0) / 1000).toFixed(1)
     }
     // Wide enough for "120,000": uPlot's default axis width cuts long tick labels.
     var axes = [{ label: 'seconds since start' }, { size: 72 }];
-    new uPlot({
-      width: width, height: 300, plugins: [markerPlugin(null)], axes: axes,
-      scales: { x: { time: false } },
-      series: [{ label: 't (s)' },
+    var lagSeries = [{ label: 't (s)' },
         { label: 'source group lag', stroke: '#0969da', width: 2, spanGaps: false },
         { label: 'bridge replication lag', stroke: '#bf3989', width: 2, spanGaps: false },
-        { label: 'target group lag', stroke: '#1a7f37', width: 2, spanGaps: false }],
-    }, [x, report.series.map(function (s) { return num(s.sourceGroupLag); }), report.series.map(function (s) { return num(s.bridgeLag); }), report.series.map(function (s) { return num(s.targetGroupLag); })],
-    document.getElementById('lag'));
+        { label: 'target group lag', stroke: '#1a7f37', width: 2, spanGaps: false }];
+    var lagData = [x, report.series.map(function (s) { return num(s.sourceGroupLag); }), report.series.map(function (s) { return num(s.bridgeLag); }), report.series.map(function (s) { return num(s.targetGroupLag); })];
+    if (report.failback) {
+      lagSeries.push({ label: 'reverse bridge lag', stroke: '#953800', width: 2, spanGaps: false });
+      lagData.push(report.series.map(function (s) { return s.reverseBridgeLag === undefined ? null : num(s.reverseBridgeLag); }));
+    }
     new uPlot({
-      width: width, height: 260, plugins: [markerPlugin(fence)], axes: axes,
+      width: width, height: 300, plugins: [markerPlugin([])], axes: axes,
+      scales: { x: { time: false } },
+      series: lagSeries,
+    }, lagData, document.getElementById('lag'));
+    new uPlot({
+      width: width, height: 260, plugins: [markerPlugin(fences)], axes: axes,
       scales: { x: { time: false } },
       series: [{ label: 't (s)' },
         { label: 'produced/s', stroke: '#9a6700', width: 2, fill: 'rgba(154,103,0,0.06)' },
@@ -239,7 +261,7 @@ ${report.producerEvents.map((e) => `<tr><td>+${((e.atMs - t0) / 1000).toFixed(1)
       d.style.left = (100 * (s.startedAtMs - t0) / (end - t0)) + '%';
       d.style.width = (100 * (stop - s.startedAtMs) / (end - t0)) + '%';
       d.style.background = s.status === 'failed' ? '#cf222e' : palette[i % palette.length];
-      d.title = (i + 1) + ' ' + s.step + ' (' + ((stop - s.startedAtMs) / 1000).toFixed(1) + ' s)';
+      d.title = (i + 1) + ' ' + (report.failback ? (i < report.cutover.steps.length ? 'forward ' : 'failback ') : '') + s.step + ' (' + ((stop - s.startedAtMs) / 1000).toFixed(1) + ' s)';
       d.textContent = String(i + 1);
       gantt.appendChild(d);
     });

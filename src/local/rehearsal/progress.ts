@@ -43,6 +43,7 @@ export function createProgressPrinter(options: { json: boolean; tty: boolean; wr
             counts: report.counts,
             availability: report.availability,
             cutover: { status: report.cutover.status, error: report.cutover.error, steps: report.cutover.steps },
+            ...(report.failback ? { failback: { status: report.failback.status, error: report.failback.error, steps: report.failback.steps } } : {}),
             reportDir: resolve(outDir),
             ...(kept ? { kept } : {}),
           })}\n`,
@@ -63,7 +64,7 @@ export function createProgressPrinter(options: { json: boolean; tty: boolean; wr
           return;
         case 'cutover-step':
           clearStatus();
-          write(`${stamp(e.atMs)}    ▶ cutover step ${e.step}\n`);
+          write(`${stamp(e.atMs)}    ▶ ${e.direction === 'failback' ? 'failback' : 'cutover'} step ${e.step}\n`);
           return;
         case 'sample': {
           const s = e.sample;
@@ -99,11 +100,25 @@ export function createProgressPrinter(options: { json: boolean; tty: boolean; wr
         ['catch-up after load stopped', ms(a.catchUpMs)],
         ['cutover', `${report.cutover.status}${report.cutover.error ? `: ${report.cutover.error.slice(0, 120)}` : ''}`],
       );
-      const steps = new Table({ head: ['#', 'cutover step', 'start', 'took', 'runs', 'result'], style: { head: [], border: [] } });
+      if (report.failback) {
+        if (c.reverseReplicated !== undefined) {
+          table.splice(2, 0, [
+            'reverse-replicated (read back on source)',
+            `${c.reverseReplicated}${c.reverseReplicationMissing ? `, ${c.reverseReplicationMissing} missing` : ''}${c.reverseReplicatedDuplicates ? `, ${c.reverseReplicatedDuplicates} twice` : ''}`,
+          ]);
+        }
+        for (const w of a.windows ?? []) {
+          table.push([`${w.direction}: write / read unavailable`, `${ms(w.writeUnavailableMs)} / ${ms(w.readUnavailableMs)} (fenced ${ms(w.fencedMs)}, drain ${ms(w.timeToDrainMs)})`]);
+        }
+        table.push(['failback', `${report.failback.status}${report.failback.error ? `: ${report.failback.error.slice(0, 120)}` : ''}`]);
+      }
+      const both = report.failback !== undefined;
+      const steps = new Table({ head: ['#', ...(both ? ['move'] : []), 'cutover step', 'start', 'took', 'runs', 'result'], style: { head: [], border: [] } });
       const start = Date.parse(report.startedAt);
-      report.cutover.steps.forEach((s, i) =>
+      [...report.cutover.steps.map((s) => ({ s, direction: 'forward' })), ...(report.failback?.steps ?? []).map((s) => ({ s, direction: 'failback' }))].forEach(({ s, direction }, i) =>
         steps.push([
           i + 1,
+          ...(both ? [direction] : []),
           s.step,
           `+${((s.startedAtMs - start) / 1000).toFixed(1)} s`,
           s.endedAtMs === null ? '—' : `${s.endedAtMs - s.startedAtMs} ms`,

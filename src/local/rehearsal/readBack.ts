@@ -1,39 +1,43 @@
 import { withKafkaAdmin, type KafkaClient } from '../../kafka';
-import { parseSequencedValue, type DeliveryLedger } from './accounting';
+import { parseSequencedValue, type ClusterSide, type DeliveryLedger } from './accounting';
 
 export interface ReadBackResult {
-  /** Source-written records found on the target (distinct). */
+  /** Records written on the other cluster found here (distinct). */
   replicated: number;
-  /** Extra copies of source-written records on the target. */
+  /** Extra copies of them here. */
   replicatedDuplicates: number;
-  /** Source-written (acknowledged) records not on the target. */
+  /** Acknowledged writes on the other cluster that are not here. */
   replicationMissing: number;
 }
 
 /**
- * Read the target topics from the beginning (read_committed, as the migrated consumers do) and count the
- * records the producer wrote to the *source*: each must be there exactly once — the bridge's exactly-once,
- * checked from the outside. `ledger` holds those source writes as "produced"; this adds what the target holds
- * as "consumed". Stops when every expected record was seen and the topics stayed quiet for a second, or after
- * `idleMs` of quiet, or `timeoutMs`.
+ * Read one cluster's topics from the beginning (read_committed, as the migrated consumers do) and count the
+ * records the producer wrote to the *other* cluster (`writtenOn`, default the source, so `kafka` is the target):
+ * each must be there exactly once — a bridge's exactly-once, checked from the outside (the forward bridge's on the
+ * target; with `writtenOn: 'target'`, the reverse bridge's on the source). `ledger` holds those writes as
+ * "produced"; this adds what `kafka` holds as "consumed". Stops when every expected record was seen and the topics
+ * stayed quiet for a second, or after `idleMs` of quiet, or `timeoutMs`.
  *
  * @example
  * ```ts
- * const { replicated, replicationMissing } = await readBackTarget({ kafka: target, topics, runId, ledger, groupId });
+ * const { replicated, replicationMissing } = await readBackReplicas({ kafka: target, topics, runId, ledger, groupId });
  * ```
  */
-export async function readBackTarget(options: {
+export async function readBackReplicas(options: {
   kafka: KafkaClient;
   topics: string[];
   runId: string;
   ledger: DeliveryLedger;
   groupId: string;
+  writtenOn?: ClusterSide;
   idleMs?: number;
   timeoutMs?: number;
   now?: () => number;
 }): Promise<ReadBackResult> {
   const now = options.now ?? Date.now;
   const idleMs = options.idleMs ?? 5000;
+  const writtenOn = options.writtenOn ?? 'source';
+  const readOn: ClusterSide = writtenOn === 'source' ? 'target' : 'source';
   const deadline = now() + (options.timeoutMs ?? 60_000);
   const consumer = options.kafka.consumer({
     groupId: options.groupId,
@@ -58,8 +62,8 @@ export async function readBackTarget(options: {
           } catch {
             continue;
           }
-          if (value.runId !== options.runId || value.cluster !== 'source') continue;
-          options.ledger.consumed({ topic: batch.topic, partition: batch.partition, seq: value.seq, atMs: lastRecordAtMs, producedAtMs: value.producedAtMs, cluster: 'target' });
+          if (value.runId !== options.runId || value.cluster !== writtenOn) continue;
+          options.ledger.consumed({ topic: batch.topic, partition: batch.partition, seq: value.seq, atMs: lastRecordAtMs, producedAtMs: value.producedAtMs, cluster: readOn });
         }
       },
     });

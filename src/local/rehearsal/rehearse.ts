@@ -10,7 +10,8 @@ import { createJsonlAuditLog } from '../../adapters/local/audit';
 import { createFileConfigStore } from '../../adapters/local/configStore';
 import { createEmulatorTriggerControl } from '../../adapters/local/triggerControl';
 import { createBridgeLambda, type BridgeLambda } from '../../bridge/lambda';
-import { parsePlan, type CutoverPlan, type CutoverPlanInput, type CutoverStepName } from '../../cutover/plan';
+import { buildFailbackPlan, forwardFactsFromAudit, reportMskOnly } from '../../cutover/failback';
+import { parsePlan, type CutoverPlan, type CutoverPlanInput, type CutoverStepName, type ReverseBridgePlan } from '../../cutover/plan';
 import { describeError, LocalEnvironmentError } from '../../errors';
 import { createJsonLineLogger, createKafkaClient, withKafkaAdmin, type KafkaClient, type StructuredLogger } from '../../kafka';
 import { KafkaLagReader } from '../../lag/kafkaLagReader';
@@ -24,9 +25,21 @@ import { createRecordingConsumer } from './consumer';
 import { timelineFromAudit, currentStep, type CutoverRunner } from './cutover';
 import { loadChartAssets, renderReportHtml } from './html';
 import { LegacyProducer, type ProducerEvent } from './producer';
-import { readBackTarget } from './readBack';
-import { countsFrom, evaluateRehearsal, fencedWindowMs, stepDurationMs, type CutoverOutcome, type PhaseTiming, type RehearsalReport, type RehearsalSample } from './report';
+import { readBackReplicas, type ReadBackResult } from './readBack';
+import {
+  countsFrom,
+  cutoverWindow,
+  evaluateRehearsal,
+  fencedWindowMs,
+  stepDurationMs,
+  type CutoverDirection,
+  type CutoverOutcome,
+  type PhaseTiming,
+  type RehearsalReport,
+  type RehearsalSample,
+} from './report';
 import { LagSampler } from './sampler';
+import { withTriggerGroups } from './triggerGroup';
 
 export interface RehearsalOptions {
   ratePerSecond: number;
@@ -38,8 +51,17 @@ export interface RehearsalOptions {
   kafkaVersion?: string;
   keep: boolean;
   outDir: string;
-  /** Rehearse a failure: this cutover step fails after it acted (the plan's `failAt`), so the rollback runs. */
+  /**
+   * Rehearse a failure: this cutover step fails after it acted (the plan's `failAt`), so the rollback runs. With
+   * `failback`, the step of the failback (the forward cutover then runs clean).
+   */
   failAt?: CutoverStepName;
+  /**
+   * Rehearse a failback (issue 14): the forward cutover enables the reverse bridge at the switch, the load runs on
+   * the target for `dwellSeconds`, then the reversed plan moves everything back to the source through the same state
+   * machine, and the load runs there again.
+   */
+  failback?: { dwellSeconds: number };
   /** Lag/throughput sampling interval. */
   sampleIntervalMs?: number;
 }
@@ -48,7 +70,7 @@ export interface RehearsalOptions {
 export type RehearsalEvent =
   | { type: 'phase'; phase: string; atMs: number }
   | { type: 'sample'; sample: RehearsalSample; produced: number; consumed: number; buffered: number; producerCluster: ClusterSide | null }
-  | { type: 'cutover-step'; step: string; atMs: number }
+  | { type: 'cutover-step'; step: string; atMs: number; direction?: CutoverDirection }
   | { type: 'info'; message: string; atMs: number };
 
 export interface RehearsalDeps {
@@ -66,17 +88,32 @@ export interface RehearsalResult {
   reportJson: string;
   reportHtml: string;
   /** Addresses and names when `keep` is set (or always: cheap). */
-  kept: { source: string; target: string; topics: string[]; groups: string[]; bridgeGroups: string[]; offsetMapTopic: string } | null;
+  kept: {
+    source: string;
+    target: string;
+    topics: string[];
+    groups: string[];
+    bridgeGroups: string[];
+    offsetMapTopic: string;
+    /** With `--failback`: the reverse bridge's groups (on the target) and offset map (on the source). */
+    reverseBridgeGroups?: string[];
+    reverseOffsetMapTopic?: string;
+  } | null;
 }
 
 const FUNCTION_DIR = fileURLToPath(new URL('../../../functions/', import.meta.url));
 const CONSUMER_TUNING = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 5000, maxWaitTimeMs: 100 };
+/** The plan's one reverse-bridge trigger id; it stands for the reverse bridge's per-topic mappings (withTriggerGroups). */
+const REVERSE_BRIDGE_TRIGGER = 'reverse-bridge';
 
 /**
  * A whole migration rehearsed on this machine: the two local clusters, a sequenced producer and a consumer group
  * on the source ("the legacy microservice"), the bridge through the ESM emulator, lag sampling, the cutover under
  * continuous load, the migrated consumer caught up on the target, and an independent count of what was lost or
  * duplicated. Writes `report.json` and `index.html` to `options.outDir` whatever happens after the clusters are up.
+ * With `failback`, the reverse bridge runs too (through the emulator, enabled by the forward cutover at the switch),
+ * and after a dwell on the target the reversed plan moves the clients back to the source under the same load; the
+ * counts then cover both moves.
  *
  * @example
  * ```ts
@@ -124,6 +161,13 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
   const bridgeId = runId;
   // A fresh offset map per run: translation reads the whole map topic, and the shared default one grows with every run.
   const offsetMapTopic = `${runId}.offset-map`;
+  // The reverse bridge (target → source; --failback): its own id, offset map (on the source) and trigger groups on
+  // the target. Its groups start with "kbridge-" as the bridges' own groups do, so the failback's report of groups
+  // that exist only on MSK leaves them out (reportMskOnly).
+  const failback = options.failback;
+  const reverseBridgeId = `${runId}-rev`;
+  const reverseOffsetMapTopic = `${runId}.offset-map-rev`;
+  const reverseBridgeGroups = failback ? topics.map((_, i) => `kbridge-${runId}-reverse-${i}`) : [];
   const configStorePath = join(outDir, 'client-config.json');
   const auditPath = join(outDir, 'cutover-audit.jsonl');
   // The lag monitor's metrics (MSK names and dimensions), one JSON line each: the local stand-in for CloudWatch.
@@ -134,15 +178,20 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
   const ledger = new DeliveryLedger();
   // Source-written records as the bridge should have copied them: read back from the target at the end.
   const replicaLedger = new DeliveryLedger();
+  // Target-written records as the reverse bridge should have copied them (--failback): read back from the source.
+  const reverseReplicaLedger = new DeliveryLedger();
   const producerEvents: ProducerEvent[] = [];
   const foreign: string[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
-  let cutover: CutoverOutcome = { status: 'skipped', startedAtMs: null, endedAtMs: null, steps: [], runner: deps.runner.name };
+  const skipped = (direction: CutoverDirection): CutoverOutcome => ({ direction, status: 'skipped', startedAtMs: null, endedAtMs: null, steps: [], runner: deps.runner.name });
+  let cutover: CutoverOutcome = skipped('forward');
+  let failbackOutcome: CutoverOutcome | undefined = failback ? skipped('failback') : undefined;
   let producer: LegacyProducer | undefined;
   let sampler: LagSampler | undefined;
   let unsent = 0;
   let loadStoppedAtMs: number | null = null;
-  let readBack = { replicated: 0, replicatedDuplicates: 0, replicationMissing: 0 };
+  let readBack: ReadBackResult = { replicated: 0, replicatedDuplicates: 0, replicationMissing: 0 };
+  let reverseReadBack: ReadBackResult | undefined;
   const extraFailures: string[] = [];
   let emulatorControlUrl: string | null = null;
   const [source, target] = await Promise.all([kafkaFor(sourceServers), kafkaFor(targetServers)]);
@@ -154,6 +203,8 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
         withKafkaAdmin(kafka, (admin) => admin.createTopics(topics.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: 1 })))),
       ),
     );
+    // The loop rule tells the two bridges' records apart by these names; both bridges use them, the other way round.
+    const clusterNames = (from: ClusterSide, to: ClusterSide): Record<string, string> => (failback ? { SOURCE_CLUSTER_NAME: from, TARGET_CLUSTER_NAME: to } : {});
     const configStore = createFileConfigStore(configStorePath);
     const producerEntry = { store: 'local' as const, id: `${runId}-producer` };
     await writeFile(configStorePath, '{}\n');
@@ -162,7 +213,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
 
     // The bridge Lambda, built from its environment as deployed; its logs and EMF metrics go to the log file.
     const bridge = createBridgeLambda(
-      { BRIDGE_ID: bridgeId, TARGET_BOOTSTRAP_SERVERS: targetServers, TARGET_AUTH: 'none', SOURCE_BOOTSTRAP_SERVERS: sourceServers, SOURCE_AUTH: 'none', PARTITION_CONCURRENCY: '4', OFFSET_MAP_TOPIC: offsetMapTopic },
+      { BRIDGE_ID: bridgeId, TARGET_BOOTSTRAP_SERVERS: targetServers, TARGET_AUTH: 'none', SOURCE_BOOTSTRAP_SERVERS: sourceServers, SOURCE_AUTH: 'none', PARTITION_CONCURRENCY: '4', OFFSET_MAP_TOPIC: offsetMapTopic, ...clusterNames('source', 'target') },
       { logger: quietPowertools(new Logger({ serviceName: 'bridge', logLevel: 'WARN' }), logStream), metrics: quietPowertools(new Metrics({ serviceName: 'bridge', namespace: 'KafkaMskBridgeRehearsal' }), logStream), kafkaDeps },
     );
     cleanups.push(() => bridge.close());
@@ -189,6 +240,37 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     const controlPort = await appEmulator.listen(0);
     const controlUrl = `http://127.0.0.1:${controlPort}`;
     emulatorControlUrl = controlUrl;
+    let triggers = createEmulatorTriggerControl({ defaultControlUrl: controlUrl });
+    let reverseBridge: ReverseBridgePlan | undefined;
+    if (failback) {
+      // The same bridge function deployed the other way: trigger on the target topics (disabled until the forward
+      // cutover's switch enables it), writing into the source, its offset map on the source.
+      const reverse = createBridgeLambda(
+        {
+          BRIDGE_ID: reverseBridgeId,
+          BRIDGE_DIRECTION: 'reverse',
+          TARGET_BOOTSTRAP_SERVERS: sourceServers,
+          TARGET_AUTH: 'none',
+          SOURCE_BOOTSTRAP_SERVERS: targetServers,
+          SOURCE_AUTH: 'none',
+          PARTITION_CONCURRENCY: '4',
+          OFFSET_MAP_TOPIC: reverseOffsetMapTopic,
+          ...clusterNames('target', 'source'),
+        },
+        { logger: quietPowertools(new Logger({ serviceName: 'bridge-reverse', logLevel: 'WARN' }), logStream), metrics: quietPowertools(new Metrics({ serviceName: 'bridge-reverse', namespace: 'KafkaMskBridgeRehearsal' }), logStream), kafkaDeps },
+      );
+      cleanups.push(() => reverse.close());
+      const reverseEmulator = new EsmEmulator(
+        topics.map((topic, i) => mappingConfig({ id: `reverse-bridge-${i}`, functionName: `${runId}-bridge-reverse`, handler: 'bridge/handler.bridge', topic, group: reverseBridgeGroups[i] as string, servers: targetServers, enabled: false, batchSize: 500 })),
+        { handler: reverse.bridgeHandler as never, logger: fileLogger as StructuredLogger, kafkaDeps, consumer: CONSUMER_TUNING, retryBackoff: { initialMs: 200, maxMs: 2000 } },
+      );
+      cleanups.push(() => reverseEmulator.stop(5000));
+      await reverseEmulator.start();
+      const reverseControlUrl = `http://127.0.0.1:${await reverseEmulator.listen(0)}`;
+      triggers = withTriggerGroups(triggers, { [REVERSE_BRIDGE_TRIGGER]: topics.map((_, i) => ({ id: `reverse-bridge-${i}`, controlUrl: reverseControlUrl })) });
+      reverseBridge = { bridgeId: reverseBridgeId, offsetMapTopic: reverseOffsetMapTopic, trigger: { id: REVERSE_BRIDGE_TRIGGER } };
+      info(`reverse bridge ${reverseBridgeId}: ${topics.length} mapping(s) on the target, disabled until the switch; control API ${reverseControlUrl}`);
+    }
     info(`emulator: ${topics.length} bridge mapping(s), ${topics.length * 2} consumer mapping(s); control API ${controlUrl}`);
 
     enterPhase('load');
@@ -206,6 +288,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
         records.forEach((r) => {
           ledger.produced(r);
           if (r.cluster === 'source') replicaLedger.produced(r);
+          else if (failback) reverseReplicaLedger.produced(r);
         }),
       onEvent: (e) => {
         producerEvents.push(e);
@@ -223,6 +306,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
       target,
       groups,
       bridgeId,
+      ...(failback ? { reverseBridgeId } : {}),
       topics,
       intervalMs: options.sampleIntervalMs ?? 1000,
       publish: async (metrics) => {
@@ -233,12 +317,13 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
       context: () => ({ phase, cutoverStep }),
       onSample: (sample) => {
         deps.onEvent({ type: 'sample', sample, produced: ledger.producedCount, consumed: ledger.consumedCount, buffered: liveProducer.buffered, producerCluster: liveProducer.cluster ?? null });
-        if (cutoverId && phase === 'cutover') {
+        if (cutoverId && (phase === 'cutover' || phase === 'failback')) {
+          const direction: CutoverDirection = phase === 'failback' ? 'failback' : 'forward';
           void audit.list(cutoverId).then((records) => {
             const step = currentStep(records);
             if (step && step !== cutoverStep) {
               cutoverStep = step;
-              deps.onEvent({ type: 'cutover-step', step, atMs: now() });
+              deps.onEvent({ type: 'cutover-step', step, atMs: now(), ...(failback ? { direction } : {}) });
             }
           }, () => undefined);
         }
@@ -250,34 +335,78 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     const warmupUntil = loadStartedAtMs + Math.max(3000, options.durationSeconds * 250);
     await waitUntil('the bridge replicated every partition', 90_000, async () => now() >= warmupUntil && (await bridgeCoversAll(source, target, bridgeId, topics)), signal);
 
+    // One cutover through the state machine, as a timeline from its audit trail. Interrupting the state machine
+    // half-way would strand the consumers; it runs to its end (or rollback).
+    const runCutover = async (plan: CutoverPlan, direction: CutoverDirection, clusters: { source: KafkaClient; target: KafkaClient }): Promise<CutoverOutcome> => {
+      const label = direction === 'forward' ? 'cutover' : 'failback';
+      const onAbort = (): void => info(`interrupted: the ${label} finishes (or rolls back) first`);
+      signal.addEventListener('abort', onAbort, { once: true });
+      cutoverId = plan.cutoverId;
+      await writeFile(join(outDir, direction === 'forward' ? 'plan.json' : 'failback-plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
+      const startedAtMs = now();
+      const result = await deps.runner
+        .run({ plan, configStore, triggers, audit, kafka: clusters }, (line) => info(`${label}: ${line}`))
+        .catch((err: unknown) => ({ status: 'failed' as const, error: describeError(err) }));
+      const endedAtMs = now();
+      const auditRecords = await audit.list(plan.cutoverId);
+      cutoverStep = null;
+      signal.removeEventListener('abort', onAbort);
+      info(`${label} ${result.status}${result.error ? `: ${result.error}` : ''} in ${((endedAtMs - startedAtMs) / 1000).toFixed(1)} s`);
+      return {
+        direction,
+        cutoverId: plan.cutoverId,
+        status: result.status,
+        startedAtMs,
+        endedAtMs,
+        steps: timelineFromAudit(auditRecords, startedAtMs, { failed: result.status === 'failed', ...(result.error ? { error: result.error } : {}) }),
+        runner: deps.runner.name,
+        ...(result.error ? { error: result.error } : {}),
+      };
+    };
+
     checkAborted();
     enterPhase('cutover');
-    // Interrupting the state machine half-way would strand the consumers; it runs to its end (or rollback).
-    const onAbort = (): void => info('interrupted: the cutover finishes (or rolls back) first');
-    signal.addEventListener('abort', onAbort, { once: true });
-    const plan = buildPlan({ runId, pattern: options.pattern, sourceServers, targetServers, bridgeId, offsetMapTopic, topics, groups, controlUrl, producerEntryId: producerEntry.id, ...(options.failAt ? { failAt: options.failAt } : {}) });
-    cutoverId = plan.cutoverId;
-    await writeFile(join(outDir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
-    const cutoverStartedAtMs = now();
-    const result = await deps.runner
-      .run({ plan, configStore, triggers: createEmulatorTriggerControl({ defaultControlUrl: controlUrl }), audit, kafka: { source, target } }, (line) => info(`cutover: ${line}`))
-      .catch((err: unknown) => ({ status: 'failed' as const, error: describeError(err) }));
-    const cutoverEndedAtMs = now();
-    const auditRecords = await audit.list(plan.cutoverId);
-    cutover = {
-      status: result.status,
-      startedAtMs: cutoverStartedAtMs,
-      endedAtMs: cutoverEndedAtMs,
-      steps: timelineFromAudit(auditRecords, cutoverStartedAtMs, { failed: result.status === 'failed', ...(result.error ? { error: result.error } : {}) }),
-      runner: deps.runner.name,
-      ...(result.error ? { error: result.error } : {}),
-    };
-    cutoverStep = null;
-    signal.removeEventListener('abort', onAbort);
-    info(`cutover ${result.status}${result.error ? `: ${result.error}` : ''} in ${((cutoverEndedAtMs - cutoverStartedAtMs) / 1000).toFixed(1)} s`);
+    const forwardFailAt = failback ? undefined : options.failAt;
+    const plan = buildPlan({
+      runId,
+      pattern: options.pattern,
+      sourceServers,
+      targetServers,
+      bridgeId,
+      offsetMapTopic,
+      topics,
+      groups,
+      controlUrl,
+      producerEntryId: producerEntry.id,
+      ...(forwardFailAt ? { failAt: forwardFailAt } : {}),
+      ...(reverseBridge ? { reverseBridge } : {}),
+    });
+    cutover = await runCutover(plan, 'forward', { source, target });
 
     enterPhase('load-after-cutover');
-    const loadUntil = Math.max(loadStartedAtMs + options.durationSeconds * 1000, now() + 5000);
+    if (failback) {
+      if (cutover.status === 'succeeded') {
+        // Dwell on the target; the failback's preflight needs the reverse bridge to have processed every partition.
+        const dwellUntil = now() + failback.dwellSeconds * 1000;
+        await waitUntil('the reverse bridge processed every target partition', failback.dwellSeconds * 1000 + 90_000, async () => now() >= dwellUntil && (await bridgeCoversAll(target, source, reverseBridgeId, topics)), signal);
+        checkAborted();
+        enterPhase('failback');
+        // The reversed plan, from the forward plan and what the forward cutover's audit recorded (the producer entry's
+        // source value): what `kbridge cutover failback` builds.
+        const facts = forwardFactsFromAudit(await audit.list(plan.cutoverId));
+        const failbackPlan = parsePlan(buildFailbackPlan(plan, { facts, ...(options.failAt ? { failAt: options.failAt } : {}) }), 'rehearsal failback plan');
+        const mskOnly = await reportMskOnly(target, failbackPlan);
+        for (const g of mskOnly.groups) info(`failback: group ${g.groupId} consumes ${g.topics.join(', ')} on the target and is not in the plan: it stays there`);
+        for (const t of mskOnly.topics) info(`failback: topic ${t.topic} (consumed by ${t.groups.join(', ')}) is not in the plan: it is not failed back`);
+        // The reversed plan's source is the target cluster.
+        failbackOutcome = await runCutover(failbackPlan, 'failback', { source: target, target: source });
+      } else {
+        info('failback skipped: the forward cutover did not succeed');
+      }
+      enterPhase('load-after-failback');
+    }
+    const settle = failback ? failback.dwellSeconds * 1000 : 5000;
+    const loadUntil = Math.max(loadStartedAtMs + options.durationSeconds * 1000, now() + settle);
     while (now() < loadUntil && !signal.aborted) await sleep(200);
 
     enterPhase('catch-up');
@@ -293,7 +422,8 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     enterPhase('verify');
     await sampler.stop();
     // The last consumed batch is committed after the handler returns; a short pause lets the lag points settle.
-    readBack = await readBackTarget({ kafka: target, topics, runId, ledger: replicaLedger, groupId: `${runId}-readback`, now });
+    readBack = await readBackReplicas({ kafka: target, topics, runId, ledger: replicaLedger, groupId: `${runId}-readback`, now });
+    if (failback) reverseReadBack = await readBackReplicas({ kafka: source, topics, runId, ledger: reverseReplicaLedger, groupId: `${runId}-readback-reverse`, writtenOn: 'target', now });
   } catch (err) {
     extraFailures.push(`rehearsal stopped in phase ${phase}: ${describeError(err)}`);
   } finally {
@@ -304,8 +434,18 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
 
   if (signal.aborted && !extraFailures.some((f) => f.includes('interrupted'))) extraFailures.push(`interrupted by the user in phase ${phase}`);
   const summary = ledger.summarize();
-  const counts = countsFrom(summary, { ...readBack, foreign: foreign.length, unsent });
-  const failures = evaluateRehearsal(counts, cutover, extraFailures);
+  const reverseCounts = failback
+    ? {
+        reverseReplicated: reverseReadBack?.replicated ?? 0,
+        reverseReplicatedDuplicates: reverseReadBack?.replicatedDuplicates ?? 0,
+        reverseReplicationMissing: reverseReadBack?.replicationMissing ?? reverseReplicaLedger.producedCount,
+      }
+    : {};
+  const counts = countsFrom(summary, { ...readBack, ...reverseCounts, foreign: foreign.length, unsent });
+  const failures = evaluateRehearsal(counts, cutover, extraFailures, failbackOutcome);
+  const windows = [cutover, ...(failbackOutcome ? [failbackOutcome] : [])].map((c) =>
+    cutoverWindow(c, c.startedAtMs === null ? { writeGap: null, readGap: null } : ledger.gapsStartingIn(c.startedAtMs, c.endedAtMs ?? Number.POSITIVE_INFINITY), producerEvents),
+  );
   const finishedAtMs = now();
   const last = phases[phases.length - 1];
   if (last && last.endedAtMs === null) last.endedAtMs = finishedAtMs;
@@ -317,8 +457,28 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     startedAt: new Date(startedAtMs).toISOString(),
     finishedAt: new Date(finishedAtMs).toISOString(),
     durationMs: finishedAtMs - startedAtMs,
-    settings: { pattern: options.pattern, ratePerSecond: options.ratePerSecond, durationSeconds: options.durationSeconds, topics: options.topics, partitions: options.partitions, kafkaVersion: up.info.kafkaVersion },
-    environment: { source: sourceServers, target: targetServers, topics, consumerGroups: groups, bridgeId, bridgeGroups, configStore: configStorePath, auditLog: auditPath, controlUrl: emulatorControlUrl },
+    settings: {
+      pattern: options.pattern,
+      ratePerSecond: options.ratePerSecond,
+      durationSeconds: options.durationSeconds,
+      topics: options.topics,
+      partitions: options.partitions,
+      kafkaVersion: up.info.kafkaVersion,
+      ...(failback ? { failback: { dwellSeconds: failback.dwellSeconds } } : {}),
+      ...(options.failAt ? { failAt: { direction: failback ? ('failback' as const) : ('forward' as const), step: options.failAt } } : {}),
+    },
+    environment: {
+      source: sourceServers,
+      target: targetServers,
+      topics,
+      consumerGroups: groups,
+      bridgeId,
+      bridgeGroups,
+      configStore: configStorePath,
+      auditLog: auditPath,
+      controlUrl: emulatorControlUrl,
+      ...(failback ? { reverseBridge: { bridgeId: reverseBridgeId, bridgeGroups: reverseBridgeGroups, offsetMapTopic: reverseOffsetMapTopic } } : {}),
+    },
     counts,
     lostRanges: summary.lostRanges,
     duplicates: summary.duplicates,
@@ -331,9 +491,11 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
       maxEndToEndMs: summary.maxEndToEndMs,
       timeToDrainMs: stepDurationMs(cutover.steps, 'waitDrained') ?? stepDurationMs(cutover.steps, 'waitDrained:bridge'),
       catchUpMs: loadStoppedAtMs !== null && summary.lastConsumedAtMs !== null ? Math.max(0, summary.lastConsumedAtMs - loadStoppedAtMs) : null,
+      windows,
     },
     phases,
     cutover,
+    ...(failbackOutcome ? { failback: failbackOutcome } : {}),
     producerEvents,
     series: sampler?.samples ?? [],
   };
@@ -347,9 +509,11 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     await Promise.all(
       [source, target].map((kafka) =>
         withKafkaAdmin(kafka, async (admin) => {
-          await admin.deleteTopics(kafka === target ? [...topics, offsetMapTopic] : topics);
+          await admin.deleteTopics(kafka === target ? [...topics, offsetMapTopic] : [...topics, ...(failback ? [reverseOffsetMapTopic] : [])]);
           // Groups left behind slow down every later group listing (lag monitors) on these shared clusters.
-          await admin.deleteGroups(kafka === target ? [...groups, bridgeGroupId(bridgeId)] : [...groups, ...bridgeGroups]);
+          await admin.deleteGroups(
+            kafka === target ? [...groups, bridgeGroupId(bridgeId), ...reverseBridgeGroups] : [...groups, ...bridgeGroups, ...(failback ? [bridgeGroupId(reverseBridgeId)] : [])],
+          );
         }).catch((err: unknown) => fileLogger.warn('topic cleanup failed', { error: describeError(err) })),
       ),
     );
@@ -357,7 +521,8 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     if (up.started.length === 2) await localDown(settings).catch(() => undefined);
   }
   await new Promise<void>((r) => logStream.end(() => r()));
-  return { report, reportJson, reportHtml, kept: options.keep ? { source: sourceServers, target: targetServers, topics, groups, bridgeGroups, offsetMapTopic } : null };
+  const kept = { source: sourceServers, target: targetServers, topics, groups, bridgeGroups, offsetMapTopic, ...(failback ? { reverseBridgeGroups, reverseOffsetMapTopic } : {}) };
+  return { report, reportJson, reportHtml, kept: options.keep ? kept : null };
 }
 
 function mappingConfig(m: { id: string; functionName: string; handler: string; topic: string; group: string; servers: string; enabled: boolean; batchSize: number }): EsmMappingConfig {
@@ -408,6 +573,8 @@ export function buildPlan(p: {
   controlUrl: string;
   producerEntryId: string;
   failAt?: CutoverStepName;
+  /** Keep the source current after the switch (`--failback`): the cutover enables it at switchProducerConfig. */
+  reverseBridge?: ReverseBridgePlan;
 }): CutoverPlan {
   const input: CutoverPlanInput = {
     cutoverId: `${p.runId}-cutover`,
@@ -428,6 +595,7 @@ export function buildPlan(p: {
     drain: { minSamples: 2, minWindowSeconds: 2, requireBridge: true },
     verify: { minNewTargetRecords: 1, minSamples: 2 },
     ...(p.failAt ? { failAt: p.failAt } : {}),
+    ...(p.reverseBridge ? { reverseBridge: p.reverseBridge } : {}),
   };
   return parsePlan(input, 'rehearsal plan');
 }

@@ -12,6 +12,8 @@ export interface LagSamplerOptions {
   target: KafkaClient;
   groups: string[];
   bridgeId: string;
+  /** The reverse bridge (target → source), measured too when given (`--failback`). */
+  reverseBridgeId?: string;
   topics: string[];
   intervalMs: number;
   /** Where the monitor's metrics go (the rehearsal: a local JSON-lines store instead of CloudWatch). */
@@ -59,7 +61,10 @@ export class LagSampler {
           { name: 'source', groups: options.groups },
           { name: 'target', groups: options.groups },
         ],
-        bridges: [{ bridgeId: options.bridgeId, sourceCluster: 'source', targetCluster: 'target', sourceTopics: options.topics }],
+        bridges: [
+          { bridgeId: options.bridgeId, sourceCluster: 'source', targetCluster: 'target', sourceTopics: options.topics },
+          ...(options.reverseBridgeId ? [{ bridgeId: options.reverseBridgeId, sourceCluster: 'target', targetCluster: 'source', sourceTopics: options.topics }] : []),
+        ],
         window: { samples: 10, minSamples: 3 },
       },
       'rehearsal lag monitor',
@@ -105,12 +110,14 @@ export class LagSampler {
     const atMs = now();
     const totals = this.options.totals();
     const seconds = Math.max(0.001, (atMs - this.last.atMs) / 1000);
-    const bridge = report.bridges[0];
+    const bridge = report.bridges.find((b) => b.bridgeId === this.options.bridgeId);
+    const reverse = report.bridges.find((b) => b.bridgeId === this.options.reverseBridgeId);
     const sample: RehearsalSample = {
       atMs,
       sourceGroupLag: sumGroups(report.clusters.find((c) => c.cluster === 'source')?.groups),
       bridgeLag: bridge && bridge.error === undefined ? bridge.sumOffsetLag : null,
       targetGroupLag: sumGroups(report.clusters.find((c) => c.cluster === 'target')?.groups),
+      ...(this.options.reverseBridgeId ? { reverseBridgeLag: reverse && reverse.error === undefined ? reverse.sumOffsetLag : null } : {}),
       producedPerSec: Math.round((totals.produced - this.last.produced) / seconds),
       consumedPerSec: Math.round((totals.consumed - this.last.consumed) / seconds),
       ...this.options.context(),

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { DeliveryLedger } from '../../../../src/local/rehearsal/accounting';
+import type { ProducerEvent } from '../../../../src/local/rehearsal/producer';
+import { cutoverWindow, evaluateRehearsal, fencedWindowMs, type CutoverOutcome, type RehearsalCounts } from '../../../../src/local/rehearsal/report';
+import { groupState, withTriggerGroups } from '../../../../src/local/rehearsal/triggerGroup';
+import type { TriggerRef } from '../../../../src/cutover/plan';
+import type { TriggerControl, TriggerStatus } from '../../../../src/ports/triggerControl';
+
+const counts = (over: Partial<RehearsalCounts> = {}): RehearsalCounts => ({
+  produced: 10,
+  producedOnSource: 6,
+  producedOnTarget: 4,
+  replicated: 6,
+  replicatedDuplicates: 0,
+  replicationMissing: 0,
+  consumed: 10,
+  consumedOnSource: 6,
+  consumedOnTarget: 4,
+  uniqueConsumed: 10,
+  lost: 0,
+  duplicated: 0,
+  orderViolations: 0,
+  unacknowledgedConsumed: 0,
+  foreign: 0,
+  unsent: 0,
+  reverseReplicated: 4,
+  reverseReplicatedDuplicates: 0,
+  reverseReplicationMissing: 0,
+  ...over,
+});
+const outcome = (direction: 'forward' | 'failback', over: Partial<CutoverOutcome> = {}): CutoverOutcome => ({
+  direction,
+  status: 'succeeded',
+  startedAtMs: 1000,
+  endedAtMs: 2000,
+  steps: [],
+  runner: 'test',
+  ...over,
+});
+const event = (kind: ProducerEvent['kind'], atMs: number, cluster: 'source' | 'target'): ProducerEvent => ({ kind, atMs, cluster, bootstrapServers: `${cluster}:9092` });
+
+describe('DeliveryLedger.gapsStartingIn', () => {
+  it('gives each cutover the longest write and read pauses that began while it ran', () => {
+    // Prepare: writes every 50 ms with a 700 ms pause at 1000 (forward) and a 900 ms pause at 5000 (failback).
+    const ledger = new DeliveryLedger();
+    let seq = 0;
+    const write = (atMs: number): void => {
+      ledger.produced({ topic: 't', partition: 0, seq, atMs, cluster: atMs < 1700 || atMs > 5900 ? 'source' : 'target' });
+      ledger.consumed({ topic: 't', partition: 0, seq, atMs: atMs + 10, producedAtMs: atMs, cluster: 'source' });
+      seq += 1;
+    };
+    for (let t = 0; t <= 1000; t += 50) write(t);
+    for (let t = 1700; t <= 5000; t += 50) write(t);
+    for (let t = 5900; t <= 7000; t += 50) write(t);
+    // Act
+    const forward = ledger.gapsStartingIn(800, 2000);
+    const failback = ledger.gapsStartingIn(4500, 6500);
+    const none = ledger.gapsStartingIn(2000, 4000);
+    // Assess
+    expect(forward.writeGap).toEqual({ ms: 700, fromMs: 1000, toMs: 1700 });
+    expect(forward.readGap).toEqual({ ms: 700, fromMs: 1010, toMs: 1710 });
+    expect(failback.writeGap).toEqual({ ms: 900, fromMs: 5000, toMs: 5900 });
+    expect(none).toEqual({ writeGap: null, readGap: null });
+    expect(ledger.summarize().writeGap?.ms).toBe(900);
+  });
+});
+
+describe('cutoverWindow', () => {
+  it('labels one move with its pauses, its fence window and its drain time', () => {
+    // Prepare
+    const failback = outcome('failback', {
+      startedAtMs: 10_000,
+      endedAtMs: 20_000,
+      steps: [{ step: 'waitDrained', startedAtMs: 11_000, endedAtMs: 14_000, attempts: 3, status: 'succeeded' }],
+    });
+    const events = [event('paused', 2000, 'source'), event('resumed', 3000, 'target'), event('paused', 11_000, 'target'), event('resumed', 15_500, 'source')];
+    const gaps = { writeGap: { ms: 4600, fromMs: 10_900, toMs: 15_500 }, readGap: { ms: 4000, fromMs: 11_000, toMs: 15_000 } };
+    // Act
+    const window = cutoverWindow(failback, gaps, events);
+    // Assess
+    expect(window).toEqual({
+      direction: 'failback',
+      status: 'succeeded',
+      startedAtMs: 10_000,
+      endedAtMs: 20_000,
+      writeUnavailableMs: 4600,
+      writeGap: gaps.writeGap,
+      fencedMs: 4500,
+      readUnavailableMs: 4000,
+      readGap: gaps.readGap,
+      timeToDrainMs: 3000,
+    });
+  });
+
+  it('has no windows for a move that never ran', () => {
+    // Act
+    const window = cutoverWindow(outcome('failback', { status: 'skipped', startedAtMs: null, endedAtMs: null }), { writeGap: null, readGap: null }, [event('paused', 1, 'source')]);
+    // Assess
+    expect(window).toMatchObject({ direction: 'failback', status: 'skipped', writeUnavailableMs: null, fencedMs: null, readUnavailableMs: null, timeToDrainMs: null });
+  });
+});
+
+describe('fencedWindowMs within a range', () => {
+  it('measures the first fence inside the range only', () => {
+    // Prepare
+    const events = [event('paused', 100, 'source'), event('resumed', 400, 'target'), event('paused', 1000, 'target'), event('resumed', 1900, 'source')];
+    // Act + Assess
+    expect(fencedWindowMs(events)).toBe(300);
+    expect(fencedWindowMs(events, 500, 2000)).toBe(900);
+    expect(fencedWindowMs(events, 2000)).toBeNull();
+  });
+});
+
+describe('evaluateRehearsal with a failback', () => {
+  it('passes when both moves succeeded and both bridges copied everything once', () => {
+    // Act + Assess
+    expect(evaluateRehearsal(counts(), outcome('forward'), [], outcome('failback'))).toEqual([]);
+  });
+
+  it('names a failed failback step and the reverse bridge counts', () => {
+    // Prepare
+    const failback = outcome('failback', {
+      status: 'failed',
+      error: 'rolled back after KBridgeError: Injected failure after step verify (plan.failAt)',
+      steps: [{ step: 'verify', startedAtMs: 1, endedAtMs: 2, attempts: 2, status: 'failed' }],
+    });
+    // Act
+    const failures = evaluateRehearsal(counts({ reverseReplicatedDuplicates: 2, reverseReplicationMissing: 3 }), outcome('forward'), [], failback);
+    // Assess
+    expect(failures).toEqual([
+      '2 target record(s) appear more than once on the source topics',
+      '3 target record(s) are missing from the source topics',
+      'failback failed at verify: rolled back after KBridgeError: Injected failure after step verify (plan.failAt)',
+    ]);
+  });
+
+  it('says the failback did not run only when the forward cutover succeeded', () => {
+    // Prepare
+    const skipped = outcome('failback', { status: 'skipped', startedAtMs: null, endedAtMs: null });
+    const failedForward = outcome('forward', { status: 'failed', error: 'x', steps: [{ step: 'preflight', startedAtMs: 0, endedAtMs: 1, attempts: 1, status: 'failed' }] });
+    // Act + Assess
+    expect(evaluateRehearsal(counts(), outcome('forward'), [], skipped)).toEqual(['the failback did not run']);
+    expect(evaluateRehearsal(counts(), failedForward, [], skipped)).toEqual(['cutover failed at preflight: x']);
+  });
+});
+
+describe('withTriggerGroups', () => {
+  /** An in-memory TriggerControl: enable/disable set the state at once. */
+  const memoryControl = (states: Record<string, string>): TriggerControl => {
+    const answer = (ref: TriggerRef): TriggerStatus => ({ id: ref.id, state: states[ref.id] ?? 'Unknown' });
+    return {
+      status: async (ref) => answer(ref),
+      enable: async (ref) => ((states[ref.id] = 'Enabled'), answer(ref)),
+      disable: async (ref) => ((states[ref.id] = 'Disabled'), answer(ref)),
+      create: async () => {
+        throw new Error('not supported');
+      },
+    };
+  };
+
+  it('switches every mapping of a group under the group id and leaves other ids alone', async () => {
+    // Prepare
+    const states: Record<string, string> = { 'reverse-0': 'Disabled', 'reverse-1': 'Disabled', 'app-0': 'Enabled' };
+    const triggers = withTriggerGroups(memoryControl(states), { 'reverse-bridge': [{ id: 'reverse-0' }, { id: 'reverse-1' }] });
+    // Act
+    const before = await triggers.status({ id: 'reverse-bridge' });
+    const enabled = await triggers.enable({ id: 'reverse-bridge' });
+    await triggers.disable({ id: 'app-0' });
+    // Assess
+    expect(before).toEqual({ id: 'reverse-bridge', state: 'Disabled' });
+    expect(enabled).toEqual({ id: 'reverse-bridge', state: 'Enabled' });
+    expect(states).toEqual({ 'reverse-0': 'Enabled', 'reverse-1': 'Enabled', 'app-0': 'Disabled' });
+  });
+
+  it('reports a group whose mappings differ as Updating', () => {
+    // Act + Assess
+    expect(groupState(['Enabled', 'Enabling'])).toBe('Updating');
+    expect(groupState(['Disabled', 'Disabled'])).toBe('Disabled');
+  });
+});
