@@ -1,11 +1,13 @@
 import { invertTopicRecord } from '../bridge/inverseMapping';
-import { requireExactTranslation, type OffsetMapEntry, type OffsetRun } from '../bridge/offsetMap';
+import { requireExactTranslation, type OffsetMapEntry } from '../bridge/offsetMap';
 import { readOffsetMap } from '../bridge/offsetMapStore';
 import { originOf } from '../bridge/origin';
 import { ConfigError, OffsetTranslationError } from '../errors';
 import { withKafkaAdmin, type KafkaClient } from '../kafka';
 import type { AuditRecord } from '../ports/auditLog';
 import { describeEntry } from '../ports/clientConfigStore';
+import { computeReplicationLag } from '../lag/replication';
+import { KafkaLagReader } from '../lag/kafkaLagReader';
 import { runStep, type CutoverDeps, type StepContext, type StepResult } from './context';
 import { ClientConfigValueSchema, targetTopicOf, type ClientConfigValue, type CutoverPlan, type CutoverPlanInput, type CutoverStepName, type TriggerRef } from './plan';
 import { setTriggers } from './steps/stopSourceConsumers';
@@ -145,24 +147,27 @@ export interface FailbackTranslation {
   via: 'reverse' | 'forward';
 }
 
-function sortedRuns(entries: readonly OffsetMapEntry[], byTarget: boolean): OffsetRun[] {
-  return entries.flatMap((e) => e.runs).sort((a, b) => {
-    const x = byTarget ? a.targetStart : a.sourceStart;
-    const y = byTarget ? b.targetStart : b.sourceStart;
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+/** `length` records at `msk`… on one side and their twins at `old`… on the other, from one run of either map. */
+interface Twins {
+  msk: bigint;
+  old: bigint;
+  length: number;
+  via: 'forward' | 'reverse';
 }
 
 /**
  * The old-cluster offset a group resumes from, given `committed`, the next MSK offset it would read on
- * `mskTopic`/`partition`. An MSK partition holds, in this order, the records the forward bridge copied from the
- * old cluster (forward map: old → MSK) and the records producers wrote on MSK after the switch (reverse map:
- * MSK → old, which the reverse bridge appended to the old partition after the originals):
- * - the group consumed a record written on MSK → exact translation through the reverse map;
- * - otherwise → the old offset of the first forwarded record it has not consumed (after the last one, when it
- *   consumed all of them).
- * Throws an OffsetTranslationError naming the partition when the reverse bridge has not yet processed up to
- * `committed`, when the forward bridge repartitioned the topic, or when neither map covers the partition.
+ * `mskTopic`/`partition`. Every record of an MSK partition has a twin on the old cluster, in the same order:
+ * either the forward bridge copied it from there (forward map: old → MSK) or the reverse bridge copied it there
+ * (reverse map: MSK → old; records producers wrote on MSK after the switch). The group resumes at the twin of
+ * the first record it has not consumed, or right after the last twin when it consumed all of them. Throws an
+ * OffsetTranslationError naming the partition and offset when the reverse bridge has not yet processed up to
+ * `committed`, when the forward bridge repartitioned the topic, when the two maps disagree on the order of the
+ * records, or when neither map covers the partition.
+ *
+ * The roles are symmetric, so any pair of peer bridges works: "forward" is the bridge that copied from the cluster
+ * we translate *to* into the cluster of `committed`, "reverse" the one that copied the other way (the rollback of a
+ * failback translates old-cluster offsets back to MSK with the reverse bridge as "forward").
  *
  * @example
  * ```ts
@@ -189,13 +194,25 @@ export function translateFailbackOffset(input: {
     });
   }
   const reverse = input.reverse.filter((e) => e.sourceTopic === mskTopic && e.sourcePartition === partition);
-  const reverseRuns = sortedRuns(reverse, false);
-  if (reverseRuns.some((r) => r.sourceStart < committed)) {
-    return { offset: requireExactTranslation(reverse, mskTopic, partition, committed), via: 'reverse' };
-  }
-  const forwardRuns = sortedRuns(forward, true);
-  const lastForward = forwardRuns[forwardRuns.length - 1];
-  const forwardEnd = lastForward ? lastForward.targetStart + BigInt(lastForward.length) : undefined;
+  const twins: Twins[] = [
+    ...forward.flatMap((e) => e.runs.map((r): Twins => ({ msk: r.targetStart, old: r.sourceStart, length: r.length, via: 'forward' }))),
+    ...reverse.flatMap((e) => e.runs.map((r): Twins => ({ msk: r.sourceStart, old: r.targetStart, length: r.length, via: 'reverse' }))),
+  ].sort((a, b) => (a.msk < b.msk ? -1 : a.msk > b.msk ? 1 : 0));
+  twins.forEach((t, i) => {
+    const prev = twins[i - 1];
+    // Both bridges keep the order, and the cutover drains one before producers write on the other side: a twin out
+    // of order means records were written on both clusters at once (or a bridge copied back what its peer wrote).
+    if (prev && (t.msk < prev.msk + BigInt(prev.length) || t.old < prev.old + BigInt(prev.length))) {
+      throw new OffsetTranslationError(
+        `Cannot translate ${mskTopic}-${partition}@${committed}: the records are not in the same order on both clusters (${prev.via} ${prev.msk}→${prev.old} ×${prev.length}, then ${t.via} ${t.msk}→${t.old}); producers wrote to both while a bridge was behind`,
+        { ...where, reason: 'order' },
+      );
+    }
+  });
+  const via = twins.some((t) => t.via === 'reverse' && t.msk < committed) ? 'reverse' : 'forward';
+  const next = twins.find((t) => t.msk + BigInt(t.length) > committed);
+  if (next) return { offset: next.old + (committed > next.msk ? committed - next.msk : 0n), via };
+  const forwardEnd = twins.filter((t) => t.via === 'forward').reduce<bigint | undefined>((n, t) => (n === undefined || t.msk + BigInt(t.length) > n ? t.msk + BigInt(t.length) : n), undefined);
   const reverseNext = reverse.reduce<bigint | undefined>((n, e) => (n === undefined || e.lastSourceOffset + 1n > n ? e.lastSourceOffset + 1n : n), undefined);
   // One transaction marker may follow the last forwarded record; past it, only records written on MSK follow,
   // and the reverse bridge must have seen them (else they would be re-read, or lost, on the old cluster).
@@ -205,11 +222,8 @@ export function translateFailbackOffset(input: {
       where,
     );
   }
-  const next = forwardRuns.find((r) => r.targetStart + BigInt(r.length) > committed);
-  if (next) return { offset: next.sourceStart + (committed > next.targetStart ? committed - next.targetStart : 0n), via: 'forward' };
-  if (lastForward) return { offset: lastForward.sourceStart + BigInt(lastForward.length), via: 'forward' };
-  const firstCopy = reverseRuns[0];
-  if (firstCopy) return { offset: firstCopy.targetStart, via: 'reverse' };
+  const last = twins[twins.length - 1];
+  if (last) return { offset: last.old + BigInt(last.length), via };
   throw new OffsetTranslationError(`Cannot fail back ${mskTopic}-${partition}@${committed}: neither the forward nor the reverse bridge's offset map covers this partition`, where);
 }
 
@@ -223,6 +237,58 @@ export function translateFailbackOffset(input: {
  */
 export function forwardBridgeOf(plan: CutoverPlan): { bridgeId: string; offsetMapTopic?: string } | undefined {
   return plan.failbackOf?.forwardBridge;
+}
+
+/**
+ * The plan's peer bridge: the one that copies from the plan's target back into its source (the reverse bridge on
+ * a forward plan, the forward bridge on a failback plan), or `undefined`. Its offset map and checkpoints live on
+ * the plan's source.
+ *
+ * @example
+ * ```ts
+ * peerBridgeOf(plan); // { bridgeId: 'orders-reverse' } on a forward plan with reverseBridge
+ * ```
+ */
+export function peerBridgeOf(plan: CutoverPlan): { bridgeId: string; offsetMapTopic?: string } | undefined {
+  const peer = plan.failbackOf?.forwardBridge ?? plan.reverseBridge;
+  return peer ? { bridgeId: peer.bridgeId, ...(peer.offsetMapTopic ? { offsetMapTopic: peer.offsetMapTopic } : {}) } : undefined;
+}
+
+/**
+ * The partitions of the plan's target topics the peer bridge ({@link peerBridgeOf}) has not yet copied back to
+ * the source (its replication lag not 0), one line each; empty when it has caught up or there is no peer. The
+ * rollback waits on it before producers write to the source again, so both clusters keep the records in the
+ * same order and the offset maps cover what the target groups consumed.
+ *
+ * @example
+ * ```ts
+ * await peerBridgeBehind(deps); // ['orders[0]: copied up to 40, end 52']
+ * ```
+ */
+export async function peerBridgeBehind(deps: CutoverDeps): Promise<string[]> {
+  const { plan } = deps;
+  const peer = peerBridgeOf(plan);
+  if (!peer) return [];
+  const topics = plan.topics.map((t) => targetTopicOf(plan, t));
+  const reader = await KafkaLagReader.connect(deps.kafka.target, { cluster: plan.target.name });
+  try {
+    const progress = await KafkaLagReader.connect(deps.kafka.source, { cluster: plan.source.name });
+    try {
+      const lag = await computeReplicationLag(
+        { source: reader, progress },
+        { bridgeId: peer.bridgeId, sourceTopics: topics, topicMapping: Object.fromEntries(plan.topics.map((t) => [targetTopicOf(plan, t), t])), ...(peer.offsetMapTopic ? { offsetMapTopic: peer.offsetMapTopic } : {}) },
+      );
+      if (lag.error) return [`peer bridge ${peer.bridgeId}: ${lag.error}`];
+      return lag.partitions
+        // An empty partition the peer never saw has no checkpoint and nothing to copy.
+        .filter((p) => p.offsetLag !== 0n && !(p.offsetLag === null && p.replicatedOffset === null && p.sourceEndOffset === 0n))
+        .map((p) => `${peer.bridgeId} ${p.sourceTopic}[${p.partition}]: copied up to ${p.replicatedOffset ?? 'nothing'}, end ${p.sourceEndOffset ?? '?'}`);
+    } finally {
+      await progress.close();
+    }
+  } finally {
+    await reader.close();
+  }
 }
 
 /**

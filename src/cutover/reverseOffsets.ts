@@ -1,7 +1,9 @@
 import { readOffsetMap } from '../bridge/offsetMapStore';
 import type { OffsetMapEntry } from '../bridge/offsetMap';
+import { OffsetTranslationError } from '../errors';
 import { withKafkaAdmin, type CommittedPartitionOffset, type TopicOffsets } from '../kafka';
 import type { CutoverDeps } from './context';
+import { peerBridgeOf, translateFailbackOffset } from './failback';
 import { targetTopicOf } from './plan';
 
 /**
@@ -31,6 +33,41 @@ export function sourceOffsetAfterTarget(entries: readonly OffsetMapEntry[], sour
   return next;
 }
 
+/**
+ * With a peer bridge copying the target back into the source (the reverse bridge; on a failback plan the forward
+ * bridge), the source offset a group resumes from after consuming the target partition up to `targetCommitted`:
+ * the source twin of the first target record it has not consumed, through the bridge's map (`bridged`: records
+ * copied from the source) and the peer's (`peer`: records written on the target and copied back), as
+ * {@link translateFailbackOffset} does it. An offset neither map covers (the peer has not copied what the group
+ * consumed) is an OffsetTranslationError naming the group, topic, partition and offset: never a guess.
+ *
+ * @example
+ * ```ts
+ * // bridged: source 0-9 → target 0-9; peer: target 11-12 → source 10-11
+ * sourceOffsetThroughPeer({ groupId: 'billing', bridged, peer, sourceTopic: 'orders', targetTopic: 'orders', partition: 0, targetCommitted: 12n }); // 11n
+ * ```
+ */
+export function sourceOffsetThroughPeer(input: {
+  groupId: string;
+  bridged: readonly OffsetMapEntry[];
+  peer: readonly OffsetMapEntry[];
+  sourceTopic: string;
+  targetTopic: string;
+  partition: number;
+  targetCommitted: bigint;
+}): bigint {
+  const { groupId, sourceTopic, targetTopic, partition, targetCommitted } = input;
+  try {
+    return translateFailbackOffset({ forward: input.bridged, reverse: input.peer, oldTopic: sourceTopic, mskTopic: targetTopic, partition, committed: targetCommitted }).offset;
+  } catch (err) {
+    if (!(err instanceof OffsetTranslationError)) throw err;
+    throw new OffsetTranslationError(
+      `Rollback cannot carry group ${groupId} back to ${sourceTopic}-${partition}: it consumed ${targetTopic}-${partition} up to offset ${targetCommitted} on the target, and the offset maps give no exact source offset for it (${err.message})`,
+      { group: groupId, topic: targetTopic, sourceTopic, partition, offset: targetCommitted.toString(), cause: err },
+    );
+  }
+}
+
 /** One partition moved forward on the source group. Offsets are decimal strings. */
 export interface ReseededPartition {
   topic: string;
@@ -41,9 +78,12 @@ export interface ReseededPartition {
 }
 
 /**
- * Rollback after the target consumers ran while the bridge kept replicating (consumers-first): carry their
- * progress back to the source group, so the re-enabled source consumer neither re-reads what the target
- * consumer already processed nor skips anything. Only moves offsets forward, in one OffsetCommit
+ * Rollback after the target consumers ran: carry their progress back to the source group, so the re-enabled
+ * source consumer neither re-reads what the target consumer already processed nor skips anything. Without a peer
+ * bridge the target consumers can only have read bridged records (consumers-first) and the bridge's map says
+ * where they stopped ({@link sourceOffsetAfterTarget}); with one, records producers wrote on the target were
+ * copied to the source too, and both maps are needed ({@link sourceOffsetThroughPeer}; the rollback waits for the
+ * peer to catch up first). Only moves offsets forward, in one OffsetCommit
  * (`KafkaAdmin.commitGroupOffsets`); the source group must be empty (its mapping still disabled: GroupNotEmptyError
  * otherwise) and the target group stopped (its committed offsets final). With `dryRun`, computes without committing.
  *
@@ -58,7 +98,9 @@ export async function reseedSourceFromTarget(deps: CutoverDeps, groupId: string,
     entries: await readOffsetMap(deps.kafka.target, admin, { bridgeId: plan.bridge.bridgeId, ...(plan.bridge.offsetMapTopic ? { topic: plan.bridge.offsetMapTopic } : {}) }),
     targetCommitted: await admin.fetchCommittedOffsets(groupId, plan.topics.map((t) => targetTopicOf(plan, t))),
   }));
+  const peer = peerBridgeOf(plan);
   return withKafkaAdmin(deps.kafka.source, async (admin) => {
+    const peerEntries = peer ? await readOffsetMap(deps.kafka.source, admin, { bridgeId: peer.bridgeId, ...(peer.offsetMapTopic ? { topic: peer.offsetMapTopic } : {}) }) : undefined;
     const sourceCommitted = new Map((await admin.fetchCommittedOffsets(groupId, plan.topics)).map((c) => [`${c.topic}:${c.partition}`, c.offset]));
     const moved: ReseededPartition[] = [];
     const commits: TopicOffsets[] = [];
@@ -67,7 +109,9 @@ export async function reseedSourceFromTarget(deps: CutoverDeps, groupId: string,
       const partitions: Array<{ partition: number; offset: string }> = [];
       for (const p of targetCommitted.filter((t: CommittedPartitionOffset) => t.topic === targetTopic)) {
         if (p.offset === null) continue;
-        const next = sourceOffsetAfterTarget(entries, topic, p.partition, BigInt(p.offset));
+        const next = peerEntries
+          ? sourceOffsetThroughPeer({ groupId, bridged: entries, peer: peerEntries, sourceTopic: topic, targetTopic, partition: p.partition, targetCommitted: BigInt(p.offset) })
+          : sourceOffsetAfterTarget(entries, topic, p.partition, BigInt(p.offset));
         // "-1": no commit on the source, as OffsetFetch answers it.
         const from = sourceCommitted.get(`${topic}:${p.partition}`) ?? '-1';
         if (next === undefined || next <= BigInt(from)) continue;

@@ -2,6 +2,7 @@ import { ConfigError, NotReadyError } from '../../errors';
 import type { AuditChange } from '../../ports/auditLog';
 import { describeEntry } from '../../ports/clientConfigStore';
 import { checkWaitTimeout, runStep, type CutoverDeps, type StepContext, type StepResult } from '../context';
+import { peerBridgeBehind } from '../failback';
 import { endOffsets, measureLag } from '../kafkaOps';
 import { ClientConfigValueSchema, targetTopicOf, type TriggerRef } from '../plan';
 import { reseedSourceFromTarget } from '../reverseOffsets';
@@ -18,8 +19,11 @@ export interface RollbackCause {
  * (NotReadyError until their lag is 0: nothing is stranded there), target mappings are disabled, config entries
  * get their old values back, source mappings are re-enabled (waiting until `Enabled`), and finally the producer
  * entries return to the source unfenced. Seeded target offsets are kept (harmless; the next attempt re-seeds);
- * when the target consumers ran on bridged records (consumers-first), the source group is moved forward past
- * what they processed ({@link reseedSourceFromTarget}), so the source consumer neither repeats nor skips.
+ * when the target consumers ran, the source group is moved forward past what they processed
+ * ({@link reseedSourceFromTarget}), so the source consumer neither repeats nor skips. With a peer bridge (the
+ * reverse bridge, or the forward bridge when a failback rolls back) and producers that wrote on the target, the
+ * rollback waits until the peer has copied those records to the source before stopping it or reseeding: the
+ * source group then resumes after their copies through the peer's offset map.
  * Resumable: each reverted change is audited (`rolled-back`) and skipped by a re-run.
  *
  * @example
@@ -67,6 +71,10 @@ export function rollback(deps: CutoverDeps, cause: RollbackCause = {}): Promise<
             action = `mapping ${id}: would set ${want}`;
             break;
           }
+          if (want === 'Disabled' && producersStarted && id === plan.reverseBridge?.trigger.id) {
+            // Producers wrote to the target: the reverse bridge copies those records to the source before it stops.
+            await waitPeerDrained(ctx);
+          }
           if (want === 'Disabled' && producersStarted && (targetIds.has(id) || change.kind === 'trigger-created')) {
             // Producers wrote to the target: let the target consumers finish those records before stopping them.
             const { groups } = await measureLag(plan, deps.kafka.target, 'target');
@@ -112,6 +120,9 @@ export function rollback(deps: CutoverDeps, cause: RollbackCause = {}): Promise<
           }
           // The target consumers ran on replicated records (the mappings are Disabled by now: reverted first);
           // the source group resumes right after the last of them.
+          // With a peer bridge, what producers wrote on the target reached the source through it: both offset maps
+          // must cover what the group consumed (and both clusters hold the same order) before producers return.
+          if (producersStarted) await waitPeerDrained(ctx);
           reseeded.add(groupId);
           const moved = await reseedSourceFromTarget(deps, groupId, { dryRun: ctx.dryRun });
           action = moved.length
@@ -128,6 +139,16 @@ export function rollback(deps: CutoverDeps, cause: RollbackCause = {}): Promise<
     const earlier = all.filter((r) => r.step === 'rollback' && r.event === 'rolled-back').map((r) => (r.detail as { action: string }).action);
     return { detail: { cause, actions: [...earlier, ...actions] } };
   });
+}
+
+/** NotReadyError until the peer bridge (reverse bridge, or the forward bridge on a failback plan) has copied the target back. */
+async function waitPeerDrained(ctx: StepContext): Promise<void> {
+  if (ctx.dryRun) return;
+  const behind = await peerBridgeBehind(ctx.deps);
+  if (behind.length === 0) return;
+  checkWaitTimeout(ctx, ctx.deps.plan.timeouts.drainSeconds, 'peer bridge caught up with the target', behind);
+  await ctx.probe({ waitingForPeerBridge: behind });
+  throw new NotReadyError(`Rollback waits for the peer bridge to copy what producers wrote on the target back to the source: ${behind.slice(0, 5).join(', ')}`);
 }
 
 /** Target end offsets when the rollback first waits for the target groups (audited: a re-run uses the same). */

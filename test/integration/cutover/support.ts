@@ -5,8 +5,10 @@ import { expect, inject } from 'vitest';
 import { createJsonlAuditLog } from '../../../src/adapters/local/audit';
 import { createFileConfigStore } from '../../../src/adapters/local/configStore';
 import { createEmulatorTriggerControl } from '../../../src/adapters/local/triggerControl';
+import { parseBridgeDirection } from '../../../src/bridge/direction';
 import { Bridge } from '../../../src/bridge/replicate';
 import type { CutoverDeps } from '../../../src/cutover/context';
+import { buildFailbackPlan, forwardFactsFromAudit, type FailbackPlanOptions } from '../../../src/cutover/failback';
 import { parsePlan, type CutoverPlan, type CutoverPlanInput } from '../../../src/cutover/plan';
 import { decodeKafkaEvent } from '../../../src/event/codec';
 import { withKafkaAdmin, type KafkaClient, type KafkaProducer } from '../../../src/kafka';
@@ -46,13 +48,17 @@ export class CutoverRig {
   private producerLoop: Promise<void> | undefined;
   private kafka!: { source: KafkaClient; target: KafkaClient };
 
-  public static async create(overrides: Partial<CutoverPlanInput> = {}): Promise<CutoverRig> {
+  /**
+   * `reverseBridge`: also run the reverse bridge (target → source, disabled until the cutover enables it) under
+   * its own emulator, name the clusters for the loop rule (`source`, `target`), and put it in the plan.
+   */
+  public static async create(overrides: Partial<CutoverPlanInput> = {}, options: { reverseBridge?: boolean } = {}): Promise<CutoverRig> {
     const rig = new CutoverRig();
-    await rig.setUp(overrides);
+    await rig.setUp(overrides, options.reverseBridge === true);
     return rig;
   }
 
-  private async setUp(overrides: Partial<CutoverPlanInput>): Promise<void> {
+  private async setUp(overrides: Partial<CutoverPlanInput>, withReverse: boolean): Promise<void> {
     const clusters = inject('clusters');
     const [source, target] = await Promise.all([localKafkaClient('source'), localKafkaClient('target')]);
     this.kafka = { source, target };
@@ -62,9 +68,18 @@ export class CutoverRig {
     }
     const group = uniqueName('cut-app');
     const bridgeId = uniqueName('cutb');
-    this.bridge = new Bridge({ bridgeId, topicMapping: { kind: 'identity' }, provenanceHeaders: false }, { target });
-    const bridge = this.bridge;
-    const bridgeHandler: LambdaHandler = async (event) => {
+    // The loop rule needs both bridges to name the clusters (src/bridge/origin.ts).
+    const names = withReverse ? { sourceClusterName: 'source', targetClusterName: 'target' } : {};
+    this.bridge = new Bridge({ bridgeId, topicMapping: { kind: 'identity' }, provenanceHeaders: false, ...names }, { target });
+    const reverseId = uniqueName('cutr');
+    if (withReverse) {
+      const reverse = parseBridgeDirection({ BRIDGE_DIRECTION: 'reverse', SOURCE_CLUSTER_NAME: 'target', TARGET_CLUSTER_NAME: 'source' });
+      this.reverseBridge = new Bridge(
+        { bridgeId: reverseId, topicMapping: reverse.topicMapping, provenanceHeaders: false, sourceClusterName: 'target', targetClusterName: 'source' },
+        { target: source },
+      );
+    }
+    const bridgeHandlerOf = (bridge: Bridge): LambdaHandler => async (event) => {
       const result = await bridge.replicateBatch(decodeKafkaEvent(event));
       if (result.failed.length > 0) throw new Error(`bridge failed ${result.failed.length} partitions`);
       return {};
@@ -102,7 +117,7 @@ export class CutoverRig {
       maximumRetryAttempts: -1,
     });
     // The emulator takes one handler per runtime; run three single-mapping emulators behind one control API each.
-    const bridgeEmu = new EsmEmulator([base('bridge-0', 'source', `bridge-esm-${bridgeId}`, true)], { logger: quiet, handler: bridgeHandler, consumer: fastConsumer, retryBackoff: { initialMs: 200, maxMs: 1000 } });
+    const bridgeEmu = new EsmEmulator([base('bridge-0', 'source', `bridge-esm-${bridgeId}`, true)], { logger: quiet, handler: bridgeHandlerOf(this.bridge), consumer: fastConsumer, retryBackoff: { initialMs: 200, maxMs: 1000 } });
     const sourceEmu = new EsmEmulator([base('app-source-0', 'source', group, true)], { logger: quiet, handler: consumer('source'), consumer: fastConsumer });
     const targetEmu = new EsmEmulator([base('app-target-0', 'target', group, false)], { logger: quiet, handler: consumer('target'), consumer: fastConsumer });
     await Promise.all([bridgeEmu.start(), sourceEmu.start(), targetEmu.start()]);
@@ -110,6 +125,20 @@ export class CutoverRig {
     const targetPort = await targetEmu.listen(0);
     this.emulators = [bridgeEmu, sourceEmu, targetEmu];
     this.emulator = sourceEmu;
+    let reverseBridge: CutoverPlanInput['reverseBridge'];
+    if (this.reverseBridge) {
+      // Deployed with its trigger disabled: switchProducerConfig enables it (TRIM_HORIZON, like a new mapping).
+      const reverseEmu = new EsmEmulator([base('bridge-reverse-0', 'target', `bridge-esm-${reverseId}`, false)], {
+        logger: quiet,
+        handler: bridgeHandlerOf(this.reverseBridge),
+        consumer: fastConsumer,
+        retryBackoff: { initialMs: 200, maxMs: 1000 },
+      });
+      await reverseEmu.start();
+      const reversePort = await reverseEmu.listen(0);
+      this.emulators.push(reverseEmu);
+      reverseBridge = { bridgeId: reverseId, trigger: { id: 'bridge-reverse-0', controlUrl: `http://127.0.0.1:${reversePort}` } };
+    }
 
     const dir = await mkdtemp(join(tmpdir(), 'kbridge-cutover-'));
     this.dir = dir;
@@ -136,6 +165,7 @@ export class CutoverRig {
       timeouts: { drainSeconds: 60, triggerSeconds: 30, verifySeconds: 30 },
       drain: { minSamples: 2, minWindowSeconds: 1 },
       verify: { minNewTargetRecords: 1, minSamples: 2 },
+      ...(reverseBridge ? { reverseBridge } : {}),
       ...overrides,
     });
     this.deps = {
@@ -148,6 +178,7 @@ export class CutoverRig {
   }
 
   private emulators: EsmEmulator[] = [];
+  private reverseBridge: Bridge | undefined;
   /** Temp directory of this rig: `client-config.json`, `audit.jsonl`. */
   public dir!: string;
   public store!: ReturnType<typeof createFileConfigStore>;
@@ -201,6 +232,16 @@ export class CutoverRig {
     return { produced: this.totalProduced(), writeUnavailableMs: firstTarget - lastSource, readGapMs: firstTargetRead - lastSourceRead };
   }
 
+  /** Wait until the bridge has replicated into every target partition (preflight refuses a plan before that). */
+  public async waitBridged(): Promise<void> {
+    const topic = this.plan.topics[0] as string;
+    await waitFor(
+      'the bridge replicating every partition',
+      async () => (await withKafkaAdmin(this.kafka.target, (a) => a.fetchTopicOffsets(topic))).every((p) => BigInt(p.high) > 0n),
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+  }
+
   public totalProduced(): number {
     return [...this.produced.values()].reduce((a, b) => a + b, 0);
   }
@@ -210,6 +251,17 @@ export class CutoverRig {
     await Promise.allSettled([...this.producers.values()].map((p) => p.close()));
     await Promise.allSettled(this.emulators.map((e) => e.stop(2000)));
     await this.bridge.close();
+    await this.reverseBridge?.close();
+  }
+
+  /**
+   * The failback of this rig's (forward) cutover, as `kbridge cutover failback` builds it: the reversed plan from
+   * the plan and the forward audit, over the same store, mappings and audit log, with the clusters swapped.
+   */
+  public async failbackDeps(options: Omit<FailbackPlanOptions, 'facts'> = {}): Promise<CutoverDeps> {
+    const facts = forwardFactsFromAudit(await this.deps.audit.list(this.plan.cutoverId));
+    const plan = parsePlan(buildFailbackPlan(this.plan, { facts, ...options }), 'failback plan');
+    return { ...this.deps, plan, kafka: { source: this.kafka.target, target: this.kafka.source } };
   }
 }
 
@@ -238,6 +290,7 @@ export async function settle(rig: CutoverRig): Promise<void> {
 export async function runFailing(rig: CutoverRig, options: Partial<LocalRunOptions> = {}): Promise<LocalRunResult> {
   rig.startProducer(40);
   await waitFor('records flowing on the source', () => rig.consumed.length > 10, { timeoutMs: 30_000 });
+  await rig.waitBridged();
   const result = await runCutoverLocally({ deps: rig.deps, pollMs: 300, ...options });
   const writesAfter = rig.writes.length;
   await waitFor('producer writing again after the rollback', () => rig.writes.length > writesAfter + 5, { timeoutMs: 15_000 });

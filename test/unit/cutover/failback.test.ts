@@ -46,6 +46,21 @@ describe('translateFailbackOffset', () => {
     expect(() => at(20n, behind)).toThrow(/beyond what the reverse bridge has processed \(next 16\)/);
   });
 
+  it('refuses twins out of order (records written on both clusters while a bridge was behind)', () => {
+    const crossed = [entry('rev', 'dr.orders', 'orders', [{ sourceStart: 17n, targetStart: 3n, length: 3 }], 0n, 19n)];
+    expect(() => at(18n, crossed)).toThrow(/not in the same order on both clusters/);
+  });
+
+  it('translates the other way round too (the rollback of a failback: old-cluster offsets back to MSK)', () => {
+    // Here "forward" is the reverse bridge (MSK 17-19 → old 15-17) and "reverse" the forward bridge reading the old cluster.
+    const oldToMsk = [entry('fwd', 'orders', 'dr.orders', [{ sourceStart: 0n, targetStart: 0n, length: 10 }], 0n, 9n), entry('fwd', 'orders', 'dr.orders', [], 15n, 17n)];
+    const mskToOld = [entry('rev', 'dr.orders', 'orders', [{ sourceStart: 17n, targetStart: 15n, length: 3 }], 16n, 19n)];
+    const back = (committed: bigint) => translateFailbackOffset({ forward: mskToOld, reverse: oldToMsk, oldTopic: 'dr.orders', mskTopic: 'orders', partition: 0, committed });
+    expect(back(4n)).toEqual({ offset: 4n, via: 'reverse' });
+    expect(back(16n)).toEqual({ offset: 18n, via: 'reverse' });
+    expect(back(18n)).toEqual({ offset: 20n, via: 'reverse' });
+  });
+
   it('refuses a topic the forward bridge repartitioned', () => {
     const rp = [{ ...entry('fwd', 'orders', 'dr.orders', []), targetPartition: null, repartitioned: { targetPartitions: 2, spans: [] } }];
     expect(() => translateFailbackOffset({ forward: rp, reverse, oldTopic: 'orders', mskTopic: 'dr.orders', partition: 0, committed: 3n })).toThrow(/repartitioned orders by key/);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OffsetMapEntry } from '../../../src/bridge/offsetMap';
-import { sourceOffsetAfterTarget } from '../../../src/cutover/reverseOffsets';
+import { sourceOffsetAfterTarget, sourceOffsetThroughPeer } from '../../../src/cutover/reverseOffsets';
+import { OffsetTranslationError } from '../../../src/errors';
 
 const entry = (runs: OffsetMapEntry['runs'], partition = 0): OffsetMapEntry => ({
   bridgeId: 'b',
@@ -36,5 +37,34 @@ describe('sourceOffsetAfterTarget', () => {
   it('answers undefined when no replicated record was consumed, or for another partition', () => {
     expect(sourceOffsetAfterTarget(entries, 'orders', 0, 100n)).toBeUndefined();
     expect(sourceOffsetAfterTarget(entries, 'orders', 1, 105n)).toBeUndefined();
+  });
+});
+
+describe('sourceOffsetThroughPeer', () => {
+  // Bridge: source 0-9 → target 0-9 (marker at 10). Peer (reverse bridge): skipped target 0-10, then target 11-14
+  // (written on the target) → source 10-13.
+  const bridged = [entry([{ sourceStart: 0n, targetStart: 0n, length: 10 }])];
+  const peerEntry = (runs: OffsetMapEntry['runs'], first: bigint, last: bigint): OffsetMapEntry => ({ ...entry(runs), firstSourceOffset: first, lastSourceOffset: last });
+  const peer = [peerEntry([], 0n, 10n), peerEntry([{ sourceStart: 11n, targetStart: 10n, length: 4 }], 11n, 14n)];
+  const at = (targetCommitted: bigint, p = peer) => sourceOffsetThroughPeer({ groupId: 'billing', bridged, peer: p, sourceTopic: 'orders', targetTopic: 'orders', partition: 0, targetCommitted });
+
+  it('resumes after the copies of the records the group consumed on the target', () => {
+    expect(at(5n)).toBe(5n);
+    expect(at(11n)).toBe(10n);
+    expect(at(13n)).toBe(12n);
+    expect(at(15n)).toBe(14n);
+  });
+
+  it('refuses an offset the peer has not copied, naming group, topic, partition and offset', () => {
+    const behind = [peerEntry([], 0n, 10n)];
+    let error: unknown;
+    try {
+      at(13n, behind);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(OffsetTranslationError);
+    expect((error as OffsetTranslationError).message).toMatch(/group billing .*orders-0 .*offset 13/);
+    expect((error as OffsetTranslationError).context).toMatchObject({ group: 'billing', topic: 'orders', partition: 0, offset: '13' });
   });
 });
