@@ -3,7 +3,7 @@ import { ORIGIN_HEADER } from '../../../src/bridge/origin';
 import type { StepResult } from '../../../src/cutover/context';
 import { reportMskOnly } from '../../../src/cutover/failback';
 import { runCutoverLocally, type LocalRunResult } from '../../../src/cutover/localRun';
-import { CutoverSteps, parsePlan, type CutoverStepName } from '../../../src/cutover/plan';
+import { CutoverSteps, parsePlan, type CutoverPlanInput, type CutoverStepName } from '../../../src/cutover/plan';
 import { withKafkaAdmin, type KafkaClient } from '../../../src/kafka';
 import { localKafkaClient, uniqueName, waitFor } from '../../support/helpers';
 import { checkExactlyOnceInOrder, CutoverRig, expectBackOnSource, runFailing, settle } from '../cutover/support';
@@ -24,8 +24,8 @@ afterEach(async () => {
 const STEPS: readonly string[] = CutoverSteps;
 
 /** Forward cutover under load with the reverse bridge, then run on the target until its consumer has read `onTarget` records there. */
-async function migrated(onTarget = 40): Promise<CutoverRig> {
-  const rig = await CutoverRig.create({}, { reverseBridge: true });
+async function migrated(onTarget = 40, overrides: Partial<CutoverPlanInput> = {}): Promise<CutoverRig> {
+  const rig = await CutoverRig.create(overrides, { reverseBridge: true });
   rigs.push(rig);
   rig.startProducer(40);
   await waitFor('records flowing on the source', () => rig.consumed.length > 20 && rig.totalProduced() > 40, { timeoutMs: 60_000 });
@@ -120,6 +120,28 @@ describe('failback cutover (local run of infra/cutover.asl.json with the reverse
       ]),
     );
     expect(deps.plan.failbackOf?.cutoverId).toBe(rig.plan.cutoverId);
+  }, 420_000);
+
+  it('fails back consumers first (the reversed plan keeps the pattern): the groups move while producers still write to the target, every record once in order', async () => {
+    // Prepare
+    const rig = await migrated(20, { pattern: 'consumers-first' });
+    const deps = await rig.failbackDeps();
+
+    // Act
+    const result = await runCutoverLocally({ deps, pollMs: 300 });
+    const writesAfter = rig.writes.length;
+    await waitFor('producer writing on the source again', () => rig.writes.length > writesAfter + 20 && rig.consumed.at(-1)?.cluster === 'source', { timeoutMs: 60_000 });
+    await settle(rig);
+
+    // Assess
+    expect(result.error ? `${result.error}: ${result.cause}` : result.status).toBe('SUCCEEDED');
+    expect(result.progress.filter((p) => p.event === 'succeeded').map((p) => p.state)).toEqual([
+      'Preflight', 'CfStopSourceConsumers', 'CfWaitBridgeAtGroups', 'CfTranslateAndSeedOffsets', 'CfSwitchConsumerConfig', 'CfStartTargetConsumers',
+      'CfFenceProducers', 'CfWaitBridgeDrained', 'CfSwitchProducerConfig', 'CfStartTargetProducers', 'Verify',
+    ]);
+    expect(checkExactlyOnceInOrder(rig)).toEqual([]);
+    expect(rig.consumed.map((c) => c.cluster).filter((c, i, all) => c !== all[i - 1])).toEqual(['source', 'target', 'source']);
+    expect(rig.writes.at(-1)?.cluster).toBe('source');
   }, 420_000);
 
   it.each(['translateAndSeedOffsets', 'switchProducerConfig', 'startTargetProducers', 'verify'] as const satisfies readonly CutoverStepName[])(
