@@ -24,7 +24,8 @@
 // and its CRC32C loads the native `@node-rs/crc32` through a createRequire of its own file, which from a bundle
 // resolves nothing on Lambda (it would silently fall back to WebAssembly). The plugin below rewrites that one
 // require to load `./crc32.linux-<process.arch>-gnu.node` from the function folder, and the build copies the binary
-// for the function's Lambda architecture (serverless.yml `architecture`) there.
+// for the function's Lambda architecture (serverless.yml `architecture`) there: the exact version @node-rs/crc32 pins,
+// checked against package-lock.json's integrity, cached (scripts/native-crc32.mjs; offline with a warm cache).
 //
 // Why ESM: the package is "type": "module", the nodejs22.x runtime loads ES module handlers natively, the
 // AWS SDK v3 and Powertools ship ES modules that esbuild tree-shakes better than their CJS builds, and a handler
@@ -32,6 +33,7 @@
 // an ES module bundle cannot do by itself, hence the createRequire banner.
 // Why index.js + {"type":"module"} rather than index.mjs: `osls invoke local` only loads `<handler>.js` (as ESM
 // when the nearest package.json says so) or `.cjs`; Lambda honours the same package.json inside the zip.
+import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +43,7 @@ import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import YAML from 'yaml';
+import { crc32Binary, crc32BinaryName, NativeBinaryError } from './native-crc32.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -118,9 +121,6 @@ function serverlessYaml() {
   return serverlessYamlCache;
 }
 
-/** The glibc binary name @node-rs/crc32 publishes per architecture (Lambda's Amazon Linux 2023 is glibc). */
-const crc32BinaryName = (arch) => `crc32.linux-${arch}-gnu.node`;
-
 /**
  * @platformatic/kafka's CRC32C loader, rewritten for a bundle: the native binary is looked up beside the chunk
  * (the function folder), by the running process's architecture, so a binary for the wrong architecture is never
@@ -142,31 +142,6 @@ const nativeCrc32Plugin = {
   },
 };
 
-/** The .node binary of @node-rs/crc32 for `arch`: from node_modules when npm installed it, else fetched once (npm pack). */
-function crc32Binary(arch) {
-  const pkg = `@node-rs/crc32-linux-${arch}-gnu`;
-  const installed = join(ROOT, 'node_modules', pkg, crc32BinaryName(arch));
-  if (existsSync(installed)) return installed;
-  // npm installs only the host's optional binary; another architecture's comes from the registry, pinned to the
-  // version @node-rs/crc32 itself depends on, and is cached like the Kafka jars.
-  const loader = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@node-rs', 'crc32', 'package.json'), 'utf8'));
-  const version = loader.optionalDependencies?.[pkg] ?? loader.version;
-  const cacheDir = join(process.env.KBRIDGE_CACHE_DIR ?? join(process.env.HOME ?? tmpdir(), '.cache', 'kbridge'), 'native', `${pkg.replace('/', '+')}@${version}`);
-  const cached = join(cacheDir, 'package', crc32BinaryName(arch));
-  if (existsSync(cached)) return cached;
-  mkdirSync(cacheDir, { recursive: true });
-  const npmCli = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
-  const npm = existsSync(npmCli) ? [process.execPath, [npmCli]] : ['npm', []];
-  const packed = spawnSync(npm[0], [...npm[1], 'pack', `${pkg}@${version}`, '--silent', '--pack-destination', cacheDir], { encoding: 'utf8', timeout: 120_000 });
-  const tarball = packed.stdout.trim().split('\n').pop();
-  if (packed.status !== 0 || !tarball) fail(`cannot fetch ${pkg}@${version} (npm pack): ${(packed.stderr || packed.stdout).trim().slice(-500)}`);
-  const untar = spawnSync('tar', ['-xzf', join(cacheDir, tarball), '-C', cacheDir], { encoding: 'utf8' });
-  if (untar.status !== 0 || !existsSync(cached)) fail(`cannot unpack ${tarball}: ${untar.stderr}`);
-  return cached;
-}
-
-/** ELF machine of a shared object: 183 = AArch64, 62 = x86-64. */
-const ELF_MACHINE = { arm64: 183, x64: 62 };
 
 const BANNER = [
   "import { createRequire as __kbridgeCreateRequire } from 'node:module';",
@@ -238,11 +213,25 @@ async function buildOne(name) {
   const native = [];
   if (usesNativeCrc32) {
     const arch = targetArchOf(name);
-    const binary = crc32Binary(arch);
-    const bytes = readFileSync(binary);
-    if (bytes.readUInt16LE(18) !== ELF_MACHINE[arch]) fail(`${binary} is not a ${arch} ELF shared object`);
+    let binary;
+    try {
+      // Pinned version and lockfile integrity; from node_modules or the verified cache (scripts/native-crc32.mjs).
+      binary = crc32Binary({ root: ROOT, arch });
+    } catch (err) {
+      if (err instanceof NativeBinaryError) fail(err.message);
+      throw err;
+    }
+    const { bytes } = binary;
     writeFileSync(join(fnOut, crc32BinaryName(arch)), bytes);
-    native.push({ file: crc32BinaryName(arch), arch, bytes: bytes.length, from: relative(ROOT, binary).startsWith('..') ? binary : relative(ROOT, binary) });
+    native.push({
+      file: crc32BinaryName(arch),
+      arch,
+      bytes: bytes.length,
+      package: `${binary.name}@${binary.version}`,
+      integrity: binary.integrity,
+      source: binary.source,
+      from: relative(ROOT, binary.from).startsWith('..') ? binary.from : relative(ROOT, binary.from),
+    });
   }
 
   const code = Buffer.concat(outputs.map((o) => readFileSync(join(fnOut, o.file))));
@@ -299,7 +288,9 @@ function measureRoot() {
  */
 function initOnce(indexFile, env) {
   const url = pathToFileURL(indexFile).href;
-  const probe = `const t=performance.now();try{await import(${JSON.stringify(url)});process.stdout.write(JSON.stringify({ms:performance.now()-t}))}catch(e){process.stdout.write(JSON.stringify({ms:performance.now()-t,error:String(e&&e.name)+': '+String(e&&e.message).slice(0,300)}))}`;
+  // Wall time is what Lambda bills and waits for; CPU time (user + system, all threads) is also kept because on a
+  // shared machine it moves far less with the load than wall time does.
+  const probe = `const c=process.cpuUsage(),t=performance.now();const r=()=>{const u=process.cpuUsage(c);return{ms:performance.now()-t,cpuMs:(u.user+u.system)/1000}};try{await import(${JSON.stringify(url)});process.stdout.write(JSON.stringify(r()))}catch(e){process.stdout.write(JSON.stringify({...r(),error:String(e&&e.name)+': '+String(e&&e.message).slice(0,300)}))}`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
     cwd: dirname(indexFile),
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
@@ -317,22 +308,26 @@ function initOnce(indexFile, env) {
  */
 function measureInits(targets) {
   const samples = new Map(targets.map((t) => [t.key, []]));
+  const cpuSamples = new Map(targets.map((t) => [t.key, []]));
   const errors = new Map();
   for (let i = 0; i < runs; i++) {
     for (const t of targets) {
       const r = initOnce(t.indexFile, t.env);
       if (r.error) errors.set(t.key, r.error);
       if (typeof r.ms === 'number') samples.get(t.key).push(r.ms);
+      if (typeof r.cpuMs === 'number') cpuSamples.get(t.key).push(r.cpuMs);
     }
   }
   const round = (ms) => (ms === undefined ? undefined : Math.round(ms * 10) / 10);
   const out = new Map();
   for (const t of targets) {
     const s = samples.get(t.key).sort((a, b) => a - b);
+    const cpu = cpuSamples.get(t.key).sort((a, b) => a - b);
     out.set(t.key, {
       initMsMedian: round(s[Math.floor(s.length / 2)]),
       initMsFastest: round(s[0]),
       initMsSamples: s.map(round),
+      initCpuMsMedian: round(cpu[Math.floor(cpu.length / 2)]),
       ...(errors.has(t.key) ? { initError: errors.get(t.key) } : {}),
     });
   }
@@ -510,6 +505,7 @@ function fail(message) {
 
 function printTable(bundles, baseline) {
   const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  const ratio = (b) => (baseline?.initMsMedian && b.initMsMedian !== undefined ? String(Math.round((b.initMsMedian / baseline.initMsMedian) * 100) / 100) : '-');
   const ms = (b) => (b.initMsMedian === undefined ? '-' : `${b.initMsMedian} ms${b.initError ? ' (init threw)' : ''}`);
   const rows = bundles.map((b) => [
     b.name,
@@ -519,14 +515,19 @@ function printTable(bundles, baseline) {
     b.native.map((n) => `${n.file} (${kib(n.bytes)})`).join(', ') || '-',
     ms(b),
     b.initMsFastest === undefined ? '-' : `${b.initMsFastest} ms`,
+    b.initCpuMsMedian === undefined ? '-' : `${b.initCpuMsMedian} ms`,
+    ratio(b),
   ]);
-  if (baseline) rows.push([`${baseline.comparedWith} (baseline ${baseline.dir})`, kib(baseline.bytes), kib(baseline.bytes), '-', '-', ms(baseline), `${baseline.initMsFastest} ms`]);
-  const head = ['function', 'js (all chunks)', 'js at init', 'gzip', 'native', `init median of ${runs}`, 'init fastest'];
+  if (baseline) rows.push([`${baseline.comparedWith} (baseline ${baseline.dir})`, kib(baseline.bytes), kib(baseline.bytes), '-', '-', ms(baseline), `${baseline.initMsFastest} ms`, `${baseline.initCpuMsMedian} ms`, '1']);
+  const head = ['function', 'js (all chunks)', 'js at init', 'gzip', 'native', `init median of ${runs}`, 'init fastest', 'init CPU median', 'median / baseline'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
   if (baseline) {
     process.stdout.write(`build: ${baseline.comparedWith} init / baseline init = ${baseline.ratioMedian} (median), ${baseline.ratioFastest} (fastest), ${runs} interleaved runs each\n`);
+    const of = bundles.find((b) => b.name === baseline.comparedWith);
+    const slower = bundles.filter((b) => b !== of && of?.initMsMedian !== undefined && b.initMsMedian > of.initMsMedian).map((b) => `${b.name} ${b.initMsMedian} ms`);
+    process.stdout.write(`build: median init above ${baseline.comparedWith}'s (${of?.initMsMedian} ms): ${slower.join(', ') || 'none'}\n`);
   }
   for (const b of bundles) if (b.initError) process.stdout.write(`build: ${b.name} init threw: ${b.initError}\n`);
 }
@@ -567,6 +568,9 @@ if (opts.measure) {
       ratioMedian: base.initMsMedian && now.initMsMedian !== undefined ? Math.round((now.initMsMedian / base.initMsMedian) * 100) / 100 : undefined,
       ratioFastest: base.initMsFastest && now.initMsFastest !== undefined ? Math.round((now.initMsFastest / base.initMsFastest) * 100) / 100 : undefined,
     };
+    for (const b of bundles) {
+      if (base.initMsMedian && b.initMsMedian !== undefined) b.initMedianVsBaseline = Math.round((b.initMsMedian / base.initMsMedian) * 100) / 100;
+    }
   }
   rmSync(measureRoot(), { recursive: true, force: true });
 }

@@ -1,22 +1,24 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { resolveAwsClientConfig } from '../../src/adapters/aws/clientConfig';
-import { publishMetrics } from '../../src/adapters/aws/metricsPublisher';
-import { createDynamoSampleStore } from '../../src/adapters/aws/metricsSampleStore';
-import { createAwsSecretReader } from '../../src/adapters/aws/secrets';
+import { lazyClient, lazyModule } from '../../src/adapters/aws/lazy';
 import { describeError } from '../../src/errors';
-import { createKafkaClient, parseKafkaClientEnv, parseKafkaConnectionEnv } from '../../src/kafka';
+import { parseKafkaClientEnv, parseKafkaConnectionEnv } from '../../src/kafka';
+import type { SecretReader } from '../../src/kafka/secrets';
 import type { KafkaConnectionConfig } from '../../src/kafka/types';
 import { clusterEnvPrefix, parseLagMonitorEnv, type LagMonitorConfig } from '../../src/lag/config';
-import { KafkaLagReader } from '../../src/lag/kafkaLagReader';
-import { runLagMonitor, type LagMonitorReport } from '../../src/lag/monitor';
+import type { KafkaLagReader } from '../../src/lag/kafkaLagReader';
+import type { LagMonitorReport } from '../../src/lag/monitor';
 import type { LagReader } from '../../src/lag/port';
 import type { SampleStore } from '../../src/lag/sampleStore';
+
+// The run itself (Kafka clients, lag computation, publisher, sample store) loads at the first invocation; module
+// init parses the configuration and builds the middy chain only (docs/deploy.md, "Lean bundles").
+const invocation = lazyModule(() => import('./invocation'));
 
 export interface LagMonitorLambda {
   config: LagMonitorConfig;
@@ -48,20 +50,26 @@ export function createLagMonitorLambda(
     config.clusters.map((c) => [c.name, parseKafkaConnectionEnv(clusterEnvPrefix(c), env, { name: c.name })]),
   );
   const aws = resolveAwsClientConfig(env);
-  const cloudWatch = overrides.cloudWatch ?? new CloudWatchClient(aws.cloudWatch ?? aws.client);
-  const store = overrides.store ?? (config.sampleTable ? createDynamoSampleStore(new DynamoDBClient(aws.client), config.sampleTable) : undefined);
-  const secrets = createAwsSecretReader({ clientConfig: aws });
+  // Created at the first run, not at module init: the SDK clients are chunks of their own.
+  const cloudWatch = lazyClient(async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(aws.cloudWatch ?? aws.client), overrides.cloudWatch);
+  const dynamoDb = lazyClient(async () => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(aws.client));
+  // One secret reader (and its cache) and one sample store for the life of the execution environment.
+  let secrets: SecretReader | undefined;
+  let store: SampleStore | undefined = overrides.store;
   const logger = overrides.logger ?? new Logger({ serviceName: 'kbridge-lag-monitor' });
   const metrics = overrides.metrics ?? new Metrics({ serviceName: 'kbridge-lag-monitor', namespace: config.namespace });
 
   const lagMonitor = async (): Promise<LagMonitorReport> => {
     const started = Date.now();
+    const { createAwsSecretReader, createDynamoSampleStore, createKafkaClient, KafkaLagReader, publishMetrics, runLagMonitor } = await invocation();
+    const secretReader = (secrets ??= createAwsSecretReader({ clientConfig: aws }));
+    if (!store && config.sampleTable) store = createDynamoSampleStore(dynamoDb.get, config.sampleTable);
     const readers = new Map<string, LagReader | Error>();
     const opened: KafkaLagReader[] = [];
     await Promise.all(
       [...connections].map(async ([name, connection]) => {
         try {
-          const kafka = await createKafkaClient(connection, { secrets, retries: 2, ...(client ? { client } : {}) });
+          const kafka = await createKafkaClient(connection, { secrets: secretReader, retries: 2, ...(client ? { client } : {}) });
           const reader = await KafkaLagReader.connect(kafka, { cluster: name });
           opened.push(reader);
           readers.set(name, reader);
@@ -76,7 +84,7 @@ export function createLagMonitorLambda(
       const report = await runLagMonitor(config, {
         readers,
         ...(store ? { store } : {}),
-        publish: (m) => publishMetrics(cloudWatch, config.namespace, m),
+        publish: (m) => publishMetrics(cloudWatch.get, config.namespace, m),
       });
       for (const c of report.clusters) {
         for (const g of c.groups) {

@@ -1,4 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { clientOf, type ClientSource } from '../adapters/aws/lazy';
 import { buildDeadLetterBody, type DeadLetterDestination } from '../deadLetter/body';
 import { partitionKey } from '../event/codec';
 import { fifoId } from './attributes';
@@ -51,7 +52,7 @@ export function sinkDestination(config: SinkConfig): DeadLetterDestination {
  * letter is sent (`src/sinks/open.ts`).
  */
 export function createSqsDeadLetterQueue(
-  client: SQSClient | (() => Promise<SQSClient>),
+  client: ClientSource<SQSClient>,
   queueUrl: string,
   options: { retry: RetryOptions; destination: DeadLetterDestination; limits?: BatchLimits },
 ): DeadLetterPort {
@@ -71,7 +72,7 @@ export function createSqsDeadLetterQueue(
       });
       const outcomes = new Map<Entry<Message>, EntryOutcome>();
       // The same module as the SQS sink's (a chunk of its own in the other sinks' bundles).
-      const [{ sendSqsBatch }, sqs] = await Promise.all([import('./sqs'), typeof client === 'function' ? client() : client]);
+      const [{ sendSqsBatch }, sqs] = await Promise.all([import('./sqs'), clientOf(client)]);
       for (const chunk of chunkEntries(entries, limits)) {
         const results = await sendWithRetry(chunk, (batch) => sendSqsBatch(sqs, queueUrl, batch), options.retry);
         chunk.forEach((entry, i) => outcomes.set(entry, results[i] as EntryOutcome));

@@ -1,4 +1,5 @@
-import { BatchWriteItemCommand, type AttributeValue, DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
+import { clientOf, lazyClient, lazyModule, type ClientSource } from '../adapters/aws/lazy';
 import { partitionKey } from '../event/codec';
 import type { KafkaBatch, SourceRecord } from '../event/types';
 import { entriesPerRecord, type SinkAdapter } from './deliver';
@@ -32,6 +33,9 @@ export interface DynamoDbSinkOptions {
   keyFormat: KeyFormat;
   limits: BatchLimits;
 }
+
+// Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
+const dynamoDbSdk = lazyModule(() => import('@aws-sdk/client-dynamodb'));
 
 /** Attribute names every item carries; key attributes must not reuse them. */
 export const DynamoDbItemAttributes = ['topic', 'partition', 'offset', 'timestamp', 'timestampType', 'key', 'value', 'headers'] as const;
@@ -149,7 +153,7 @@ function buildWrite(record: SourceRecord, options: DynamoDbSinkOptions): WriteRe
  * createDynamoDbAdapter({ tableName: 'orders', partitionKeyAttribute: 'pk', itemKey: { kind: 'coordinates' }, payloadFormat: 'json', keyFormat: 'text', limits: DynamoDbLimits }, ddb);
  * ```
  */
-export function createDynamoDbAdapter(options: DynamoDbSinkOptions, client: DynamoDBClient): SinkAdapter<WriteRequest> {
+export function createDynamoDbAdapter(options: DynamoDbSinkOptions, client: ClientSource<DynamoDBClient>): SinkAdapter<WriteRequest> {
   const writeKey = (w: WriteRequest): string => keyOf((w.PutRequest?.Item ?? w.DeleteRequest?.Key ?? {}) as Record<string, AttributeValue>, options);
   return {
     kind: 'dynamodb',
@@ -162,7 +166,8 @@ export function createDynamoDbAdapter(options: DynamoDbSinkOptions, client: Dyna
         return { payload: write, bytes, conflictKey: writeKey(write) };
       }),
     send: async (entries) => {
-      const response = await client.send(new BatchWriteItemCommand({ RequestItems: { [options.tableName]: entries.map((e) => e.payload) } }));
+      const [{ BatchWriteItemCommand }, dynamoDb] = await Promise.all([dynamoDbSdk(), clientOf(client)]);
+      const response = await dynamoDb.send(new BatchWriteItemCommand({ RequestItems: { [options.tableName]: entries.map((e) => e.payload) } }));
       const unprocessed = new Set((response.UnprocessedItems?.[options.tableName] ?? []).map(writeKey));
       return entries.map((e) =>
         unprocessed.has(writeKey(e.payload)) ? { ok: false, retriable: true, reason: 'UnprocessedItems: DynamoDB did not process this write' } : ({ ok: true } as const),
@@ -175,7 +180,7 @@ export function createDynamoDbAdapter(options: DynamoDbSinkOptions, client: Dyna
 export const dynamoDbDestination: SinkDestination<'dynamodb'> = {
   kind: 'dynamodb',
   open(config, aws, clients) {
-    const client = clients.dynamoDb ?? new DynamoDBClient(aws.client);
-    return { adapter: createDynamoDbAdapter(config, client) as SinkAdapter<unknown>, client, created: !clients.dynamoDb };
+    const client = lazyClient(async () => new (await dynamoDbSdk()).DynamoDBClient(aws.client), clients.dynamoDb);
+    return { adapter: createDynamoDbAdapter(config, client.get) as SinkAdapter<unknown>, client };
   },
 };

@@ -1,4 +1,5 @@
-import { PutEventsCommand, EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { clientOf, lazyClient, lazyModule, type ClientSource } from '../adapters/aws/lazy';
 import type { KafkaBatch } from '../event/types';
 import { entriesPerRecord, type SinkAdapter } from './deliver';
 import { shapeRecord, utf8Length, type ShapeOptions } from './shape';
@@ -31,6 +32,9 @@ export function putEventsEntrySize(entry: PutEventsRequestEntry): number {
 
 const RetriableEventBridgeCodes = new Set(['InternalFailure', 'InternalException', 'ThrottlingException']);
 
+// Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
+const eventBridgeSdk = lazyModule(() => import('@aws-sdk/client-eventbridge'));
+
 /**
  * The EventBridge sink adapter: one event per record, `Detail` = the JSON envelope (coordinates, key,
  * value in the chosen shape, headers), `Time` = the Kafka timestamp.
@@ -40,7 +44,7 @@ const RetriableEventBridgeCodes = new Set(['InternalFailure', 'InternalException
  * createEventBridgeAdapter({ eventBusName: 'default', source: 'kafka.orders', detailType: 'Kafka Record', payloadFormat: 'json', keyFormat: 'text', limits: EventBridgeLimits }, eb);
  * ```
  */
-export function createEventBridgeAdapter(options: EventBridgeSinkOptions, client: EventBridgeClient): SinkAdapter<PutEventsRequestEntry> {
+export function createEventBridgeAdapter(options: EventBridgeSinkOptions, client: ClientSource<EventBridgeClient>): SinkAdapter<PutEventsRequestEntry> {
   return {
     kind: 'eventbridge',
     limits: options.limits,
@@ -58,7 +62,8 @@ export function createEventBridgeAdapter(options: EventBridgeSinkOptions, client
         return { payload, bytes: putEventsEntrySize(payload) };
       }),
     send: async (entries) => {
-      const response = await client.send(new PutEventsCommand({ Entries: entries.map((e) => e.payload) }));
+      const [{ PutEventsCommand }, eventBridge] = await Promise.all([eventBridgeSdk(), clientOf(client)]);
+      const response = await eventBridge.send(new PutEventsCommand({ Entries: entries.map((e) => e.payload) }));
       return entries.map((_, i) => {
         const result = response.Entries?.[i];
         if (result?.EventId && !result.ErrorCode) return { ok: true } as const;
@@ -73,7 +78,7 @@ export function createEventBridgeAdapter(options: EventBridgeSinkOptions, client
 export const eventBridgeDestination: SinkDestination<'eventbridge'> = {
   kind: 'eventbridge',
   open(config, aws, clients) {
-    const client = clients.eventBridge ?? new EventBridgeClient(aws.client);
-    return { adapter: createEventBridgeAdapter(config, client) as SinkAdapter<unknown>, client, created: !clients.eventBridge };
+    const client = lazyClient(async () => new (await eventBridgeSdk()).EventBridgeClient(aws.client), clients.eventBridge);
+    return { adapter: createEventBridgeAdapter(config, client.get) as SinkAdapter<unknown>, client };
   },
 };

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-// Already installed with every AWS SDK v3 client (not yet declared in package.json).
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { clientOf, lazyClient, lazyModule, type ClientSource } from '../adapters/aws/lazy';
 import { partitionKey } from '../event/codec';
 import type { KafkaBatch, SourceRecord } from '../event/types';
 import { entriesPerRecord, type SinkAdapter } from './deliver';
@@ -43,6 +42,9 @@ export function kinesisPartitionKey(record: Pick<SourceRecord, 'topic' | 'partit
 // Throttling and internal errors clear up; KMS key problems do not.
 const PermanentKinesisCodes = new Set(['KMSAccessDeniedException', 'KMSDisabledException', 'KMSInvalidStateException', 'KMSNotFoundException', 'KMSOptInRequired']);
 
+// Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
+const kinesisSdk = lazyModule(() => import('@aws-sdk/client-kinesis'));
+
 /**
  * The Kinesis sink adapter: one record per Kafka record, data = the JSON envelope line (coordinates,
  * key, value, headers — Kinesis records have no attributes), partition key from the Kafka key.
@@ -53,7 +55,7 @@ const PermanentKinesisCodes = new Set(['KMSAccessDeniedException', 'KMSDisabledE
  * createKinesisAdapter({ streamName: 'orders', payloadFormat: 'json', keyFormat: 'text', limits: KinesisLimits }, kinesis);
  * ```
  */
-export function createKinesisAdapter(options: KinesisSinkOptions, client: KinesisClient): SinkAdapter<PutRecordsRequestEntry> {
+export function createKinesisAdapter(options: KinesisSinkOptions, client: ClientSource<KinesisClient>): SinkAdapter<PutRecordsRequestEntry> {
   const encoder = new TextEncoder();
   return {
     kind: 'kinesis',
@@ -67,7 +69,8 @@ export function createKinesisAdapter(options: KinesisSinkOptions, client: Kinesi
         return { payload: { Data: data, PartitionKey: partitionKey }, bytes: data.byteLength + utf8Length(partitionKey) };
       }),
     send: async (entries) => {
-      const response = await client.send(
+      const [{ PutRecordsCommand }, kinesis] = await Promise.all([kinesisSdk(), clientOf(client)]);
+      const response = await kinesis.send(
         new PutRecordsCommand({
           ...(options.streamArn ? { StreamARN: options.streamArn } : { StreamName: options.streamName }),
           Records: entries.map((e) => e.payload),
@@ -89,7 +92,12 @@ export const kinesisDestination: SinkDestination<'kinesis'> = {
   open(config, aws, clients) {
     // Kinesis' default handler speaks HTTP/2 (for SubscribeToShard); PutRecords works over HTTP/1.1, which a local
     // endpoint such as moto requires.
-    const client = clients.kinesis ?? new KinesisClient({ ...aws.client, ...(aws.client.endpoint ? { requestHandler: new NodeHttpHandler() } : {}) });
-    return { adapter: createKinesisAdapter(config, client) as SinkAdapter<unknown>, client, created: !clients.kinesis };
+    const client = lazyClient(async () => {
+      const { KinesisClient } = await kinesisSdk();
+      // Already installed with every AWS SDK v3 client (not yet declared in package.json).
+      const requestHandler = aws.client.endpoint ? new (await import('@smithy/node-http-handler')).NodeHttpHandler() : undefined;
+      return new KinesisClient({ ...aws.client, ...(requestHandler ? { requestHandler } : {}) });
+    }, clients.kinesis);
+    return { adapter: createKinesisAdapter(config, client.get) as SinkAdapter<unknown>, client };
   },
 };

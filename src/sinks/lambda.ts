@@ -23,7 +23,8 @@ export interface SinkLambda {
 /**
  * Everything a `functions/sink-<kind>/handler.ts` needs, built once at module start: the environment is
  * parsed here (a bad variable throws a ConfigError naming it, so the function fails at init, not per
- * batch), the sink and its SDK clients are created, and the handler is wrapped.
+ * batch), the sink is opened and the handler is wrapped. The destination's SDK client is loaded and created at the
+ * first delivery (module init evaluates no SDK client: docs/deploy.md, "Lean bundles").
  *
  * @example
  * ```ts

@@ -31,8 +31,8 @@ export function openSink<K extends SinkConfig['kind']>(
     throw new ConfigError(`sink configuration is for ${config.kind} but the function delivers to ${destination.kind}`, { field: 'kind' });
   }
   const opened = destination.open(config as Extract<SinkConfig, { kind: K }>, aws, clients);
-  const shared = opened.sqs ?? clients.sqs;
-  const dlqClient = lazyClient<SQSClient>(async () => new (await sqsSdk()).SQSClient(aws.client), shared);
+  // sink-sqs's dead letters share its client; the other sinks create one at their first dead letter.
+  const dlqClient = opened.sqs ?? lazyClient<SQSClient>(async () => new (await sqsSdk()).SQSClient(aws.client), clients.sqs);
   const deadLetter = config.deadLetterQueueUrl
     ? createSqsDeadLetterQueue(() => dlqClient.get(), config.deadLetterQueueUrl, { retry: config.retry, destination: sinkDestination(config) })
     : undefined;
@@ -41,8 +41,8 @@ export function openSink<K extends SinkConfig['kind']>(
     kind: config.kind,
     deliver: (batch: KafkaBatch) => deliverBatch(batch, opened.adapter, options),
     destroy: () => {
-      if (opened.created) opened.client.destroy();
-      dlqClient.destroy();
+      opened.client.destroy();
+      if (dlqClient !== opened.sqs) dlqClient.destroy();
     },
   };
 }

@@ -1,4 +1,5 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { clientOf, lazyClient, lazyModule, type ClientSource } from '../adapters/aws/lazy';
 import type { KafkaBatch, PartitionBatch } from '../event/types';
 import type { SinkAdapter } from './deliver';
 import { shapeRecord, type ShapeOptions } from './shape';
@@ -57,6 +58,9 @@ function objectFor(partition: PartitionBatch, options: S3SinkOptions, rejects: R
   };
 }
 
+// Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
+const s3Sdk = lazyModule(() => import('@aws-sdk/client-s3'));
+
 /**
  * The S3 sink adapter: one NDJSON object per source partition batch (one JSON envelope per line), named
  * by {@link s3ObjectKey} from the whole delivered range, so a retry overwrites instead of duplicating.
@@ -66,7 +70,7 @@ function objectFor(partition: PartitionBatch, options: S3SinkOptions, rejects: R
  * createS3Adapter({ bucket: 'lake', keyPrefix: 'kafka/', payloadFormat: 'json', keyFormat: 'text', limits: S3Limits }, s3);
  * ```
  */
-export function createS3Adapter(options: S3SinkOptions, client: S3Client): SinkAdapter<S3ObjectPayload> {
+export function createS3Adapter(options: S3SinkOptions, client: ClientSource<S3Client>): SinkAdapter<S3ObjectPayload> {
   return {
     kind: 's3',
     limits: options.limits,
@@ -78,8 +82,9 @@ export function createS3Adapter(options: S3SinkOptions, client: S3Client): SinkA
       return { entries, rejects };
     },
     send: async (entries) => {
+      const [{ PutObjectCommand }, s3] = await Promise.all([s3Sdk(), clientOf(client)]);
       for (const { payload } of entries) {
-        await client.send(
+        await s3.send(
           new PutObjectCommand({ Bucket: options.bucket, Key: payload.key, Body: payload.body, ContentType: 'application/x-ndjson' }),
         );
       }
@@ -92,7 +97,7 @@ export function createS3Adapter(options: S3SinkOptions, client: S3Client): SinkA
 export const s3Destination: SinkDestination<'s3'> = {
   kind: 's3',
   open(config, aws, clients) {
-    const client = clients.s3 ?? new S3Client(aws.s3);
-    return { adapter: createS3Adapter(config, client) as SinkAdapter<unknown>, client, created: !clients.s3 };
+    const client = lazyClient(async () => new (await s3Sdk()).S3Client(aws.s3), clients.s3);
+    return { adapter: createS3Adapter(config, client.get) as SinkAdapter<unknown>, client };
   },
 };

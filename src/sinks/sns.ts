@@ -1,4 +1,5 @@
-import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { clientOf, lazyClient, lazyModule, type ClientSource } from '../adapters/aws/lazy';
 import type { KafkaBatch } from '../event/types';
 import type { SinkAdapter } from './deliver';
 import { batchEntryId, buildMessages, outcomesFromBatchResult, type Message, type MessageOptions } from './messages';
@@ -21,6 +22,9 @@ export function isFifoTopicArn(topicArn: string): boolean {
   return topicArn.endsWith('.fifo');
 }
 
+// Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
+const snsSdk = lazyModule(() => import('@aws-sdk/client-sns'));
+
 /**
  * The SNS sink adapter: the same messages as SQS, published with PublishBatch.
  *
@@ -29,13 +33,14 @@ export function isFifoTopicArn(topicArn: string): boolean {
  * const adapter = createSnsAdapter({ topicArn, fifo: isFifoTopicArn(topicArn), messageGroup: 'partition', payloadFormat: 'text', limits: SnsLimits }, sns);
  * ```
  */
-export function createSnsAdapter(options: SnsSinkOptions, client: SNSClient): SinkAdapter<Message> {
+export function createSnsAdapter(options: SnsSinkOptions, client: ClientSource<SNSClient>): SinkAdapter<Message> {
   return {
     kind: 'sns',
     limits: options.limits,
     prepare: (batch: KafkaBatch) => buildMessages(batch, options),
     send: async (entries) => {
-      const response = await client.send(
+      const [{ PublishBatchCommand }, sns] = await Promise.all([snsSdk(), clientOf(client)]);
+      const response = await sns.send(
         new PublishBatchCommand({
           TopicArn: options.topicArn,
           PublishBatchRequestEntries: entries.map(({ payload }, i) => ({
@@ -56,7 +61,7 @@ export function createSnsAdapter(options: SnsSinkOptions, client: SNSClient): Si
 export const snsDestination: SinkDestination<'sns'> = {
   kind: 'sns',
   open(config, aws, clients) {
-    const client = clients.sns ?? new SNSClient(aws.client);
-    return { adapter: createSnsAdapter(config, client) as SinkAdapter<unknown>, client, created: !clients.sns };
+    const client = lazyClient(async () => new (await snsSdk()).SNSClient(aws.client), clients.sns);
+    return { adapter: createSnsAdapter(config, client.get) as SinkAdapter<unknown>, client };
   },
 };

@@ -1,4 +1,5 @@
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { clientOf, lazyClient, lazyModule, type ClientSource } from '../adapters/aws/lazy';
 import type { KafkaBatch } from '../event/types';
 import type { SinkAdapter } from './deliver';
 import { batchEntryId, buildMessages, outcomesFromBatchResult, type Message, type MessageOptions } from './messages';
@@ -13,6 +14,8 @@ export interface SqsSinkOptions extends MessageOptions {
   limits: BatchLimits;
 }
 
+// Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
+const sqsSdk = lazyModule(() => import('@aws-sdk/client-sqs'));
 
 /**
  * Send one SendMessageBatch request; one outcome per entry. `SenderFault: false` entries are retriable.
@@ -23,6 +26,7 @@ export interface SqsSinkOptions extends MessageOptions {
  * ```
  */
 export async function sendSqsBatch(client: SQSClient, queueUrl: string, entries: Entry<Message>[]): Promise<EntryOutcome[]> {
+  const { SendMessageBatchCommand } = await sqsSdk();
   const response = await client.send(
     new SendMessageBatchCommand({
       QueueUrl: queueUrl,
@@ -47,12 +51,12 @@ export async function sendSqsBatch(client: SQSClient, queueUrl: string, entries:
  * const adapter = createSqsAdapter({ queueUrl, fifo: isFifoQueueUrl(queueUrl), messageGroup: 'key', payloadFormat: 'json', limits: SqsLimits }, sqs);
  * ```
  */
-export function createSqsAdapter(options: SqsSinkOptions, client: SQSClient): SinkAdapter<Message> {
+export function createSqsAdapter(options: SqsSinkOptions, client: ClientSource<SQSClient>): SinkAdapter<Message> {
   return {
     kind: 'sqs',
     limits: options.limits,
     prepare: (batch: KafkaBatch) => buildMessages(batch, options),
-    send: (entries) => sendSqsBatch(client, options.queueUrl, entries),
+    send: async (entries) => sendSqsBatch(await clientOf(client), options.queueUrl, entries),
   };
 }
 
@@ -60,7 +64,7 @@ export function createSqsAdapter(options: SqsSinkOptions, client: SQSClient): Si
 export const sqsDestination: SinkDestination<'sqs'> = {
   kind: 'sqs',
   open(config, aws, clients) {
-    const client = clients.sqs ?? new SQSClient(aws.client);
-    return { adapter: createSqsAdapter(config, client) as SinkAdapter<unknown>, client, created: !clients.sqs, sqs: client };
+    const client = lazyClient(async () => new (await sqsSdk()).SQSClient(aws.client), clients.sqs);
+    return { adapter: createSqsAdapter(config, client.get) as SinkAdapter<unknown>, client, sqs: client };
   },
 };

@@ -5,6 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsClientConfig } from '../adapters/aws/clientConfig';
+import type { LazyClient } from '../adapters/aws/lazy';
 import type { DeadLetterReason } from '../deadLetter/body';
 import type { BatchItemFailure } from '../event/codec';
 import type { KafkaBatch, SourceRecord } from '../event/types';
@@ -106,13 +107,15 @@ export interface SinkClients {
   dynamoDb?: DynamoDBClient;
 }
 
-/** A destination's adapter over its own SDK client; `client` is destroyed with the sink when it was created here. */
+/**
+ * A destination's adapter over its own SDK client. The client is created at the adapter's first send (module init
+ * loads no SDK client); `client.destroy()` destroys it only when it was created here, not when given in `SinkClients`.
+ */
 export interface OpenedDestination {
   adapter: SinkAdapter<unknown>;
-  client: { destroy(): void };
-  created: boolean;
+  client: LazyClient<{ destroy(): void }>;
   /** The SQS sink's client, which its dead-letter queue shares. */
-  sqs?: SQSClient;
+  sqs?: LazyClient<SQSClient>;
 }
 
 /**

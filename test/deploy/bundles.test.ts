@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import YAML from 'yaml';
 import { resolveAwsClientConfig } from '../../src/adapters/aws/clientConfig';
 import { createBucket, createBusToQueue, createQueue, createStream, createTable, createTopicToQueue, receiveAll } from '../integration/sinks/support';
+import { withKafkaAdmin, withKafkaProducer } from '../../src/kafka';
 import { consumeRecords, createTestTopic, localKafkaClient, localKafkaConfig, testKafkaClientKind, uniqueName, waitFor } from '../support/helpers';
 
 // Issue 15: every function runs from its built bundle — the files serverless.yml zips for it, copied out of the
@@ -19,6 +20,8 @@ import { consumeRecords, createTestTopic, localKafkaClient, localKafkaConfig, te
 
 const ROOT = resolve(__dirname, '../..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+// Imports the bundle, calls the handler with the event, prints the result after this marker (and the .node files loaded).
+const RUNNER = join(ROOT, 'scripts', 'run-bundle.mjs');
 const RESULT = '__KBRIDGE_BUNDLE_RESULT__';
 const LAMBDA_ARCH: Record<string, string> = { arm64: 'arm64', x86_64: 'x64' };
 const sampleKey = Buffer.from('abcDEFghiJKLmnoPQRstuVWXyz1234==', 'base64');
@@ -66,7 +69,7 @@ function declaredFunctions(): Declared[] {
 
 /** osls-style include/exclude patterns, in order (`!` excludes): enough for the `*`/`**` forms serverless.yml uses. */
 function zipped(path: string, patterns: string[]): boolean {
-  const toRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
+  const toRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\uffff').replace(/\*/g, '[^/]*').replace(/\uffff/g, '.*')}$`);
   let included = false;
   for (const p of patterns) {
     if (p.startsWith('!')) {
@@ -77,7 +80,6 @@ function zipped(path: string, patterns: string[]): boolean {
 }
 
 let work: string;
-let runner: string;
 
 /**
  * The function's zip contents, unpacked into a fresh folder. When this machine's architecture is not the one the
@@ -103,41 +105,13 @@ function unpack(fn: Declared, label = fn.folder): { dir: string; added: string[]
   return { dir, added };
 }
 
-const RUNNER = `
-import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-const [indexFile, exportName, eventFile, functionName] = process.argv.slice(2);
-const native = [];
-const dlopen = process.dlopen;
-process.dlopen = function (module, filename, ...rest) { native.push(filename); return dlopen.call(this, module, filename, ...rest); };
-const done = (r) => { process.stdout.write('\\n${RESULT}' + JSON.stringify({ ...r, native }) + '\\n', () => process.exit(0)); };
-const describe = (e) => String(e && e.name) + ': ' + String(e && e.message);
-const t0 = performance.now();
-let mod;
-try { mod = await import(pathToFileURL(indexFile).href); } catch (e) { done({ phase: 'init', error: describe(e) }); }
-if (mod) {
-  const initMs = performance.now() - t0;
-  const handler = mod[exportName];
-  if (typeof handler !== 'function') done({ phase: 'init', initMs, error: 'export "' + exportName + '" is not a function' });
-  else {
-    const context = { functionName, functionVersion: '$LATEST', awsRequestId: randomUUID(), memoryLimitInMB: '512',
-      invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:' + functionName, logGroupName: '/aws/lambda/' + functionName,
-      logStreamName: 'bundle-test', callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 60000 };
-    const event = JSON.parse(readFileSync(eventFile, 'utf8'));
-    const t1 = performance.now();
-    try { const result = await handler(event, context); done({ initMs, invokeMs: performance.now() - t1, result }); }
-    catch (e) { done({ phase: 'invoke', initMs, invokeMs: performance.now() - t1, error: describe(e) }); }
-  }
-}
-`;
 
 /** Run `fn` from `dir` in a fresh Node process with `event` and `env` (plus the AWS settings of moto). */
 function run(fn: Declared, dir: string, event: unknown, env: Record<string, string>): Promise<RunResult> {
   const eventFile = join(dir, '..', `${fn.folder}-${uniqueName('event')}.json`);
   writeFileSync(eventFile, JSON.stringify(event));
   const aws = inject('aws');
-  const child = spawn(NODE, [runner, join(dir, fn.handlerFile), fn.handlerExport, eventFile, fn.key], {
+  const child = spawn(NODE, [RUNNER, join(dir, fn.handlerFile), fn.handlerExport, fn.key, eventFile], {
     cwd: dir,
     env: {
       PATH: process.env.PATH ?? '',
@@ -183,8 +157,6 @@ beforeAll(async () => {
   // One build for the whole file: exactly what `npm run build` makes and serverless.yml zips.
   await promisify(execFile)(NODE, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
   work = mkdtempSync(join(tmpdir(), 'kbridge-bundles-'));
-  runner = join(work, 'runner.mjs');
-  writeFileSync(runner, RUNNER);
 }, 600_000);
 
 afterAll(() => {
@@ -343,6 +315,118 @@ describe('every function from its bundle', () => {
       s3.destroy();
     }
   }, 120_000);
+
+  it('cutover steps: a stop-drain-switch cutover, each step from its bundle, over the local clusters, SSM and S3 in moto', async () => {
+    // Prepare — a bridged topic with a source group that consumed all of it, a producer and a consumer config entry in
+    // SSM. The plan has no Lambda triggers: moto implements event source mappings for SQS, DynamoDB and Kinesis only,
+    // so the steps that create, disable or enable Kafka mappings (stopSourceConsumers, startTargetConsumers,
+    // decommissionReverseBridge) are load-checked above and their AWS requests unit-tested with a stubbed client
+    // (test/unit/cutover/definition.test.ts).
+    const aws = resolveAwsClientConfig(process.env);
+    const ssm = new SSMClient(aws.client);
+    const s3 = new S3Client(aws.s3);
+    const source = await localKafkaClient('source');
+    const target = await localKafkaClient('target');
+    const auditBucket = uniqueName('bundle-cutover').toLowerCase();
+    await s3.send(new CreateBucketCommand({ Bucket: auditBucket }));
+    const topic = await createTestTopic(source, 1, 'bundle-cutover');
+    const group = uniqueName('bundle-group');
+    const bridgeId = uniqueName('bundle-bridge');
+    const values = ['a', 'b', 'c'].map((v) => Buffer.from(`record ${v}`));
+    await withKafkaProducer(source, (p) => p.send(topic, values.map((value, i) => ({ key: `k${i}`, value, partition: 0 }))));
+    await withKafkaAdmin(source, (admin) => admin.commitGroupOffsets(group, [{ topic, partitions: [{ partition: 0, offset: '3' }] }]));
+    const bridge = byFolder('bridge');
+    const bridged = await run(bridge, unpack(bridge, 'cutover-bridge').dir, {
+      ...event('bridge.json'),
+      records: { [`${topic}-0`]: values.map((value, offset) => ({ topic, partition: 0, offset, timestamp: Date.now(), timestampType: 'CREATE_TIME', key: Buffer.from(`k${offset}`).toString('base64'), value: value.toString('base64'), headers: [] })) },
+    }, { BRIDGE_ID: bridgeId, TARGET_BOOTSTRAP_SERVERS: localKafkaConfig('target').bootstrapServers.join(','), SOURCE_BOOTSTRAP_SERVERS: localKafkaConfig('source').bootstrapServers.join(',') });
+    expect(bridged.error, failed(bridge, bridged)).toBeUndefined();
+
+    const sample = event('cutover-preflight.json') as { plan: Record<string, unknown> & { configEntries: Array<{ id: string; role: string; targetValue: Record<string, unknown> }> } };
+    const prefix = `/${uniqueName('bundle')}`;
+    const sourceValue = { bootstrapServers: localKafkaConfig('source').bootstrapServers.join(','), cluster: 'source' };
+    const targetValue = { bootstrapServers: localKafkaConfig('target').bootstrapServers.join(','), cluster: 'target' };
+    const entries = sample.plan.configEntries.map((e) => ({ ...e, id: `${prefix}${e.id}`, targetValue }));
+    for (const e of entries) await ssm.send(new PutParameterCommand({ Name: e.id, Type: 'SecureString', Value: JSON.stringify(sourceValue) }));
+    const plan = {
+      ...sample.plan,
+      cutoverId: uniqueName('bundle-cutover'),
+      source: { name: 'source', bootstrapServers: sourceValue.bootstrapServers, auth: { type: 'none' } },
+      target: { name: 'target', bootstrapServers: targetValue.bootstrapServers, auth: { type: 'none' } },
+      bridge: { bridgeId },
+      topics: [topic],
+      consumerGroups: [{ groupId: group }],
+      configEntries: entries,
+      drain: { minSamples: 1, minWindowSeconds: 0, requireBridge: true },
+      verify: { minNewTargetRecords: 1, minSamples: 1 },
+    };
+    const producerEntry = entries.find((e) => e.role === 'producer')!.id;
+    const consumerEntry = entries.find((e) => e.role === 'consumer')!.id;
+    const entry = async (name: string) => JSON.parse((await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value ?? '{}') as Record<string, unknown>;
+    const env = { CUTOVER_AUDIT_BUCKET: auditBucket, CUTOVER_AUDIT_PREFIX: 'cutovers/' };
+    /** One step from its bundle with its sample event (the state machine's input at that step) carrying this plan. */
+    const step = async (folder: string, input: Record<string, unknown> = {}) => {
+      const fn = byFolder(folder);
+      const r = await run(fn, unpack(fn).dir, { ...event(`${folder}.json`), ...input, plan: input.plan ?? plan }, env);
+      expect(r.error, failed(fn, r)).toBeUndefined();
+      timings[fn.key] = { initMs: r.initMs, invokeMs: r.invokeMs };
+      return r.result as { step: string; status: string; detail?: Record<string, unknown> };
+    };
+    // The migrated consumer on the target: a member of the group that commits what it reads (verify needs members).
+    const consumer = target.consumer({ groupId: group, topics: [topic], fromBeginning: false, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 });
+    try {
+      // Act + Assess, in the state machine's order
+      const preflight = await step('cutover-preflight');
+      expect(preflight).toMatchObject({ step: 'preflight', status: 'done' });
+      expect(JSON.stringify(preflight.detail)).toContain(topic);
+
+      await step('cutover-fence-producers');
+      expect(await entry(producerEntry)).toEqual({ ...sourceValue, paused: true });
+
+      expect(await step('cutover-wait-drained')).toMatchObject({ step: 'waitDrained', status: 'done' });
+
+      const seeded = await step('cutover-translate-and-seed-offsets');
+      const seededOffset = (seeded.detail as { groups: Record<string, Record<string, { source: string; target: string }>> }).groups[group]?.[`${topic}:0`];
+      expect(seededOffset?.source).toBe('3');
+      const [committed] = await withKafkaAdmin(target, (admin) => admin.fetchCommittedOffsets(group, [topic]));
+      expect(committed?.offset).toBe(seededOffset?.target);
+      expect(BigInt(committed?.offset ?? '0')).toBeGreaterThanOrEqual(3n);
+
+      await step('cutover-switch-consumer-config');
+      await step('cutover-switch-producer-config');
+      expect(await entry(consumerEntry)).toEqual(targetValue);
+      expect(await entry(producerEntry)).toMatchObject({ ...targetValue, paused: true });
+
+      const started = await step('cutover-start-target-producers');
+      expect(started.detail).toHaveProperty('targetEnds');
+      expect(await entry(producerEntry)).toMatchObject({ ...targetValue, paused: false });
+
+      // The producer now writes to the target and the migrated consumer reads it from the seeded offset.
+      await consumer.start({ onBatch: (batch) => consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: batch.nextOffset.toString() }]) });
+      await withKafkaProducer(target, (p) => p.send(topic, [{ key: 'after', value: 'written on the target', partition: 0 }]));
+      const [end] = await withKafkaAdmin(target, (admin) => admin.fetchTopicOffsets(topic));
+      await waitFor('the target group to consume the new record', async () => {
+        const [c] = await withKafkaAdmin(target, (admin) => admin.fetchCommittedOffsets(group, [topic]));
+        return c?.offset === end?.high;
+      }, { timeoutMs: 30_000 });
+      const verified = await step('cutover-verify');
+      expect(verified).toMatchObject({ step: 'verify', status: 'done' });
+      // (The step result is JSON: bigints as {"$bigint": "…"}, src/cutover/context.ts toJsonSafe.)
+      expect(verified.detail).toMatchObject({ newTargetRecords: { $bigint: '1' }, groups: { [group]: { members: 1, lag: { $bigint: '0' } } } });
+
+      // Rollback (from a failed verify, as the state machine's Catch would): the switches and the fence are undone.
+      const rolledBack = await step('cutover-rollback', { error: { Error: 'VerificationError', Cause: '{"errorType":"VerificationError"}' } });
+      expect(rolledBack).toMatchObject({ step: 'rollback', status: 'done' });
+      expect(await entry(consumerEntry)).toEqual(sourceValue);
+      expect(await entry(producerEntry)).toEqual(sourceValue);
+      const audit = await s3.send(new ListObjectsV2Command({ Bucket: auditBucket, Prefix: `cutovers/${plan.cutoverId}/` }));
+      expect((audit.Contents ?? []).length).toBeGreaterThan(8);
+    } finally {
+      await consumer.close().catch(() => undefined);
+      ssm.destroy();
+      s3.destroy();
+    }
+  }, 240_000);
 
   it('lag-monitor publishes its metrics to CloudWatch in moto', async () => {
     // Prepare

@@ -49,3 +49,19 @@ export function lazyClient<C extends { destroy(): void }>(create: () => Promise<
   });
   return { get, destroy: () => created?.destroy() };
 }
+
+/**
+ * An SDK client, or a getter that gives it (a {@link LazyClient}'s `get`): what adapters take, so that a function
+ * creates the client when the adapter first sends, not at module init.
+ */
+export type ClientSource<C> = C | (() => Promise<C>);
+
+/**
+ * @example
+ * ```ts
+ * const sqs = await clientOf(client); // the client given, or the one the getter creates
+ * ```
+ */
+export function clientOf<C extends object>(source: ClientSource<C>): Promise<C> {
+  return typeof source === 'function' ? (source as () => Promise<C>)() : Promise.resolve(source);
+}

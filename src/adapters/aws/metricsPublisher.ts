@@ -1,6 +1,10 @@
-import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { AwsServiceError } from '../../errors';
 import type { LagMetric } from '../../lag/metrics';
+import { clientOf, lazyModule, type ClientSource } from './lazy';
+
+// Loaded at the first publish, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
+const cloudWatchSdk = lazyModule(() => import('@aws-sdk/client-cloudwatch'));
 
 /** PutMetricData limits (API reference, 2024): 1000 metrics and 1 MB per request, 30 dimensions per metric. */
 export const PUT_METRIC_DATA_MAX_METRICS = 1000;
@@ -47,6 +51,7 @@ export function chunkMetrics(metrics: LagMetric[], maxPerRequest = PUT_METRIC_DA
 /**
  * Publish metrics to CloudWatch in as few PutMetricData requests as the limits allow (a few in parallel).
  * A failed request becomes an {@link AwsServiceError} (retriable unless the SDK says it is a client fault).
+ * `client` may be a getter (`lazyClient(…).get`): the client is then created at the first publish.
  *
  * @example
  * ```ts
@@ -54,14 +59,15 @@ export function chunkMetrics(metrics: LagMetric[], maxPerRequest = PUT_METRIC_DA
  * await publishMetrics(cw, 'KafkaMskBridge', metrics);
  * ```
  */
-export async function publishMetrics(client: CloudWatchClient, namespace: string, metrics: LagMetric[]): Promise<{ requests: number }> {
+export async function publishMetrics(client: ClientSource<CloudWatchClient>, namespace: string, metrics: LagMetric[]): Promise<{ requests: number }> {
   const chunks = chunkMetrics(metrics);
+  const [{ PutMetricDataCommand }, cloudWatch] = await Promise.all([cloudWatchSdk(), clientOf(client)]);
   const parallel = 4;
   for (let i = 0; i < chunks.length; i += parallel) {
     await Promise.all(
       chunks.slice(i, i + parallel).map(async (MetricData) => {
         try {
-          await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData }));
+          await cloudWatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData }));
         } catch (err) {
           const fault = (err as { $fault?: string }).$fault;
           throw new AwsServiceError(`CloudWatch PutMetricData to ${namespace} failed: ${(err as Error).message}`, {

@@ -1,7 +1,11 @@
-import { BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { AwsServiceError } from '../../errors';
 import type { SampleStore } from '../../lag/sampleStore';
 import type { GroupSample } from '../../lag/status';
+import { clientOf, lazyModule, type ClientSource } from './lazy';
+
+// Loaded at the first load/save, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
+const dynamoDbSdk = lazyModule(() => import('@aws-sdk/client-dynamodb'));
 
 /** DynamoDB item size limit is 400 KB; windows larger than this drop their oldest samples. */
 const MAX_ITEM_BYTES = 350_000;
@@ -11,13 +15,14 @@ const MAX_ITEM_BYTES = 350_000;
  * Chosen over reading CloudWatch back because the status rules need per-partition committed offsets, which we do
  * not publish (cost), and over SSM because one window of a 1,000-partition group is far beyond SSM's 8 KB.
  * The monitor is the only writer (run it with reserved concurrency 1), so no conditional writes are needed.
+ * `client` may be a getter (`lazyClient(…).get`): the client is then created at the first load or save.
  *
  * @example
  * ```ts
  * const store = createDynamoSampleStore(new DynamoDBClient(aws.client), 'kbridge-lag-samples');
  * ```
  */
-export function createDynamoSampleStore(client: DynamoDBClient, tableName: string): SampleStore {
+export function createDynamoSampleStore(client: ClientSource<DynamoDBClient>, tableName: string): SampleStore {
   const wrap = (what: string, err: unknown): AwsServiceError =>
     new AwsServiceError(`DynamoDB ${what} on ${tableName} failed: ${(err as Error).message}`, {
       cause: err,
@@ -26,6 +31,7 @@ export function createDynamoSampleStore(client: DynamoDBClient, tableName: strin
     });
   return {
     async load(keys) {
+      const [{ BatchGetItemCommand }, dynamoDb] = await Promise.all([dynamoDbSdk(), clientOf(client)]);
       const result = new Map<string, GroupSample[]>();
       for (let i = 0; i < keys.length; i += 100) {
         let request: Record<string, { Keys: Record<string, { S: string }>[] }> | undefined = {
@@ -34,7 +40,7 @@ export function createDynamoSampleStore(client: DynamoDBClient, tableName: strin
         for (let attempt = 0; request && attempt < 5; attempt++) {
           let out;
           try {
-            out = await client.send(new BatchGetItemCommand({ RequestItems: request }));
+            out = await dynamoDb.send(new BatchGetItemCommand({ RequestItems: request }));
           } catch (err) {
             throw wrap('BatchGetItem', err);
           }
@@ -50,6 +56,7 @@ export function createDynamoSampleStore(client: DynamoDBClient, tableName: strin
       return result;
     },
     async save(entries) {
+      const [{ BatchWriteItemCommand }, dynamoDb] = await Promise.all([dynamoDbSdk(), clientOf(client)]);
       const writes: WriteRequest[] = [...entries].map(([pk, samples]) => {
         let window = samples;
         let json = JSON.stringify(window);
@@ -63,7 +70,7 @@ export function createDynamoSampleStore(client: DynamoDBClient, tableName: strin
         let pending: WriteRequest[] = writes.slice(i, i + 25);
         for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
           try {
-            const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+            const out = await dynamoDb.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
             pending = out.UnprocessedItems?.[tableName] ?? [];
           } catch (err) {
             throw wrap('BatchWriteItem', err);
