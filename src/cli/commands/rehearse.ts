@@ -2,6 +2,10 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { parseConfig } from '../../config/parse';
 import { CutoverSteps } from '../../cutover/plan';
+import { ConfigError } from '../../errors';
+
+/** Seconds on the target between the cutover and the failback (`--failback`), and on the source after it. */
+const DEFAULT_DWELL_SECONDS = 20;
 
 const OptionsSchema = z
   .object({
@@ -16,7 +20,7 @@ const OptionsSchema = z
     out: z.string().min(1),
     failAt: z.enum(CutoverSteps).optional(),
     failback: z.boolean().default(false),
-    dwell: z.coerce.number({ invalid_type_error: 'expected seconds' }).int('expected whole seconds').min(5).max(3600),
+    dwell: z.coerce.number({ invalid_type_error: 'expected seconds' }).int('expected whole seconds').min(5).max(3600).optional(),
   })
   .strict();
 
@@ -42,9 +46,10 @@ export function register(program: Command): void {
     .option('--out <dir>', 'report directory', 'rehearsal-report')
     .option('--fail-at <step>', `rehearse a failure: this cutover step fails after acting, the rollback runs; with --failback, the step of the failback (the forward cutover runs clean) (${CutoverSteps.join(' | ')})`)
     .option('--failback', 'rehearse the way back too: forward cutover with the reverse bridge, --dwell seconds on the target, then fail back to the source with the reversed plan and run there again')
-    .option('--dwell <s>', 'with --failback: seconds on the target between the cutover and the failback (and on the source after it)', '20')
+    .option('--dwell <s>', `with --failback: seconds on the target between the cutover and the failback, and on the source after it (default: ${DEFAULT_DWELL_SECONDS})`)
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseConfig(OptionsSchema, raw, 'kbridge rehearse options');
+      if (opts.dwell !== undefined && !opts.failback) throw new ConfigError('--dwell applies to a failback rehearsal only; add --failback or leave --dwell out', { field: 'dwell' });
       const [{ runRehearsal }, { stepFunctionsCutoverRunner }, { createProgressPrinter }] = await Promise.all([
         import('../../local/rehearsal/rehearse'),
         import('../../local/rehearsal/cutover'),
@@ -71,7 +76,7 @@ export function register(program: Command): void {
           keep: opts.keep,
           outDir: opts.out,
           ...(opts.failAt ? { failAt: opts.failAt } : {}),
-          ...(opts.failback ? { failback: { dwellSeconds: opts.dwell } } : {}),
+          ...(opts.failback ? { failback: { dwellSeconds: opts.dwell ?? DEFAULT_DWELL_SECONDS } } : {}),
         },
         { env: process.env, runner: stepFunctionsCutoverRunner(), onEvent: printer.event, signal: controller.signal },
       ).finally(() => {

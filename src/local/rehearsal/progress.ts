@@ -131,7 +131,8 @@ export function createProgressPrinter(options: { json: boolean; tty: boolean; wr
       write(`report: ${resolve(outDir, 'index.html')} (data: report.json, log: rehearsal.log)\n`);
       if (kept) {
         write(
-          `kept: source ${kept.source} · target ${kept.target}\n  topics ${kept.topics.join(', ')}\n  consumer groups ${kept.groups.join(', ')}\n  bridge groups (source) ${kept.bridgeGroups.join(', ')}\n  offset map (target) ${kept.offsetMapTopic}\n`,
+          `kept: source ${kept.source} · target ${kept.target}\n  topics ${kept.topics.join(', ')}\n  consumer groups ${kept.groups.join(', ')}\n  bridge groups (source) ${kept.bridgeGroups.join(', ')}\n  offset map (target) ${kept.offsetMapTopic}\n` +
+            (kept.reverseBridgeGroups ? `  reverse bridge groups (target) ${kept.reverseBridgeGroups.join(', ')}\n  reverse offset map (source) ${kept.reverseOffsetMapTopic ?? ''}\n` : ''),
         );
       }
     },
