@@ -51,8 +51,8 @@ export function createLagMonitorLambda(
   );
   const aws = resolveAwsClientConfig(env);
   // Created at the first run, not at module init: the SDK clients are chunks of their own.
-  const cloudWatch = lazyClient(async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(aws.cloudWatch ?? aws.client), overrides.cloudWatch);
-  const dynamoDb = lazyClient(async () => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(aws.client));
+  const cloudWatch = lazyClient(async () => new (await import('../../src/adapters/aws/sdk/cloudwatch')).CloudWatchClient(aws.cloudWatch ?? aws.client), overrides.cloudWatch);
+  const dynamoDb = lazyClient(async () => new (await import('../../src/adapters/aws/sdk/dynamodb')).DynamoDBClient(aws.client));
   // One secret reader (and its cache) and one sample store for the life of the execution environment.
   let secrets: SecretReader | undefined;
   let store: SampleStore | undefined = overrides.store;

@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import { parseConfig } from '../config/parse';
 import { DefaultRetryOptions, type RetryOptions } from './batching';
-import { DynamoDbItemAttributes, DynamoDbLimits, type ItemKeySource } from './dynamodb';
-import { EventBridgeLimits } from './eventbridge';
-import { KinesisLimits } from './kinesis';
-import { S3Limits } from './s3';
+import type { ItemKeySource } from './dynamodb';
+import { DynamoDbItemAttributes, DynamoDbLimits, EventBridgeLimits, isFifoTopicArn, KinesisLimits, S3Limits, SnsLimits } from './limits';
 import { KeyFormats, PayloadFormats, type KeyFormat, type PayloadFormat } from './shape';
-import { isFifoTopicArn, SnsLimits } from './sns';
 import { isFifoQueueUrl, SqsLimits } from './sqsQueue';
 import type { BatchLimits, SinkKind } from './types';
 

@@ -5,12 +5,7 @@ import type { KafkaBatch, SourceRecord } from '../event/types';
 import { entriesPerRecord, type SinkAdapter } from './deliver';
 import { coordinatesOf, decodeUtf8, shapeBytes, toBase64, utf8Length, type KeyFormat, type PayloadFormat } from './shape';
 import type { BatchLimits, SinkDestination } from './types';
-
-/**
- * DynamoDB BatchWriteItem limits: 25 put/delete requests, 16 MB per request, 400 KB per item
- * (BatchWriteItem API reference). Item sizes are estimated by DynamoDB's rules, rounding up.
- */
-export const DynamoDbLimits: BatchLimits = { maxEntries: 25, maxRequestBytes: 16 * 1024 * 1024, maxEntryBytes: 400 * 1024 };
+export { DynamoDbLimits, DynamoDbItemAttributes } from './limits';
 
 /**
  * How the item key is derived:
@@ -35,10 +30,7 @@ export interface DynamoDbSinkOptions {
 }
 
 // Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
-const dynamoDbSdk = lazyModule(() => import('@aws-sdk/client-dynamodb'));
-
-/** Attribute names every item carries; key attributes must not reuse them. */
-export const DynamoDbItemAttributes = ['topic', 'partition', 'offset', 'timestamp', 'timestampType', 'key', 'value', 'headers'] as const;
+const dynamoDbSdk = lazyModule(() => import('../adapters/aws/sdk/dynamodb'));
 
 /**
  * Convert a JSON value into a DynamoDB AttributeValue (what `@aws-sdk/util-dynamodb` `marshall` does

@@ -4,13 +4,7 @@ import type { KafkaBatch } from '../event/types';
 import { entriesPerRecord, type SinkAdapter } from './deliver';
 import { shapeRecord, utf8Length, type ShapeOptions } from './shape';
 import type { BatchLimits, SinkDestination } from './types';
-
-/**
- * EventBridge PutEvents limits: 10 entries; the total entry size must stay under 1 MB — raised from
- * 256 KiB in January 2026 (PutEvents API reference). Set `MAX_ENTRY_BYTES`/`MAX_REQUEST_BYTES` to
- * 262144 for a bus or Region that still has the old limit.
- */
-export const EventBridgeLimits: BatchLimits = { maxEntries: 10, maxRequestBytes: 1_048_575, maxEntryBytes: 1_048_575 };
+export { EventBridgeLimits } from './limits';
 
 export interface EventBridgeSinkOptions extends ShapeOptions {
   eventBusName: string;
@@ -33,7 +27,7 @@ export function putEventsEntrySize(entry: PutEventsRequestEntry): number {
 const RetriableEventBridgeCodes = new Set(['InternalFailure', 'InternalException', 'ThrottlingException']);
 
 // Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
-const eventBridgeSdk = lazyModule(() => import('@aws-sdk/client-eventbridge'));
+const eventBridgeSdk = lazyModule(() => import('../adapters/aws/sdk/eventbridge'));
 
 /**
  * The EventBridge sink adapter: one event per record, `Detail` = the JSON envelope (coordinates, key,

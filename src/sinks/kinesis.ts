@@ -6,14 +6,7 @@ import type { KafkaBatch, SourceRecord } from '../event/types';
 import { entriesPerRecord, type SinkAdapter } from './deliver';
 import { decodeUtf8, shapeRecord, utf8Length, type ShapeOptions } from './shape';
 import type { BatchLimits, SinkDestination } from './types';
-
-/**
- * Kinesis PutRecords limits: 500 records per request. Per record (data + partition key) the stream's
- * `MaxRecordSizeInKiB` applies: 1 MiB by default, up to 10 MiB if raised; per request the documented
- * limit is now 10 MiB (was 5 MiB, which moto still enforces). Defaults stay at 1 MiB / 5 MiB, which
- * every stream accepts; raise them with `MAX_ENTRY_BYTES`/`MAX_REQUEST_BYTES`.
- */
-export const KinesisLimits: BatchLimits = { maxEntries: 500, maxRequestBytes: 5 * 1_048_576, maxEntryBytes: 1_048_576 };
+export { KinesisLimits } from './limits';
 
 export interface KinesisSinkOptions extends ShapeOptions {
   /** StreamARN or StreamName; the ARN wins when both are set. */
@@ -43,7 +36,7 @@ export function kinesisPartitionKey(record: Pick<SourceRecord, 'topic' | 'partit
 const PermanentKinesisCodes = new Set(['KMSAccessDeniedException', 'KMSDisabledException', 'KMSInvalidStateException', 'KMSNotFoundException', 'KMSOptInRequired']);
 
 // Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
-const kinesisSdk = lazyModule(() => import('@aws-sdk/client-kinesis'));
+const kinesisSdk = lazyModule(() => import('../adapters/aws/sdk/kinesis'));
 
 /**
  * The Kinesis sink adapter: one record per Kafka record, data = the JSON envelope line (coordinates,
@@ -93,9 +86,8 @@ export const kinesisDestination: SinkDestination<'kinesis'> = {
     // Kinesis' default handler speaks HTTP/2 (for SubscribeToShard); PutRecords works over HTTP/1.1, which a local
     // endpoint such as moto requires.
     const client = lazyClient(async () => {
-      const { KinesisClient } = await kinesisSdk();
-      // Already installed with every AWS SDK v3 client (not yet declared in package.json).
-      const requestHandler = aws.client.endpoint ? new (await import('@smithy/node-http-handler')).NodeHttpHandler() : undefined;
+      const { KinesisClient, NodeHttpHandler } = await kinesisSdk();
+      const requestHandler = aws.client.endpoint ? new NodeHttpHandler() : undefined;
       return new KinesisClient({ ...aws.client, ...(requestHandler ? { requestHandler } : {}) });
     }, clients.kinesis);
     return { adapter: createKinesisAdapter(config, client.get) as SinkAdapter<unknown>, client };

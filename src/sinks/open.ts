@@ -10,7 +10,7 @@ import type { SinkClients, SinkDestination } from './types';
 import type { Sink } from './types';
 
 // Dead letters are the rare path of every sink but sink-sqs: their SQS client is loaded when the first one is sent.
-const sqsSdk = lazyModule(() => import('@aws-sdk/client-sqs'));
+const sqsSdk = lazyModule(() => import('../adapters/aws/sdk/sqs'));
 
 /**
  * Open the sink a configuration describes on its destination, with its dead-letter queue when `DLQ_URL` is set.

@@ -4,9 +4,7 @@ import type { KafkaBatch, PartitionBatch } from '../event/types';
 import type { SinkAdapter } from './deliver';
 import { shapeRecord, type ShapeOptions } from './shape';
 import type { BatchLimits, Entry, Reject, SinkDestination } from './types';
-
-/** One PutObject per request; a single PUT takes up to 5 GiB, far above any Lambda batch (6 MB payload). */
-export const S3Limits: BatchLimits = { maxEntries: 1, maxRequestBytes: 5 * 1024 ** 3, maxEntryBytes: 5 * 1024 ** 3 };
+export { S3Limits } from './limits';
 
 export interface S3SinkOptions extends ShapeOptions {
   bucket: string;
@@ -59,7 +57,7 @@ function objectFor(partition: PartitionBatch, options: S3SinkOptions, rejects: R
 }
 
 // Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
-const s3Sdk = lazyModule(() => import('@aws-sdk/client-s3'));
+const s3Sdk = lazyModule(() => import('../adapters/aws/sdk/s3'));
 
 /**
  * The S3 sink adapter: one NDJSON object per source partition batch (one JSON envelope per line), named

@@ -4,26 +4,15 @@ import type { KafkaBatch } from '../event/types';
 import type { SinkAdapter } from './deliver';
 import { batchEntryId, buildMessages, outcomesFromBatchResult, type Message, type MessageOptions } from './messages';
 import type { BatchLimits, SinkDestination } from './types';
-
-/**
- * SNS PublishBatch limits: 10 messages; by default 256 KiB (262,144 bytes) per message and per request,
- * body and attributes included. A topic's `MaximumMessageSize` may raise that to 1 MiB; then set
- * `MAX_ENTRY_BYTES`/`MAX_REQUEST_BYTES` to match (PublishBatch API reference).
- */
-export const SnsLimits: BatchLimits = { maxEntries: 10, maxRequestBytes: 262_144, maxEntryBytes: 262_144 };
+export { SnsLimits, isFifoTopicArn } from './limits';
 
 export interface SnsSinkOptions extends MessageOptions {
   topicArn: string;
   limits: BatchLimits;
 }
 
-/** FIFO topics end in `.fifo`. */
-export function isFifoTopicArn(topicArn: string): boolean {
-  return topicArn.endsWith('.fifo');
-}
-
 // Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
-const snsSdk = lazyModule(() => import('@aws-sdk/client-sns'));
+const snsSdk = lazyModule(() => import('../adapters/aws/sdk/sns'));
 
 /**
  * The SNS sink adapter: the same messages as SQS, published with PublishBatch.

@@ -15,7 +15,7 @@ export interface SqsSinkOptions extends MessageOptions {
 }
 
 // Loaded at the first send, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
-const sqsSdk = lazyModule(() => import('@aws-sdk/client-sqs'));
+const sqsSdk = lazyModule(() => import('../adapters/aws/sdk/sqs'));
 
 /**
  * Send one SendMessageBatch request; one outcome per entry. `SenderFault: false` entries are retriable.

@@ -5,11 +5,15 @@
  * oversized dead letters, the MSK broker lookup, a secret read). Evaluating one SDK client and its share of
  * `@smithy/*` costs 50–80 ms of init on a Lambda-sized CPU; see docs/deploy.md "Bundles".
  *
+ * Import a module of named re-exports (`./sdk/<service>.ts`) rather than the SDK package: esbuild bundles every
+ * export of a module loaded with `import()`, so `import('@aws-sdk/client-dynamodb')` would carry all of DynamoDB's
+ * commands (99 KiB instead of about half that, read at the first call).
+ *
  * @example
  * ```ts
- * const sqsSdk = lazyModule(() => import('@aws-sdk/client-sqs'));
+ * const sqsSdk = lazyModule(() => import('./sdk/sqs'));
  * const sqs = lazyClient(async () => new (await sqsSdk()).SQSClient(aws.client));
- * await (await sqs.get()).send(new (await sqsSdk()).SendMessageCommand({ QueueUrl, MessageBody }));
+ * await (await sqs.get()).send(new (await sqsSdk()).SendMessageBatchCommand({ QueueUrl, Entries }));
  * sqs.destroy();
  * ```
  */

@@ -4,7 +4,7 @@ import type { LagMetric } from '../../lag/metrics';
 import { clientOf, lazyModule, type ClientSource } from './lazy';
 
 // Loaded at the first publish, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
-const cloudWatchSdk = lazyModule(() => import('@aws-sdk/client-cloudwatch'));
+const cloudWatchSdk = lazyModule(() => import('./sdk/cloudwatch'));
 
 /** PutMetricData limits (API reference, 2024): 1000 metrics and 1 MB per request, 30 dimensions per metric. */
 export const PUT_METRIC_DATA_MAX_METRICS = 1000;

@@ -5,7 +5,7 @@ import type { GroupSample } from '../../lag/status';
 import { clientOf, lazyModule, type ClientSource } from './lazy';
 
 // Loaded at the first load/save, not at module init (a chunk of its own: docs/deploy.md, "Lean bundles").
-const dynamoDbSdk = lazyModule(() => import('@aws-sdk/client-dynamodb'));
+const dynamoDbSdk = lazyModule(() => import('./sdk/dynamodb'));
 
 /** DynamoDB item size limit is 400 KB; windows larger than this drop their oldest samples. */
 const MAX_ITEM_BYTES = 350_000;
