@@ -292,24 +292,41 @@ export async function peerBridgeBehind(deps: CutoverDeps): Promise<string[]> {
 }
 
 /**
- * The offset translation translateAndSeedOffsets applies: through the bridge's map (`entries`, read on the
- * plan's target) for a forward plan; on a failback plan, per partition through both maps
- * ({@link translateFailbackOffset}; the forward bridge's map is read on the plan's source, MSK).
+ * The offset translation translateAndSeedOffsets applies, per partition: through the bridge's map (`entries`, read
+ * on the plan's target) alone while the peer bridge ({@link peerBridgeOf}: the reverse bridge, or on a failback
+ * plan the forward bridge; `peerEntries`, its map on the plan's source) has copied nothing into that partition;
+ * otherwise through both maps ({@link translateFailbackOffset}), since the source partition then holds the peer's
+ * copies between the records the bridge copied. A failback plan always does; so does a forward cutover run again
+ * after a rolled-back one or a failback, whose groups may still be reading the reverse bridge's copies.
+ *
+ * @example
+ * ```ts
+ * const translate = offsetTranslator(plan, entries, peerEntries);
+ * translate('orders', 0, 42n); // bigint on the target
+ * ```
+ */
+export function offsetTranslator(plan: CutoverPlan, entries: readonly OffsetMapEntry[], peerEntries: readonly OffsetMapEntry[]): (topic: string, partition: number, committed: bigint) => bigint {
+  return (topic, partition, committed) => {
+    const copied = peerEntries.some((e) => e.targetTopic === topic && e.targetPartition === partition && e.runs.length > 0);
+    if (!copied) return requireExactTranslation(entries, topic, partition, committed);
+    return translateFailbackOffset({ forward: peerEntries, reverse: entries, oldTopic: targetTopicOf(plan, topic), mskTopic: topic, partition, committed }).offset;
+  };
+}
+
+/**
+ * {@link offsetTranslator} with the peer bridge's map read from the plan's source.
  *
  * @example
  * ```ts
  * const translate = await offsetTranslatorFor(deps, entries);
- * translate('orders', 0, 42n); // bigint on the target
  * ```
  */
 export async function offsetTranslatorFor(deps: CutoverDeps, entries: readonly OffsetMapEntry[]): Promise<(topic: string, partition: number, committed: bigint) => bigint> {
-  const forwardBridge = deps.plan.failbackOf?.forwardBridge;
-  if (!forwardBridge) return (topic, partition, committed) => requireExactTranslation(entries, topic, partition, committed);
-  const forward = await withKafkaAdmin(deps.kafka.source, (admin) =>
-    readOffsetMap(deps.kafka.source, admin, { bridgeId: forwardBridge.bridgeId, ...(forwardBridge.offsetMapTopic ? { topic: forwardBridge.offsetMapTopic } : {}) }),
-  );
-  return (mskTopic, partition, committed) =>
-    translateFailbackOffset({ forward, reverse: entries, mskTopic, oldTopic: targetTopicOf(deps.plan, mskTopic), partition, committed }).offset;
+  const peer = peerBridgeOf(deps.plan);
+  const peerEntries = peer
+    ? await withKafkaAdmin(deps.kafka.source, (admin) => readOffsetMap(deps.kafka.source, admin, { bridgeId: peer.bridgeId, ...(peer.offsetMapTopic ? { topic: peer.offsetMapTopic } : {}) }))
+    : [];
+  return offsetTranslator(deps.plan, entries, peerEntries);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OffsetMapEntry, OffsetRun } from '../../../src/bridge/offsetMap';
-import { buildFailbackPlan, forwardFactsFromAudit, translateFailbackOffset } from '../../../src/cutover/failback';
+import { buildFailbackPlan, forwardFactsFromAudit, offsetTranslator, translateFailbackOffset } from '../../../src/cutover/failback';
 import { parsePlan, type CutoverPlanInput } from '../../../src/cutover/plan';
 import type { AuditRecord } from '../../../src/ports/auditLog';
 
@@ -116,5 +116,28 @@ describe('buildFailbackPlan', () => {
 
   it('refuses when a mapping the forward cutover created is unknown', () => {
     expect(() => buildFailbackPlan(parsePlan(forwardPlan), { facts: { switchedFrom: { 'local:producer': { bootstrapServers: 'x:1' } }, createdTriggers: {} } })).toThrow(/created its mapping billing:billing:dr.orders/);
+  });
+});
+
+describe('offsetTranslator (translateAndSeedOffsets)', () => {
+  const plan = parsePlan({ ...forwardPlan, bridge: { bridgeId: 'orders' }, topics: ['orders'] });
+  const fwd = (runs: OffsetRun[], first: bigint, last: bigint): OffsetMapEntry => ({ ...entry('orders', 'orders', 'orders', runs, first, last) });
+  // A forward cutover run again after a rolled-back one: source orders 0-9 → target 0-9 (marker 10); producers wrote
+  // target 11-14, copied back by the reverse bridge to source 10-13 (marker 14; the forward bridge skipped them);
+  // then source 15-19 → target 15-19.
+  const bridged = [fwd([{ sourceStart: 0n, targetStart: 0n, length: 10 }], 0n, 9n), fwd([], 10n, 14n), fwd([{ sourceStart: 15n, targetStart: 15n, length: 5 }], 15n, 19n)];
+  const copies = [entry('orders-reverse', 'orders', 'orders', [], 0n, 10n), entry('orders-reverse', 'orders', 'orders', [{ sourceStart: 11n, targetStart: 10n, length: 4 }], 11n, 14n)];
+
+  it('goes through the bridge map alone while the reverse bridge copied nothing into the partition', () => {
+    expect(offsetTranslator(plan, bridged, [])('orders', 0, 4n)).toBe(4n);
+    expect(() => offsetTranslator(plan, [fwd([{ sourceStart: 5n, targetStart: 0n, length: 5 }], 5n, 9n)], [])('orders', 0, 2n)).toThrow(/before the first replicated offset/);
+  });
+
+  it('resumes a group still reading the reverse bridge\'s copies at their originals on the target, not after them', () => {
+    const translate = offsetTranslator(plan, bridged, copies);
+    expect(translate('orders', 0, 12n)).toBe(13n);
+    expect(translate('orders', 0, 14n)).toBe(15n);
+    expect(translate('orders', 0, 17n)).toBe(17n);
+    expect(translate('orders', 0, 5n)).toBe(5n);
   });
 });
