@@ -2,17 +2,19 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { resolveAwsClientConfig } from '../../src/adapters/aws/clientConfig';
+import { lazyModule } from '../../src/adapters/aws/lazy';
 import { parseCutoverLambdaEnv } from '../../src/cutover/awsDeps';
 import { createCutoverTask } from '../../src/cutover/lambdaTask';
-// The step's own module, not the steps barrel: this bundle holds this step only.
-import { verify as runVerify } from '../../src/cutover/steps/verify';
 
 // Parsed once at module start: a missing CUTOVER_AUDIT_BUCKET fails the init with a ConfigError naming it.
 const env = parseCutoverLambdaEnv(process.env);
 const logger = new Logger({ serviceName: 'kbridge-cutover' });
+// The step's own module (not the steps barrel: this bundle holds this step only), loaded at the first invocation:
+// a chunk of its own, so that module init parses the environment only (docs/deploy.md, "Lean bundles").
+const step = lazyModule(() => import('../../src/cutover/steps/verify'));
 
 /** Bare handler (tests, `invoke local`): the cutover step "verify" for the plan in the state input. */
-export const verify = createCutoverTask((deps) => runVerify(deps), env, resolveAwsClientConfig(process.env));
+export const verify = createCutoverTask(async (deps) => (await step()).verify(deps), env, resolveAwsClientConfig(process.env));
 
 /** Deployed handler: a Step Functions Task of infra/cutover.asl.json. */
 export const handler = middy(verify)
