@@ -78,6 +78,8 @@ export function createBridgeLambda(env: Record<string, string | undefined>, opti
         ...(config.sourceClusterName ? { sourceClusterName: config.sourceClusterName } : {}),
         // The loop rule's name of the cluster written to (required for a reverse bridge; docs/failback.md).
         targetClusterName: config.targetClusterName ?? config.targetMskClusterArn ?? targetConfig.bootstrapServers.join(','),
+        // The reverse bridge copies back only what producers wrote on MSK (src/bridge/origin.ts).
+        ...(config.direction === 'reverse' ? { onlyOwnRecords: true } : {}),
       },
       { target, ...(sourceAdmin ? { sourceAdmin } : {}), deadLetter: deadLetterSink(config, aws), logger: bridgeLogger(logger) },
     );

@@ -23,6 +23,13 @@ export interface OriginNames {
   sourceCluster: string;
   /** The cluster the bridge writes to: records whose origin is this one are skipped. */
   targetCluster: string;
+  /**
+   * The reverse bridge's stricter rule: copy only records first produced on `sourceCluster` (no origin header, or
+   * this name) and skip every record another bridge brought there, whatever origin it names. A record forwarded
+   * from the old cluster under another name (a cluster-name mismatch, or a record that reached the old cluster
+   * from a third one) would otherwise go back and forth between the two bridges.
+   */
+  onlyOwn?: boolean;
 }
 
 /**
@@ -45,10 +52,12 @@ export function originOf(record: Pick<SourceRecord, 'headers'>): string | undefi
  * @example
  * ```ts
  * isLoopedBack(recordFromReverseBridge, { sourceCluster: 'onprem', targetCluster: 'msk' }); // true: origin 'msk'
+ * isLoopedBack(recordFromDcWest, { sourceCluster: 'msk', targetCluster: 'onprem', onlyOwn: true }); // true: origin 'dc-west'
  * ```
  */
 export function isLoopedBack(record: Pick<SourceRecord, 'headers'>, names: OriginNames): boolean {
-  return originOf(record) === names.targetCluster;
+  const origin = originOf(record);
+  return origin === names.targetCluster || (names.onlyOwn === true && origin !== undefined && origin !== names.sourceCluster);
 }
 
 /**

@@ -57,6 +57,11 @@ export interface BridgeSettings {
    * record carries the origin header either way.
    */
   targetClusterName?: string;
+  /**
+   * The reverse bridge (`BRIDGE_DIRECTION=reverse`): copy only records first produced on the source cluster (no
+   * origin header, or `sourceClusterName`); skip whatever another bridge wrote there (`OriginNames.onlyOwn` in src/bridge/origin.ts).
+   */
+  onlyOwnRecords?: boolean;
 }
 
 export interface BridgeLogger {
@@ -313,7 +318,7 @@ export class Bridge {
       // Loop rule: what the peer bridge wrote is skipped, but stays inside [first, last] below, so the offset-map
       // entry and the checkpoint account for it and the partition moves on.
       const targetCluster = this.settings.targetClusterName;
-      const { replicate: toWrite, loopedBack } = targetCluster === undefined ? { replicate: fresh, loopedBack: [] } : splitLoopedBack(fresh, { sourceCluster, targetCluster });
+      const { replicate: toWrite, loopedBack } = targetCluster === undefined ? { replicate: fresh, loopedBack: [] } : splitLoopedBack(fresh, { sourceCluster, targetCluster, ...(this.settings.onlyOwnRecords ? { onlyOwn: true } : {}) });
       const result = { sourceTopic: pb.topic, sourcePartition: pb.partition, targetTopic, skippedDuplicate, ...(loopedBack.length > 0 ? { skippedLoop: loopedBack.length } : {}) };
       if (fresh.length === 0) {
         done = true;

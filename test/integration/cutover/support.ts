@@ -75,7 +75,7 @@ export class CutoverRig {
     if (withReverse) {
       const reverse = parseBridgeDirection({ BRIDGE_DIRECTION: 'reverse', SOURCE_CLUSTER_NAME: 'target', TARGET_CLUSTER_NAME: 'source' });
       this.reverseBridge = new Bridge(
-        { bridgeId: reverseId, topicMapping: reverse.topicMapping, provenanceHeaders: false, sourceClusterName: 'target', targetClusterName: 'source' },
+        { bridgeId: reverseId, topicMapping: reverse.topicMapping, provenanceHeaders: false, sourceClusterName: 'target', targetClusterName: 'source', onlyOwnRecords: true },
         { target: source },
       );
     }

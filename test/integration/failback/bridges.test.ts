@@ -80,7 +80,7 @@ describe('forward and reverse bridge at once', () => {
     const forwardId = uniqueName('fwd');
     const reverseId = uniqueName('rev');
     const forward = new Bridge({ bridgeId: forwardId, topicMapping: fwd.topicMapping, provenanceHeaders: false, sourceClusterName: 'onprem', targetClusterName: 'msk' }, { target });
-    const reverse = new Bridge({ bridgeId: reverseId, topicMapping: rev.topicMapping, provenanceHeaders: false, sourceClusterName: 'msk', targetClusterName: 'onprem' }, { target: source });
+    const reverse = new Bridge({ bridgeId: reverseId, topicMapping: rev.topicMapping, provenanceHeaders: false, sourceClusterName: 'msk', targetClusterName: 'onprem', onlyOwnRecords: true }, { target: source });
     closers.push(() => forward.close(), () => reverse.close());
 
     // Before the switch: producers on the source only.
@@ -119,5 +119,49 @@ describe('forward and reverse bridge at once', () => {
       expect(onSource.get(p)?.map((r) => r.origin)).toEqual([...Array<undefined>(30).fill(undefined), ...Array<string>(20).fill('msk')]);
     }
     expect(ORIGIN_HEADER).toBe('kbridge.source.origin');
+  }, 180_000);
+});
+
+describe('reverse bridge and records that came from elsewhere', () => {
+  it('never copies back what the forward bridge brought to the target, whatever origin it names (a third cluster, or a forward bridge named differently)', async () => {
+    const clusters = inject('clusters');
+    const topic = uniqueName('fb3');
+    await withKafkaAdmin(source, (admin) => admin.createTopics([{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }]));
+    await withKafkaAdmin(target, (admin) => admin.createTopics([{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }]));
+    const forward = new Bridge({ bridgeId: uniqueName('fwd3'), topicMapping: { kind: 'identity' }, provenanceHeaders: false, sourceClusterName: 'onprem', targetClusterName: 'msk' }, { target });
+    const reverse = new Bridge(
+      { bridgeId: uniqueName('rev3'), topicMapping: parseBridgeDirection({ BRIDGE_DIRECTION: 'reverse', SOURCE_CLUSTER_NAME: 'msk', TARGET_CLUSTER_NAME: 'onprem' }).topicMapping, provenanceHeaders: false, sourceClusterName: 'msk', targetClusterName: 'onprem', onlyOwnRecords: true },
+      { target: source },
+    );
+    closers.push(() => forward.close(), () => reverse.close());
+    // On the source: records a bridge from a third cluster wrote, and records a forward bridge named "legacy" before
+    // the cluster names were set; then records written on the target by producers.
+    await withKafkaProducer(source, async (producer) => {
+      for (let p = 0; p < PARTITIONS; p++) {
+        await producer.send(topic, [
+          ...Array.from({ length: 5 }, (_, i) => ({ key: `w-${i}`, value: JSON.stringify({ label: 'dc-west', p, i }), headers: [{ key: ORIGIN_HEADER, value: Buffer.from('dc-west') }], partition: p })),
+          ...Array.from({ length: 5 }, (_, i) => ({ key: `l-${i}`, value: JSON.stringify({ label: 'legacy', p, i }), headers: [{ key: ORIGIN_HEADER, value: Buffer.from('legacy') }], partition: p })),
+        ]);
+      }
+    });
+    await trigger(source, clusters.source.bootstrapServers, topic, forward);
+    await trigger(target, clusters.target.bootstrapServers, topic, reverse);
+    await waitFor('forward copies on the target', async () => count(await readTopic(target, topic)) >= 20, { timeoutMs: 60_000, intervalMs: 500 });
+    await produce(target, topic, 'new', 3);
+    await waitFor('reverse copies on the source', async () => count(await readTopic(source, topic)) >= 26, { timeoutMs: 60_000, intervalMs: 500 });
+    await new Promise((r) => setTimeout(r, 3000));
+
+    const onSource = await readTopic(source, topic);
+    const onTarget = await readTopic(target, topic);
+    for (let p = 0; p < PARTITIONS; p++) {
+      const expected = [
+        ...Array.from({ length: 5 }, (_, i) => JSON.stringify({ label: 'dc-west', p, i })),
+        ...Array.from({ length: 5 }, (_, i) => JSON.stringify({ label: 'legacy', p, i })),
+        ...Array.from({ length: 3 }, (_, i) => JSON.stringify({ label: 'new', p, i })),
+      ];
+      expect(onSource.get(p)?.map((r) => r.value)).toEqual(expected);
+      expect(onTarget.get(p)?.map((r) => r.value)).toEqual(expected);
+      expect(onSource.get(p)?.map((r) => r.origin)).toEqual([...Array<string>(5).fill('dc-west'), ...Array<string>(5).fill('legacy'), ...Array<string>(3).fill('msk')]);
+    }
   }, 180_000);
 });

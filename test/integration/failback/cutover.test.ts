@@ -144,7 +144,7 @@ describe('failback cutover (local run of infra/cutover.asl.json with the reverse
     expect(rig.writes.at(-1)?.cluster).toBe('source');
   }, 420_000);
 
-  it.each(['translateAndSeedOffsets', 'switchProducerConfig', 'startTargetProducers', 'verify'] as const satisfies readonly CutoverStepName[])(
+  it.each(CutoverSteps.filter((s): s is Exclude<CutoverStepName, 'preflight'> => s !== 'preflight'))(
     'rolls the failback back to the target when %s fails: nothing lost or duplicated, the target side left running',
     async (failAt) => {
       // Prepare
@@ -178,8 +178,8 @@ describe('failback cutover (local run of infra/cutover.asl.json with the reverse
 });
 
 describe('rollback of a forward cutover that enabled the reverse bridge', () => {
-  it.each(['startTargetProducers', 'verify'] as const)(
-    'carries the groups back through the reverse offset map when %s fails after producers wrote to the target: nothing lost or duplicated',
+  it.each(['switchProducerConfig', 'startTargetConsumers', 'startTargetProducers', 'verify'] as const)(
+    'disables the reverse bridge and carries the groups back through the reverse offset map when %s fails: nothing lost or duplicated',
     async (failAt) => {
       // Prepare
       const rig = await CutoverRig.create({ failAt }, { reverseBridge: true });
