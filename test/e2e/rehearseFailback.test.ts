@@ -136,9 +136,9 @@ describe('kbridge rehearse --failback (as a user runs it)', () => {
 });
 
 describe('kbridge rehearse --failback with a failback step that fails', () => {
-  // The last failback step before producers write to the source again: the consumers already run there, and the
-  // rollback must stop them, point the producer back at the target and restart the consumers there.
-  const step = 'startTargetConsumers';
+  // The last step: producers and consumers already run on the source again, so the rollback must let the source
+  // consumers finish what was written there, and resume the target group after the forward bridge's copies of it.
+  const step = 'verify';
   let dir: string;
   let outDir: string;
   let result: KbridgeResult;

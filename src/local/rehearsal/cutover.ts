@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import type { CutoverDeps } from '../../cutover/context';
-import { runCutoverLocally } from '../../cutover/localRun';
+import { CUTOVER_DEFINITION_PATH, runCutoverLocally } from '../../cutover/localRun';
 import type { AuditRecord } from '../../ports/auditLog';
 import type { CutoverStepTiming } from './report';
 
@@ -7,20 +8,26 @@ import type { CutoverStepTiming } from './report';
 export interface CutoverRunner {
   /** Shown in the report (how the state machine was executed). */
   name: string;
-  run(deps: CutoverDeps, onProgress: (line: string) => void): Promise<{ status: 'succeeded' | 'failed'; error?: string }>;
+  run(deps: CutoverDeps, onProgress: (line: string) => void): Promise<{ status: 'succeeded' | 'failed'; error?: string; failedStep?: string }>;
 }
 
 /**
  * The per-step timeline of a cutover, read from its audit trail (the one record every runner writes): a step
  * starts when the previous one finished (or at `startedAtMs`) and ends at its `done` record; polling steps count
- * one run per probe. A step still open at the end is `failed` when the cutover failed, else `running`.
+ * one run per probe. A step still open at the end is `failed` when the cutover failed, else `running`. A step that
+ * failed before it wrote any record (preflight, a config switch with nothing to change) is `end.failedStep`, placed
+ * where the rollback began.
  *
  * @example
  * ```ts
  * const steps = timelineFromAudit(await audit.list(plan.cutoverId), startedAtMs, { failed: true, error: 'x' });
  * ```
  */
-export function timelineFromAudit(records: readonly AuditRecord[], startedAtMs: number, end: { failed: boolean; error?: string } = { failed: false }): CutoverStepTiming[] {
+export function timelineFromAudit(
+  records: readonly AuditRecord[],
+  startedAtMs: number,
+  end: { failed: boolean; error?: string; failedStep?: string } = { failed: false },
+): CutoverStepTiming[] {
   const steps: CutoverStepTiming[] = [];
   let previousEnd = startedAtMs;
   const open = (name: string): CutoverStepTiming => {
@@ -35,11 +42,15 @@ export function timelineFromAudit(records: readonly AuditRecord[], startedAtMs: 
     // Rollback's own "failed" record names the failure that started it.
     if (r.step === 'rollback' && r.event === 'failed') {
       const cause = r.detail as { Error?: string; Cause?: string } | undefined;
+      const error = [cause?.Error, cause?.Cause].filter(Boolean).join(': ') || 'failed';
       const last = steps[steps.length - 1];
       if (last && last.endedAtMs === null) {
         last.status = 'failed';
         last.endedAtMs = at;
-        last.error = [cause?.Error, cause?.Cause].filter(Boolean).join(': ') || 'failed';
+        last.error = error;
+        previousEnd = at;
+      } else if (end.failedStep && !steps.some((s) => s.step === end.failedStep)) {
+        steps.push({ step: end.failedStep, startedAtMs: previousEnd, endedAtMs: at, attempts: 1, status: 'failed', error });
         previousEnd = at;
       }
     }
@@ -83,6 +94,8 @@ export function stepFunctionsCutoverRunner(pollMs = 1000): CutoverRunner {
     run: async (deps, onProgress) => {
       // A polling step fails with NotReadyError once per poll: say "waiting" once per state, not every second.
       let waitingIn: string | undefined;
+      // The first state that really failed (the rollback's cause), for steps that fail before writing any audit record.
+      let failedState: string | undefined;
       const result = await runCutoverLocally({
         deps,
         pollMs,
@@ -93,12 +106,25 @@ export function stepFunctionsCutoverRunner(pollMs = 1000): CutoverRunner {
             waitingIn = p.state;
             return;
           }
+          if (p.event === 'failed') failedState ??= p.state;
           if (p.event === 'entered' || p.event === 'failed' || p.event === 'caught') onProgress(`${p.state} ${p.event}${p.detail ? `: ${p.detail.slice(0, 300)}` : ''}`);
         },
       });
       if (result.status === 'SUCCEEDED') return { status: 'succeeded' };
       const error = `${result.status === 'ROLLED_BACK' ? 'rolled back after ' : ''}${result.error ?? 'Error'}: ${result.cause ?? ''}`;
-      return { status: 'failed', error };
+      const failedStep = failedState === undefined ? undefined : (await stepsByState())[failedState];
+      return { status: 'failed', error, ...(failedStep ? { failedStep } : {}) };
     },
   };
+}
+
+/** Each Task state of infra/cutover.asl.json → the cutover step it runs (`Parameters.step`, or `Parameters.Payload.step` on AWS). */
+async function stepsByState(): Promise<Record<string, string>> {
+  const definition = JSON.parse(await readFile(CUTOVER_DEFINITION_PATH, 'utf8')) as { States: Record<string, { Parameters?: { step?: string; Payload?: { step?: string } } }> };
+  const steps: Record<string, string> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    const step = state.Parameters?.step ?? state.Parameters?.Payload?.step;
+    if (step !== undefined) steps[name] = step;
+  }
+  return steps;
 }

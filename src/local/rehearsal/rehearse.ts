@@ -358,7 +358,11 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
         status: result.status,
         startedAtMs,
         endedAtMs,
-        steps: timelineFromAudit(auditRecords, startedAtMs, { failed: result.status === 'failed', ...(result.error ? { error: result.error } : {}) }),
+        steps: timelineFromAudit(auditRecords, startedAtMs, {
+          failed: result.status === 'failed',
+          ...(result.error ? { error: result.error } : {}),
+          ...('failedStep' in result && result.failedStep ? { failedStep: result.failedStep } : {}),
+        }),
         runner: deps.runner.name,
         ...(result.error ? { error: result.error } : {}),
       };

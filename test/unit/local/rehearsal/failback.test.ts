@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DeliveryLedger } from '../../../../src/local/rehearsal/accounting';
+import { timelineFromAudit } from '../../../../src/local/rehearsal/cutover';
 import type { ProducerEvent } from '../../../../src/local/rehearsal/producer';
 import { cutoverWindow, evaluateRehearsal, fencedWindowMs, type CutoverOutcome, type RehearsalCounts } from '../../../../src/local/rehearsal/report';
 import { groupState, withTriggerGroups } from '../../../../src/local/rehearsal/triggerGroup';
 import type { TriggerRef } from '../../../../src/cutover/plan';
+import type { AuditRecord } from '../../../../src/ports/auditLog';
 import type { TriggerControl, TriggerStatus } from '../../../../src/ports/triggerControl';
 
 const counts = (over: Partial<RehearsalCounts> = {}): RehearsalCounts => ({
@@ -176,5 +178,23 @@ describe('withTriggerGroups', () => {
     // Act + Assess
     expect(groupState(['Enabled', 'Enabling'])).toBe('Updating');
     expect(groupState(['Disabled', 'Disabled'])).toBe('Disabled');
+  });
+});
+
+describe('timelineFromAudit with a step that failed before writing any record', () => {
+  it('places the failed step where the rollback began, with the rollback cause', () => {
+    // Prepare: preflight fails (it audits nothing before `done`), the rollback runs.
+    const at = (ms: number): string => new Date(ms).toISOString();
+    const records: AuditRecord[] = [
+      { cutoverId: 'c-failback', step: 'rollback', event: 'failed', at: at(1500), detail: { Error: 'KBridgeError', Cause: 'Injected failure after step preflight (plan.failAt)' } },
+      { cutoverId: 'c-failback', step: 'rollback', event: 'done', at: at(1600) },
+    ];
+    // Act
+    const steps = timelineFromAudit(records, 1000, { failed: true, error: 'rolled back after KBridgeError', failedStep: 'preflight' });
+    // Assess
+    expect(steps).toEqual([
+      { step: 'preflight', startedAtMs: 1000, endedAtMs: 1500, attempts: 1, status: 'failed', error: 'KBridgeError: Injected failure after step preflight (plan.failAt)' },
+      { step: 'rollback', startedAtMs: 1500, endedAtMs: 1600, attempts: 1, status: 'succeeded' },
+    ]);
   });
 });
