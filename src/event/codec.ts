@@ -343,24 +343,45 @@ export function toWireRecord(record: SourceRecord): WireKafkaRecord {
  * ```
  */
 export function encodeKafkaEvent(batch: KafkaBatch): WireKafkaEvent {
-  const records: Record<string, WireKafkaRecord[]> = {};
+  const seen = new Set<string>();
   for (const p of batch.partitions) {
     const key = partitionKey(p.topic, p.partition);
-    if (Object.prototype.hasOwnProperty.call(records, key)) {
+    if (seen.has(key)) {
       throw new EventDecodeError(`partition ${key} appears twice in the batch; expected one entry per topic-partition`, {
         field: 'partitions',
         topic: p.topic,
         partition: p.partition,
       });
     }
-    records[key] = p.records.map(toWireRecord);
+    seen.add(key);
+    // Refused now, not when `records` is first read: an offset a JSON number cannot carry exactly.
+    for (const r of p.records) if (r.offset > MAX_SAFE_OFFSET) offsetToJsonNumber(r.offset, r.topic, r.partition);
   }
-  const event: WireKafkaEvent = {
+  const event = {
     eventSource: batch.eventSource,
     ...(batch.eventSourceArn === undefined ? {} : { eventSourceArn: batch.eventSourceArn }),
     bootstrapServers: batch.bootstrapServers.join(','),
-    records,
+  } as WireKafkaEvent;
+  // `records` is built when first read (then it is a plain data property like any other): a handler of this
+  // project decodes the event through `builtHere` and never reads it, so no record is base64-encoded for it
+  // (~2.5 µs and 1.4 KB of garbage per 1 KiB record); any other reader, JSON.stringify or structuredClone gets
+  // exactly Lambda's shape.
+  const materialize = (): Record<string, WireKafkaRecord[]> => {
+    const records: Record<string, WireKafkaRecord[]> = {};
+    for (const p of batch.partitions) records[partitionKey(p.topic, p.partition)] = p.records.map(toWireRecord);
+    return records;
   };
+  const settle = (value: unknown): void => void Object.defineProperty(event, 'records', { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(event, 'records', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const records = materialize();
+      settle(records);
+      return records;
+    },
+    set: settle,
+  });
   builtHere.set(event, batch);
   return event;
 }

@@ -286,6 +286,28 @@ describe('decodeKafkaEvent on malformed events', () => {
 });
 
 describe('encodeKafkaEvent', () => {
+  it('builds records on first read, and every way of reading the event sees Lambda\'s shape', () => {
+    fc.assert(
+      fc.property(batchArb, (batch) => {
+        // Prepare
+        const wire = (e: unknown): unknown => JSON.parse(JSON.stringify(e));
+        const expected = wire(encodeKafkaEvent(batch));
+
+        // Act / Assess: keys, a clone, a spread and a read agree; a handler may replace records
+        const event = encodeKafkaEvent(batch);
+        expect(Object.keys(event)).toContain('records');
+        expect(wire(structuredClone(event))).toEqual(expected);
+        expect(wire({ ...event })).toEqual(expected);
+        expect(wire(event.records)).toEqual((expected as { records: unknown }).records);
+        expect(event.records).toBe(event.records);
+        const replaced = encodeKafkaEvent(batch);
+        replaced.records = {};
+        expect(replaced.records).toEqual({});
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('is inverted by decodeKafkaEvent for arbitrary batches, also through JSON', () => {
     fc.assert(
       fc.property(batchArb, (batch) => {
