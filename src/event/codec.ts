@@ -496,6 +496,17 @@ function jsonStringBytes(s: string): number {
   return Buffer.byteLength(JSON.stringify(s), 'utf8');
 }
 
+// A batch's records share their topic: its JSON size is computed once per run of the same topic.
+let lastTopic = '';
+let lastTopicBytes = 2;
+function topicJsonBytes(topic: string): number {
+  if (topic !== lastTopic) {
+    lastTopicBytes = jsonStringBytes(topic);
+    lastTopic = topic;
+  }
+  return lastTopicBytes;
+}
+
 function base64Chars(n: number): number {
   return 4 * Math.ceil(n / 3);
 }
@@ -511,7 +522,7 @@ function base64Chars(n: number): number {
 export function estimateRecordSize(record: SourceRecord): number {
   // {"topic":T,"partition":P,"offset":O,"timestamp":S,"timestampType":"X","key":"K","value":"V","headers":[H]}
   let n = '{"topic":,"partition":,"offset":,"timestamp":,"timestampType":"","headers":[]}'.length;
-  n += jsonStringBytes(record.topic);
+  n += topicJsonBytes(record.topic);
   n += String(record.partition).length + record.offset.toString().length + String(record.timestamp).length;
   n += record.timestampType.length;
   if (record.key !== null) n += ',"key":""'.length + base64Chars(record.key.byteLength);
