@@ -303,27 +303,41 @@ function initOnce(indexFile, env) {
 }
 
 /**
- * Module init of every target, `runs` rounds, interleaved (round i runs each target once, in turn), so a
- * machine that gets busier or quieter during the run moves every figure alike. Fastest and median per target.
+ * Module init of every target, `runs` rounds, interleaved (round i runs each target once, in turn, starting at
+ * the i-th), so a machine that gets busier or quieter during the run moves every figure alike. Fastest and median
+ * per target.
  */
-function measureInits(targets) {
+function measureInits(targets, pairedWith) {
   const samples = new Map(targets.map((t) => [t.key, []]));
+  // Per round (index = round), for the difference to `pairedWith` in the same round.
+  const byRound = new Map(targets.map((t) => [t.key, []]));
   const cpuSamples = new Map(targets.map((t) => [t.key, []]));
   const errors = new Map();
   for (let i = 0; i < runs; i++) {
-    for (const t of targets) {
+    // Each round starts one target further on, so that no target always runs first or right after the same one
+    // (measured: the first after the 1 MiB baseline came out systematically faster).
+    const shift = i % targets.length;
+    for (const t of [...targets.slice(shift), ...targets.slice(0, shift)]) {
       const r = initOnce(t.indexFile, t.env);
       if (r.error) errors.set(t.key, r.error);
       if (typeof r.ms === 'number') samples.get(t.key).push(r.ms);
+      byRound.get(t.key)[i] = r.ms;
       if (typeof r.cpuMs === 'number') cpuSamples.get(t.key).push(r.cpuMs);
     }
   }
   const round = (ms) => (ms === undefined ? undefined : Math.round(ms * 10) / 10);
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const out = new Map();
   for (const t of targets) {
     const s = samples.get(t.key).sort((a, b) => a - b);
     const cpu = cpuSamples.get(t.key).sort((a, b) => a - b);
+    // Median over rounds of (this − pairedWith) in the same round: the load of a round moves both alike, so this
+    // says "faster or slower than the bridge" more steadily than two medians taken apart do.
+    const paired = pairedWith && t.key !== pairedWith
+      ? byRound.get(t.key).map((ms, i) => ms - byRound.get(pairedWith)[i]).filter((d) => Number.isFinite(d))
+      : [];
     out.set(t.key, {
+      ...(paired.length > 0 ? { initMsPairedDiffMedian: round(median(paired)), initMsPairedFasterRounds: paired.filter((d) => d <= 0).length } : {}),
       initMsMedian: round(s[Math.floor(s.length / 2)]),
       initMsFastest: round(s[0]),
       initMsSamples: s.map(round),
@@ -517,9 +531,10 @@ function printTable(bundles, baseline) {
     b.initMsFastest === undefined ? '-' : `${b.initMsFastest} ms`,
     b.initCpuMsMedian === undefined ? '-' : `${b.initCpuMsMedian} ms`,
     ratio(b),
+    b.initMsPairedDiffMedian === undefined ? '-' : `${b.initMsPairedDiffMedian > 0 ? '+' : ''}${b.initMsPairedDiffMedian} ms (${b.initMsPairedFasterRounds}/${runs})`,
   ]);
-  if (baseline) rows.push([`${baseline.comparedWith} (baseline ${baseline.dir})`, kib(baseline.bytes), kib(baseline.bytes), '-', '-', ms(baseline), `${baseline.initMsFastest} ms`, `${baseline.initCpuMsMedian} ms`, '1']);
-  const head = ['function', 'js (all chunks)', 'js at init', 'gzip', 'native', `init median of ${runs}`, 'init fastest', 'init CPU median', 'median / baseline'];
+  if (baseline) rows.push([`${baseline.comparedWith} (baseline ${baseline.dir})`, kib(baseline.bytes), kib(baseline.bytes), '-', '-', ms(baseline), `${baseline.initMsFastest} ms`, `${baseline.initCpuMsMedian} ms`, '1', `${baseline.initMsPairedDiffMedian > 0 ? '+' : ''}${baseline.initMsPairedDiffMedian} ms (${baseline.initMsPairedFasterRounds}/${runs})`]);
+  const head = ['function', 'js (all chunks)', 'js at init', 'gzip', 'native', `init median of ${runs}`, 'init fastest', 'init CPU median', 'median / baseline', `median of (init − ${opts['baseline-of']}'s) per round (rounds ≤ 0)`];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
@@ -528,6 +543,8 @@ function printTable(bundles, baseline) {
     const of = bundles.find((b) => b.name === baseline.comparedWith);
     const slower = bundles.filter((b) => b !== of && of?.initMsMedian !== undefined && b.initMsMedian > of.initMsMedian).map((b) => `${b.name} ${b.initMsMedian} ms`);
     process.stdout.write(`build: median init above ${baseline.comparedWith}'s (${of?.initMsMedian} ms): ${slower.join(', ') || 'none'}\n`);
+    const pairedSlower = bundles.filter((b) => b.initMsPairedDiffMedian > 0).map((b) => `${b.name} +${b.initMsPairedDiffMedian} ms`);
+    process.stdout.write(`build: slower than ${baseline.comparedWith} in the same round (median of the differences > 0): ${pairedSlower.join(', ') || 'none'}\n`);
   }
   for (const b of bundles) if (b.initError) process.stdout.write(`build: ${b.name} init threw: ${b.initError}\n`);
 }
@@ -555,7 +572,7 @@ if (opts.measure) {
     if (!bundles.some((b) => b.name === opts['baseline-of'])) fail(`--baseline needs the function it is compared with in this build (--baseline-of ${opts['baseline-of']})`);
     targets.push({ key: '(baseline)', indexFile: isolatedCopy(dir, 'baseline'), env: exampleEnv(opts['baseline-of']) });
   }
-  const measured = measureInits(targets);
+  const measured = measureInits(targets, opts.baseline ? opts['baseline-of'] : undefined);
   for (const b of bundles) Object.assign(b, measured.get(b.name));
   if (opts.baseline) {
     const base = measured.get('(baseline)');
