@@ -4,7 +4,7 @@ import type { AwsClientConfig } from './clientConfig';
 import { awsCallError } from './configStore';
 import { lazyClient, lazyModule } from './lazy';
 
-const s3Sdk = lazyModule(() => import('@aws-sdk/client-s3'));
+const s3Sdk = lazyModule(() => import('./sdk/s3'));
 
 /**
  * The AWS {@link AuditLog}: one S3 object per record, `<prefix><cutoverId>/<epoch ms, 15 digits>-<seq>-<step>.json`,

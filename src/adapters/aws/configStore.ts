@@ -8,8 +8,8 @@ import type { AwsClientConfig } from './clientConfig';
 import { lazyClient, lazyModule } from './lazy';
 
 // Each store's SDK is loaded when an entry of that store is first read or written.
-const secretsManagerSdk = lazyModule(() => import('@aws-sdk/client-secrets-manager'));
-const ssmSdk = lazyModule(() => import('@aws-sdk/client-ssm'));
+const secretsManagerSdk = lazyModule(() => import('./sdk/secretsManager'));
+const ssmSdk = lazyModule(() => import('./sdk/ssm'));
 
 /**
  * Wrap an AWS SDK v3 error: client faults (4xx: not found, access denied, validation) are not retriable,

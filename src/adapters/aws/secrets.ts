@@ -5,7 +5,7 @@ import type { AwsClientConfig } from './clientConfig';
 import { lazyClient, lazyModule } from './lazy';
 
 // Loaded on the first secret read: a function whose connections need no secret never loads the client.
-const secretsManagerSdk = lazyModule(() => import('@aws-sdk/client-secrets-manager'));
+const secretsManagerSdk = lazyModule(() => import('./sdk/secretsManager'));
 
 export interface AwsSecretReaderOptions {
   /** From `resolveAwsClientConfig(process.env)` at the edge; ignored when `client` is given. */

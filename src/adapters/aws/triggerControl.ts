@@ -5,7 +5,7 @@ import type { AwsClientConfig } from './clientConfig';
 import { awsCallError } from './configStore';
 import { lazyClient, lazyModule } from './lazy';
 
-const lambdaSdk = lazyModule(() => import('@aws-sdk/client-lambda'));
+const lambdaSdk = lazyModule(() => import('./sdk/lambda'));
 type LambdaSdk = Awaited<ReturnType<typeof lambdaSdk>>;
 
 function toStatus(id: string, out: EventSourceMappingConfiguration): TriggerStatus {
