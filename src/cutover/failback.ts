@@ -67,7 +67,8 @@ export interface FailbackPlanOptions {
  * the plan's bridge, each group's target mappings as its source mappings and vice versa, and each config entry
  * switched to its source value (`sourceValue`, else the value the forward switch replaced). Refuses (ConfigError
  * naming what is missing) a plan without `reverseBridge`, a config entry whose source value is unknown, and a
- * target mapping the forward cutover created whose id is unknown.
+ * target mapping the forward cutover created whose id is unknown. The reverse bridge's trigger groups
+ * (`consumerGroupId` of its triggers) go to `failbackOf.reverseBridgeGroups`, for {@link reportMskOnly}.
  *
  * @example
  * ```ts
@@ -85,6 +86,7 @@ export function buildFailbackPlan(plan: CutoverPlan, options: FailbackPlanOption
     throw new ConfigError(`Plan ${plan.cutoverId} is already a failback plan; give the forward plan`, { field: 'failbackOf' });
   }
   const facts = options.facts ?? { switchedFrom: {}, createdTriggers: {} };
+  const reverseGroups = [...new Set(reverse.triggers.flatMap((t) => (t.consumerGroupId ? [t.consumerGroupId] : [])))];
   const inverse = invertTopicRecord(Object.fromEntries(plan.topics.map((t) => [t, targetTopicOf(plan, t)])), 'bridge.topicMapping');
   const renamed = Object.entries(inverse).filter(([to, from]) => to !== from);
   const missingValues: string[] = [];
@@ -129,6 +131,7 @@ export function buildFailbackPlan(plan: CutoverPlan, options: FailbackPlanOption
     failbackOf: {
       cutoverId: plan.cutoverId,
       forwardBridge: { bridgeId: plan.bridge.bridgeId, ...(plan.bridge.offsetMapTopic ? { offsetMapTopic: plan.bridge.offsetMapTopic } : {}) },
+      ...(reverseGroups.length > 0 ? { reverseBridgeGroups: reverseGroups } : {}),
     },
     topics: plan.topics.map((t) => targetTopicOf(plan, t)),
     consumerGroups,
@@ -330,9 +333,9 @@ export async function offsetTranslatorFor(deps: CutoverDeps, entries: readonly O
 }
 
 /**
- * At the switch (inside switchProducerConfig, before any producer writes to the target): enable the reverse
- * bridge's mapping, audited as a `trigger` change (the rollback disables it again). Does not wait for
- * `Enabled`: the mapping starts from its own committed offsets (or TRIM_HORIZON), so nothing written in the
+ * At the switch (inside switchProducerConfig, before any producer writes to the target): enable every mapping of
+ * the reverse bridge, each audited as a `trigger` change (the rollback disables them again). Does not wait for
+ * `Enabled`: a mapping starts from its own committed offsets (or TRIM_HORIZON), so nothing written in the
  * meantime is missed.
  *
  * @example
@@ -343,16 +346,18 @@ export async function offsetTranslatorFor(deps: CutoverDeps, entries: readonly O
 export async function enableReverseBridge(ctx: StepContext): Promise<void> {
   const reverse = ctx.deps.plan.reverseBridge;
   if (!reverse) return;
-  const status = await ctx.deps.triggers.status(reverse.trigger);
-  if (status.state === 'Enabled' || status.state === 'Enabling') return;
-  await ctx.change({ kind: 'trigger', target: reverse.trigger.id, from: 'Disabled', to: 'Enabled' });
-  if (!ctx.dryRun) await ctx.deps.triggers.enable(reverse.trigger);
+  for (const trigger of reverse.triggers) {
+    const status = await ctx.deps.triggers.status(trigger);
+    if (status.state === 'Enabled' || status.state === 'Enabling') continue;
+    await ctx.change({ kind: 'trigger', target: trigger.id, from: 'Disabled', to: 'Enabled' });
+    if (!ctx.dryRun) await ctx.deps.triggers.enable(trigger);
+  }
 }
 
 /**
- * Decommission (`kbridge cutover decommission`, state machine input `{"action": "decommission"}`): disable the
- * reverse bridge's mapping once the team declares the migration done, audited under the plan's cutover id.
- * NotReadyError until the mapping is `Disabled`. ConfigError for a plan without `reverseBridge`.
+ * Decommission (`kbridge cutover decommission`, state machine input `{"action": "decommission"}`): disable every
+ * mapping of the reverse bridge once the team declares the migration done, audited under the plan's cutover id.
+ * NotReadyError until all of them are `Disabled`. ConfigError for a plan without `reverseBridge`.
  *
  * @example
  * ```ts
@@ -363,7 +368,7 @@ export function decommissionReverseBridge(deps: CutoverDeps): Promise<StepResult
   return runStep('decommissionReverseBridge', deps, async (ctx) => {
     const reverse = deps.plan.reverseBridge;
     if (!reverse) throw new ConfigError('The plan has no "reverseBridge": there is no reverse bridge to decommission', { field: 'reverseBridge' });
-    return { detail: { bridgeId: reverse.bridgeId, mappings: await setTriggers(ctx, [reverse.trigger], 'Disabled') } };
+    return { detail: { bridgeId: reverse.bridgeId, mappings: await setTriggers(ctx, reverse.triggers, 'Disabled') } };
   });
 }
 
@@ -418,9 +423,24 @@ export interface MskOnlyReport {
 }
 
 /**
+ * The consumer groups the bridges themselves use on MSK, which are no application's: the reverse bridge's trigger
+ * groups (`reverseBridge.triggers[].consumerGroupId` on a forward plan, `failbackOf.reverseBridgeGroups` on a
+ * failback plan). The bridges' checkpoint groups (`kbridge-bridge-<id>`) are recognised by their prefix.
+ *
+ * @example
+ * ```ts
+ * bridgeGroupsOnMsk(failbackPlan); // Set { 'kafka-msk-bridge-reverse' }
+ * ```
+ */
+export function bridgeGroupsOnMsk(plan: CutoverPlan): Set<string> {
+  return new Set([...(plan.reverseBridge?.triggers ?? []).flatMap((t) => (t.consumerGroupId ? [t.consumerGroupId] : [])), ...(plan.failbackOf?.reverseBridgeGroups ?? [])]);
+}
+
+/**
  * List what exists only on MSK (the failback plan's source): consumer groups on the plan's topics that the plan
  * does not move back, and topics the plan's groups consume that the plan does not cover. The bridges' own groups
- * (`kbridge-…`) are left out.
+ * are left out: `kbridge-…` (their checkpoint groups) and the reverse bridge's trigger
+ * groups the plan names ({@link bridgeGroupsOnMsk}).
  *
  * @example
  * ```ts
@@ -430,8 +450,9 @@ export interface MskOnlyReport {
 export async function reportMskOnly(msk: KafkaClient, plan: CutoverPlan): Promise<MskOnlyReport> {
   const planTopics = new Set(plan.topics);
   const planGroups = new Set(plan.consumerGroups.map((g) => g.groupId));
+  const bridgeGroups = bridgeGroupsOnMsk(plan);
   return withKafkaAdmin(msk, async (admin) => {
-    const ids = (await admin.listGroups()).map((g) => g.groupId).filter((g) => !g.startsWith('kbridge-'));
+    const ids = (await admin.listGroups()).map((g) => g.groupId).filter((g) => !g.startsWith('kbridge-') && !bridgeGroups.has(g));
     const committed = ids.length > 0 ? await admin.fetchGroupsCommittedOffsets(ids) : new Map<string, never>();
     const groups: MskOnlyReport['groups'] = [];
     const extraTopics = new Map<string, string[]>();

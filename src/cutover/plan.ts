@@ -78,16 +78,42 @@ export const TriggerCreateSpecSchema = z
   })
   .strict();
 
-/** The reverse bridge (target → source, issue 14): enabled at the switch, disabled by the decommission input. */
+/**
+ * One of the reverse bridge's event source mappings. A Kafka trigger reads one topic, so a bridge over several topics
+ * has one mapping per topic. `consumerGroupId` is the mapping's consumer group on the target (its `ConsumerGroupId`),
+ * a group of the bridge's own that reportMskOnly does not list as a group left on MSK.
+ */
+export const ReverseTriggerRefSchema = TriggerRefSchema.extend({
+  consumerGroupId: z.string().min(1).optional(),
+}).strict();
+
+/**
+ * The reverse bridge (target → source, issue 14): enabled at the switch, disabled by the decommission input.
+ * `triggers` lists its mappings. A plan written before that list existed names one `trigger`; parsing turns it
+ * into a one-element `triggers`, so the parsed plan only ever has `triggers`.
+ */
 export const ReverseBridgeSchema = z
   .object({
     /** Its BRIDGE_ID: its own transactional ids, checkpoint group and offset-map keys (on the source cluster). */
     bridgeId: z.string().min(1),
     offsetMapTopic: z.string().optional(),
-    /** Its event source mapping on the target topics (deployed disabled). */
-    trigger: TriggerRefSchema,
+    /** Its event source mappings on the target topics (deployed disabled), one per topic. */
+    triggers: z.array(ReverseTriggerRefSchema).min(1).optional(),
+    /** Plans written before `triggers`: one mapping, read as `triggers: [trigger]`. */
+    trigger: ReverseTriggerRefSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.triggers !== undefined && r.trigger !== undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['trigger'], message: 'give either "triggers" (a list) or the older single "trigger", not both' });
+    } else if (r.triggers === undefined && r.trigger === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['triggers'], message: 'expected the reverse bridge\'s event source mappings, one per topic, e.g. [{"id": "<mapping UUID>"}] (or the older single "trigger")' });
+    }
+    const ids = (r.triggers ?? []).map((t) => t.id);
+    const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+    if (repeated.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['triggers'], message: `mapping ${repeated[0]} is listed twice` });
+  })
+  .transform(({ trigger, triggers, ...rest }) => ({ ...rest, triggers: triggers ?? (trigger ? [trigger] : []) }));
 
 /** Set on a failback plan (built by `kbridge cutover failback`): the forward bridge whose offset map is on the plan's source. */
 export const FailbackOfSchema = z
@@ -95,6 +121,8 @@ export const FailbackOfSchema = z
     /** The forward cutover this plan undoes. */
     cutoverId: z.string().min(1),
     forwardBridge: z.object({ bridgeId: z.string().min(1), offsetMapTopic: z.string().optional() }).strict(),
+    /** The reverse bridge's trigger consumer groups on the plan's source (MSK): its own, left out by reportMskOnly. */
+    reverseBridgeGroups: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -189,6 +217,7 @@ export type ConfigEntry = z.output<typeof ConfigEntrySchema>;
 export type ConfigEntryRef = z.output<typeof ConfigEntryRefSchema>;
 export type ClientConfigValue = z.output<typeof ClientConfigValueSchema>;
 export type TriggerRef = z.output<typeof TriggerRefSchema>;
+export type ReverseTriggerRef = z.output<typeof ReverseTriggerRefSchema>;
 export type TriggerCreateSpec = z.output<typeof TriggerCreateSpecSchema>;
 export type ConsumerGroupPlan = z.output<typeof ConsumerGroupPlanSchema>;
 export type ReverseBridgePlan = z.output<typeof ReverseBridgeSchema>;

@@ -42,6 +42,8 @@ export function rollback(deps: CutoverDeps, cause: RollbackCause = {}): Promise<
       .map((r, index) => ({ r, index }))
       .filter(({ r }) => r.event === 'change' && r.change && r.step !== 'rollback');
     const reverted = new Set(all.filter((r) => r.step === 'rollback' && r.event === 'rolled-back').map((r) => (r.detail as { index: number }).index));
+    const reverseTriggers: TriggerRef[] = plan.reverseBridge?.triggers ?? [];
+    let peerDrained = false;
     const targetIds = new Set(plan.consumerGroups.flatMap((g) => g.targetTriggers.flatMap((t) => ('id' in t ? [t.id] : []))));
     const producersStarted = changes.some(({ r }) => r.step === 'startTargetProducers');
     const targetConsumersRan = changes.some(({ r }) => r.step === 'startTargetConsumers');
@@ -66,14 +68,16 @@ export function rollback(deps: CutoverDeps, cause: RollbackCause = {}): Promise<
         case 'trigger-created': {
           const id = change.kind === 'trigger-created' ? String(change.to) : change.target;
           const want = change.kind === 'trigger-created' ? 'Disabled' : String(change.from);
-          const ref: TriggerRef = [...plan.consumerGroups.flatMap((g) => [...g.sourceTriggers, ...g.targetTriggers.filter((t): t is TriggerRef => 'id' in t)]), ...(plan.reverseBridge ? [plan.reverseBridge.trigger] : [])].find((t) => t.id === id) ?? { id };
+          const ref: TriggerRef = [...plan.consumerGroups.flatMap((g) => [...g.sourceTriggers, ...g.targetTriggers.filter((t): t is TriggerRef => 'id' in t)]), ...reverseTriggers].find((t) => t.id === id) ?? { id };
           if (ctx.dryRun) {
             action = `mapping ${id}: would set ${want}`;
             break;
           }
-          if (want === 'Disabled' && producersStarted && id === plan.reverseBridge?.trigger.id) {
-            // Producers wrote to the target: the reverse bridge copies those records to the source before it stops.
+          if (want === 'Disabled' && producersStarted && !peerDrained && reverseTriggers.some((t) => t.id === id)) {
+            // Producers wrote to the target: the reverse bridge copies those records to the source before any of
+            // its mappings stops (once: the first of them waits for all).
             await waitPeerDrained(ctx);
+            peerDrained = true;
           }
           if (want === 'Disabled' && producersStarted && (targetIds.has(id) || change.kind === 'trigger-created')) {
             // Producers wrote to the target: let the target consumers finish those records before stopping them.

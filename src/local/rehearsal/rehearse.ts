@@ -39,7 +39,6 @@ import {
   type RehearsalSample,
 } from './report';
 import { LagSampler } from './sampler';
-import { withTriggerGroups } from './triggerGroup';
 
 export interface RehearsalOptions {
   ratePerSecond: number;
@@ -103,8 +102,6 @@ export interface RehearsalResult {
 
 const FUNCTION_DIR = fileURLToPath(new URL('../../../functions/', import.meta.url));
 const CONSUMER_TUNING = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 5000, maxWaitTimeMs: 100 };
-/** The plan's one reverse-bridge trigger id; it stands for the reverse bridge's per-topic mappings (withTriggerGroups). */
-const REVERSE_BRIDGE_TRIGGER = 'reverse-bridge';
 
 /**
  * A whole migration rehearsed on this machine: the two local clusters, a sequenced producer and a consumer group
@@ -161,13 +158,13 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
   const bridgeId = runId;
   // A fresh offset map per run: translation reads the whole map topic, and the shared default one grows with every run.
   const offsetMapTopic = `${runId}.offset-map`;
-  // The reverse bridge (target → source; --failback): its own id, offset map (on the source) and trigger groups on
-  // the target. Its groups start with "kbridge-" as the bridges' own groups do, so the failback's report of groups
-  // that exist only on MSK leaves them out (reportMskOnly).
+  // The reverse bridge (target → source; --failback): its own id, offset map (on the source) and one trigger group
+  // per topic on the target. The plan names each with its trigger (consumerGroupId), so the failback's report of
+  // groups that exist only on MSK leaves them out (reportMskOnly).
   const failback = options.failback;
   const reverseBridgeId = `${runId}-rev`;
   const reverseOffsetMapTopic = `${runId}.offset-map-rev`;
-  const reverseBridgeGroups = failback ? topics.map((_, i) => `kbridge-${runId}-reverse-${i}`) : [];
+  const reverseBridgeGroups = failback ? topics.map((_, i) => `${runId}-bridge-reverse-${i}`) : [];
   const configStorePath = join(outDir, 'client-config.json');
   const auditPath = join(outDir, 'cutover-audit.jsonl');
   // The lag monitor's metrics (MSK names and dimensions), one JSON line each: the local stand-in for CloudWatch.
@@ -240,7 +237,7 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
     const controlPort = await appEmulator.listen(0);
     const controlUrl = `http://127.0.0.1:${controlPort}`;
     emulatorControlUrl = controlUrl;
-    let triggers = createEmulatorTriggerControl({ defaultControlUrl: controlUrl });
+    const triggers = createEmulatorTriggerControl({ defaultControlUrl: controlUrl });
     let reverseBridge: ReverseBridgePlan | undefined;
     if (failback) {
       // The same bridge function deployed the other way: trigger on the target topics (disabled until the forward
@@ -267,8 +264,12 @@ export async function runRehearsal(options: RehearsalOptions, deps: RehearsalDep
       cleanups.push(() => reverseEmulator.stop(5000));
       await reverseEmulator.start();
       const reverseControlUrl = `http://127.0.0.1:${await reverseEmulator.listen(0)}`;
-      triggers = withTriggerGroups(triggers, { [REVERSE_BRIDGE_TRIGGER]: topics.map((_, i) => ({ id: `reverse-bridge-${i}`, controlUrl: reverseControlUrl })) });
-      reverseBridge = { bridgeId: reverseBridgeId, offsetMapTopic: reverseOffsetMapTopic, trigger: { id: REVERSE_BRIDGE_TRIGGER } };
+      // One mapping per topic (a Kafka trigger reads one topic); the cutover enables and disables them together.
+      reverseBridge = {
+        bridgeId: reverseBridgeId,
+        offsetMapTopic: reverseOffsetMapTopic,
+        triggers: topics.map((_, i) => ({ id: `reverse-bridge-${i}`, controlUrl: reverseControlUrl, consumerGroupId: reverseBridgeGroups[i] as string })),
+      };
       info(`reverse bridge ${reverseBridgeId}: ${topics.length} mapping(s) on the target, disabled until the switch; control API ${reverseControlUrl}`);
     }
     info(`emulator: ${topics.length} bridge mapping(s), ${topics.length * 2} consumer mapping(s); control API ${controlUrl}`);

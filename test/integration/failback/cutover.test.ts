@@ -104,7 +104,8 @@ describe('failback cutover (local run of infra/cutover.asl.json with the reverse
     });
     // Audit trail: the forward run enabled the reverse bridge at the switch; the failback ran and recorded every step.
     const forwardAudit = await rig.deps.audit.list(rig.plan.cutoverId);
-    expect(forwardAudit.filter((r) => r.event === 'change' && r.change?.target === rig.plan.reverseBridge?.trigger.id).map((r) => [r.step, r.change?.to])).toEqual([['switchProducerConfig', 'Enabled']]);
+    const reverseIds = rig.plan.reverseBridge!.triggers.map((t) => t.id);
+    expect(forwardAudit.filter((r) => r.event === 'change' && reverseIds.includes(r.change?.target ?? '')).map((r) => [r.step, r.change?.to])).toEqual(reverseIds.map(() => ['switchProducerConfig', 'Enabled']));
     const audit = await rig.deps.audit.list(deps.plan.cutoverId);
     expect(audit.filter((r) => r.event === 'done').map((r) => r.step)).toEqual(STEPS);
     const changed = audit.filter((r) => r.event === 'change').map((r) => `${r.step} ${r.change?.kind} ${r.change?.target}`);
@@ -169,7 +170,7 @@ describe('failback cutover (local run of infra/cutover.asl.json with the reverse
       expect(producer?.paused).not.toBe(true);
       expect((await rig.deps.triggers.status(rig.plan.consumerGroups[0]!.targetTriggers[0] as { id: string })).state).toBe('Enabled');
       expect((await rig.deps.triggers.status(rig.plan.consumerGroups[0]!.sourceTriggers[0]!)).state).toBe('Disabled');
-      expect((await rig.deps.triggers.status(rig.plan.reverseBridge!.trigger)).state).toBe('Enabled');
+      for (const t of rig.plan.reverseBridge!.triggers) expect((await rig.deps.triggers.status(t)).state, t.id).toBe('Enabled');
       const audit = await rig.deps.audit.list(deps.plan.cutoverId);
       expect(audit.some((r) => r.step === 'rollback' && r.event === 'done')).toBe(true);
     },
@@ -190,7 +191,7 @@ describe('rollback of a forward cutover that enabled the reverse bridge', () => 
 
       // Assess
       await expectBackOnSource(rig, result, new RegExp(`Injected failure after step ${failAt}`));
-      expect((await rig.deps.triggers.status(rig.plan.reverseBridge!.trigger)).state).toBe('Disabled');
+      for (const t of rig.plan.reverseBridge!.triggers) expect((await rig.deps.triggers.status(t)).state, t.id).toBe('Disabled');
       // The records producers wrote on the target are on the source once, as the reverse bridge's copies.
       const topic = rig.plan.topics[0]!;
       expect(await countOrigin(rig.deps.kafka.source, topic, 'target')).toBe(rig.writes.filter((w) => w.cluster === 'target').length);
@@ -205,16 +206,18 @@ describe('rollback of a forward cutover that enabled the reverse bridge', () => 
 });
 
 describe('reportMskOnly', () => {
-  it('reports groups that exist only on MSK and topics the plan groups consume there that the plan leaves out', async () => {
+  it('reports groups that exist only on MSK and topics the plan groups consume there that the plan leaves out, not the bridges\' own groups', async () => {
     // Prepare
     const msk = await localKafkaClient('target');
     const [planTopic, extraTopic] = [uniqueName('fbo'), uniqueName('fbo-extra')];
     await withKafkaAdmin(msk, (admin) => admin.createTopics([planTopic, extraTopic].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 }))));
-    const [planGroup, mskGroup] = [uniqueName('fbo-app'), uniqueName('fbo-audit')];
+    const [planGroup, mskGroup, reverseGroup] = [uniqueName('fbo-app'), uniqueName('fbo-audit'), uniqueName('fbo-reverse-esm')];
     await withKafkaAdmin(msk, async (admin) => {
       await admin.commitGroupOffsets(planGroup, [{ topic: planTopic, partitions: [{ partition: 0, offset: '0' }] }, { topic: extraTopic, partitions: [{ partition: 0, offset: '0' }] }]);
       await admin.commitGroupOffsets(mskGroup, [{ topic: planTopic, partitions: [{ partition: 0, offset: '0' }] }]);
       await admin.commitGroupOffsets(`kbridge-bridge-${uniqueName('b')}`, [{ topic: planTopic, partitions: [{ partition: 0, offset: '0' }] }]);
+      // The reverse bridge's trigger group: the bridge's own, named by the plan (failbackOf.reverseBridgeGroups).
+      await admin.commitGroupOffsets(reverseGroup, [{ topic: planTopic, partitions: [{ partition: 0, offset: '0' }] }]);
     });
     const plan = parsePlan({
       cutoverId: uniqueName('fbo'),
@@ -222,6 +225,7 @@ describe('reportMskOnly', () => {
       source: { name: 'msk', bootstrapServers: '127.0.0.1:29092' },
       target: { name: 'onprem', bootstrapServers: '127.0.0.1:19092' },
       bridge: { bridgeId: 'rev' },
+      failbackOf: { cutoverId: uniqueName('fwd'), forwardBridge: { bridgeId: 'fwd' }, reverseBridgeGroups: [reverseGroup] },
       topics: [planTopic],
       consumerGroups: [{ groupId: planGroup }],
     });
@@ -230,6 +234,7 @@ describe('reportMskOnly', () => {
     const report = await reportMskOnly(msk, plan);
 
     // Assess
+    // Neither the bridges' checkpoint group nor the reverse bridge's trigger group is reported.
     expect(report.groups.filter((g) => g.topics.includes(planTopic))).toEqual([{ groupId: mskGroup, topics: [planTopic] }]);
     expect(report.topics).toContainEqual({ topic: extraTopic, groups: [planGroup] });
   }, 120_000);

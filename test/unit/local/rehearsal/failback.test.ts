@@ -3,10 +3,7 @@ import { DeliveryLedger } from '../../../../src/local/rehearsal/accounting';
 import { timelineFromAudit } from '../../../../src/local/rehearsal/cutover';
 import type { ProducerEvent } from '../../../../src/local/rehearsal/producer';
 import { cutoverWindow, evaluateRehearsal, fencedWindowMs, type CutoverOutcome, type RehearsalCounts } from '../../../../src/local/rehearsal/report';
-import { groupState, withTriggerGroups } from '../../../../src/local/rehearsal/triggerGroup';
-import type { TriggerRef } from '../../../../src/cutover/plan';
 import type { AuditRecord } from '../../../../src/ports/auditLog';
-import type { TriggerControl, TriggerStatus } from '../../../../src/ports/triggerControl';
 
 const counts = (over: Partial<RehearsalCounts> = {}): RehearsalCounts => ({
   produced: 10,
@@ -143,41 +140,6 @@ describe('evaluateRehearsal with a failback', () => {
     // Act + Assess
     expect(evaluateRehearsal(counts(), outcome('forward'), [], skipped)).toEqual(['the failback did not run']);
     expect(evaluateRehearsal(counts(), failedForward, [], skipped)).toEqual(['cutover failed at preflight: x']);
-  });
-});
-
-describe('withTriggerGroups', () => {
-  /** An in-memory TriggerControl: enable/disable set the state at once. */
-  const memoryControl = (states: Record<string, string>): TriggerControl => {
-    const answer = (ref: TriggerRef): TriggerStatus => ({ id: ref.id, state: states[ref.id] ?? 'Unknown' });
-    return {
-      status: async (ref) => answer(ref),
-      enable: async (ref) => ((states[ref.id] = 'Enabled'), answer(ref)),
-      disable: async (ref) => ((states[ref.id] = 'Disabled'), answer(ref)),
-      create: async () => {
-        throw new Error('not supported');
-      },
-    };
-  };
-
-  it('switches every mapping of a group under the group id and leaves other ids alone', async () => {
-    // Prepare
-    const states: Record<string, string> = { 'reverse-0': 'Disabled', 'reverse-1': 'Disabled', 'app-0': 'Enabled' };
-    const triggers = withTriggerGroups(memoryControl(states), { 'reverse-bridge': [{ id: 'reverse-0' }, { id: 'reverse-1' }] });
-    // Act
-    const before = await triggers.status({ id: 'reverse-bridge' });
-    const enabled = await triggers.enable({ id: 'reverse-bridge' });
-    await triggers.disable({ id: 'app-0' });
-    // Assess
-    expect(before).toEqual({ id: 'reverse-bridge', state: 'Disabled' });
-    expect(enabled).toEqual({ id: 'reverse-bridge', state: 'Enabled' });
-    expect(states).toEqual({ 'reverse-0': 'Enabled', 'reverse-1': 'Enabled', 'app-0': 'Disabled' });
-  });
-
-  it('reports a group whose mappings differ as Updating', () => {
-    // Act + Assess
-    expect(groupState(['Enabled', 'Enabling'])).toBe('Updating');
-    expect(groupState(['Disabled', 'Disabled'])).toBe('Disabled');
   });
 });
 
