@@ -7,8 +7,13 @@ import { hasProtocolError } from './errors';
  * Delay before retrying after CONCURRENT_TRANSACTIONS. The broker answers it to AddPartitionsToTxn (and
  * InitProducerId) while the previous transaction's markers are still being written: a few milliseconds. The
  * library's default 1 s delay took a one-producer-per-partition transactional writer from ~50k to 3.4k records/s.
+ * After the first few attempts the delay doubles up to {@link CONCURRENT_TRANSACTIONS_MAX_DELAY_MS}: Kafka 4.1
+ * answers it for most of a second to a fenced instance (whose epoch another instance bumped) before
+ * PRODUCER_FENCED, and a flat 20 ms spent the retries before the fencing could be reported as such.
  */
 export const CONCURRENT_TRANSACTIONS_RETRY_DELAY_MS = 20;
+const CONCURRENT_TRANSACTIONS_FAST_ATTEMPTS = 4;
+const CONCURRENT_TRANSACTIONS_MAX_DELAY_MS = 500;
 /** Backoff for every other retriable error: 100 ms, doubling, at most 1 s (the library's flat default is 1 s). */
 const BASE_RETRY_DELAY_MS = 100;
 const MAX_RETRY_DELAY_MS = 1_000;
@@ -16,7 +21,8 @@ const MAX_RETRY_DELAY_MS = 1_000;
 export const DEFAULT_RETRIES = 8;
 
 /**
- * The library's `retryDelay` hook: 20 ms after CONCURRENT_TRANSACTIONS, exponential backoff otherwise.
+ * The library's `retryDelay` hook: 20 ms after CONCURRENT_TRANSACTIONS (doubling after the fourth attempt, at most
+ * 500 ms), exponential backoff otherwise.
  *
  * @example
  * ```ts
@@ -24,7 +30,10 @@ export const DEFAULT_RETRIES = 8;
  * ```
  */
 export function retryDelayFor(_client: unknown, _operationId: string, attempt: number, _retries: number, error: Error): number {
-  if (hasProtocolError(error, 'CONCURRENT_TRANSACTIONS')) return CONCURRENT_TRANSACTIONS_RETRY_DELAY_MS;
+  if (hasProtocolError(error, 'CONCURRENT_TRANSACTIONS')) {
+    const slow = Math.max(0, attempt - CONCURRENT_TRANSACTIONS_FAST_ATTEMPTS);
+    return Math.min(CONCURRENT_TRANSACTIONS_RETRY_DELAY_MS * 2 ** slow, CONCURRENT_TRANSACTIONS_MAX_DELAY_MS);
+  }
   return Math.min(BASE_RETRY_DELAY_MS * 2 ** Math.max(0, attempt - 1), MAX_RETRY_DELAY_MS);
 }
 

@@ -91,14 +91,15 @@ describe('platformaticBaseOptions', () => {
 });
 
 describe('retryDelayFor', () => {
-  it('waits 20 ms after CONCURRENT_TRANSACTIONS (the library default is 1 s), anywhere in the error chain', () => {
+  it('waits 20 ms after CONCURRENT_TRANSACTIONS (the library default is 1 s), anywhere in the error chain, then backs off to 500 ms', () => {
     // Prepare
     const concurrent = new ResponseError(24, 5, { '/': [51, null] }, {});
 
     // Act & Assess
     expect(CONCURRENT_TRANSACTIONS_RETRY_DELAY_MS).toBe(20);
-    expect(retryDelayFor({}, 'addPartitionsToTransaction', 1, 10, concurrent)).toBe(20);
-    expect(retryDelayFor({}, 'addPartitionsToTransaction', 7, 10, new MultipleErrors('failed', [concurrent]))).toBe(20);
+    expect([1, 2, 3, 4].map((attempt) => retryDelayFor({}, 'addPartitionsToTransaction', attempt, 16, concurrent))).toEqual([20, 20, 20, 20]);
+    expect(retryDelayFor({}, 'addPartitionsToTransaction', 7, 16, new MultipleErrors('failed', [concurrent]))).toBe(160);
+    expect([8, 9, 16].map((attempt) => retryDelayFor({}, 'addPartitionsToTransaction', attempt, 16, concurrent))).toEqual([320, 500, 500]);
   });
 
   it('backs off from 100 ms to at most 1 s for other errors', () => {
