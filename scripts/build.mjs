@@ -43,6 +43,7 @@ import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import YAML from 'yaml';
+import { lazyAjvValidatorsPlugin } from './lazy-validators.mjs';
 import { crc32Binary, crc32BinaryName, NativeBinaryError } from './native-crc32.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -143,64 +144,6 @@ const nativeCrc32Plugin = {
 };
 
 
-/**
- * @platformatic/kafka compiles its 38 option schemas with ajv when its modules load (`export const xValidator =
- * ajv.compile(schema)` in clients/*\/options.js): ~270 ms of CPU on this machine, about three quarters of loading
- * the library, paid by the first invocation that uses the adapter — and the validators only run when a client is
- * created with `strict: true`, which this project never sets. The build makes each one compile on its first call
- * instead (same function, same `errors`). A version whose files no longer have that form fails the build.
- */
-const LAZY_VALIDATOR = `
-function __kbridgeLazyValidator(compile) {
-  let compiled;
-  const validate = function (...args) {
-    compiled ??= compile();
-    const valid = compiled.apply(this, args);
-    validate.errors = compiled.errors;
-    return valid;
-  };
-  validate.errors = null;
-  return validate;
-}
-`;
-
-/** Index of the `)` closing the `(` at `open`, skipping string literals. */
-function closingParen(source, open) {
-  let depth = 0;
-  for (let i = open; i < source.length; i++) {
-    const c = source[i];
-    if (c === '"' || c === "'" || c === '`') {
-      for (i++; i < source.length && source[i] !== c; i++) if (source[i] === '\\') i++;
-    } else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return i;
-  }
-  return -1;
-}
-
-const lazyAjvValidatorsPlugin = {
-  name: 'kbridge-lazy-ajv-validators',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]@platformatic[\\/]kafka[\\/]dist[\\/]clients[\\/][a-z]+[\\/]options\.js$/ }, (args) => {
-      let source = readFileSync(args.path, 'utf8');
-      const all = source.split('ajv.compile(').length - 1;
-      const form = /^export const \w+ = ajv\.compile\(/gm;
-      let rewritten = 0;
-      for (let m = form.exec(source); m; m = form.exec(source)) {
-        const open = m.index + m[0].length - 1;
-        const close = closingParen(source, open);
-        if (close < 0) break;
-        source = `${source.slice(0, open - 'ajv.compile'.length)}__kbridgeLazyValidator(() => ajv.compile${source.slice(open, close + 1)})${source.slice(close + 1)}`;
-        rewritten += 1;
-        form.lastIndex = close;
-      }
-      if (rewritten !== all) {
-        return { errors: [{ text: `${relative(ROOT, args.path)}: ${all} ajv.compile() calls, ${rewritten} of the form "export const x = ajv.compile(…)"; update the lazy-validator rewrite in scripts/build.mjs` }] };
-      }
-      return { contents: `${source}\n${LAZY_VALIDATOR}`, loader: 'js' };
-    });
-  },
-};
-
 const BANNER = [
   "import { createRequire as __kbridgeCreateRequire } from 'node:module';",
   'const require = __kbridgeCreateRequire(import.meta.url);',
@@ -224,7 +167,7 @@ async function buildOne(name) {
     // The ESM entry points of the SDK and Powertools tree-shake; the CJS ones ("main") do not.
     mainFields: ['module', 'main'],
     alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
-    plugins: [nativeCrc32Plugin, lazyAjvValidatorsPlugin],
+    plugins: [nativeCrc32Plugin, lazyAjvValidatorsPlugin(ROOT)],
     minify: true,
     treeShaking: true,
     sourcemap: 'linked',
@@ -499,8 +442,13 @@ async function writeServerlessFragments() {
   const stepFunctionsFile = join(dir, 'step-functions.json');
   const monitoringFile = join(dir, 'monitoring.json');
   // Written empty first: serverless.yml includes both, and resolving serverless.yml is how we learn the config.
-  if (!existsSync(stepFunctionsFile)) writeFileSync(stepFunctionsFile, '{"stateMachines":{}}\n');
-  if (!existsSync(monitoringFile)) writeFileSync(monitoringFile, '{"Resources":{}}\n');
+  // serverless.yml names them under .build/, so with another --outdir an empty pair goes there too when missing
+  // (never over a real one: a build into .build may be running beside this one).
+  for (const d of new Set([dir, join(ROOT, '.build', 'serverless')])) {
+    mkdirSync(d, { recursive: true });
+    if (!existsSync(join(d, 'step-functions.json'))) writeFileSync(join(d, 'step-functions.json'), '{"stateMachines":{}}\n');
+    if (!existsSync(join(d, 'monitoring.json'))) writeFileSync(join(d, 'monitoring.json'), '{"Resources":{}}\n');
+  }
 
   const stepFunctions = { stateMachines: {} };
   const cutover = cutoverStateMachine();

@@ -80,6 +80,8 @@ function zipped(path: string, patterns: string[]): boolean {
 }
 
 let work: string;
+/** This file's own build (`npm run build` into a folder of its own: other tests build into .build at the same time). */
+let built: string;
 
 /**
  * The function's zip contents, unpacked into a fresh folder. When this machine's architecture is not the one the
@@ -90,7 +92,7 @@ function unpack(fn: Declared, label = fn.folder): { dir: string; added: string[]
   const dir = join(work, label);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const buildDir = join(ROOT, '.build', fn.folder);
+  const buildDir = join(built, fn.folder);
   const files = readdirSync(buildDir).filter((f) => zipped(`.build/${fn.folder}/${f}`, fn.patterns));
   for (const f of files) cpSync(join(buildDir, f), join(dir, f));
   const added: string[] = [];
@@ -154,9 +156,10 @@ const event = (name: string) => JSON.parse(readFileSync(join(ROOT, 'events', nam
 const timings: Record<string, { initMs?: number; invokeMs?: number }> = {};
 
 beforeAll(async () => {
-  // One build for the whole file: exactly what `npm run build` makes and serverless.yml zips.
-  await promisify(execFile)(NODE, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+  // One build for the whole file: exactly what `npm run build` makes and serverless.yml zips (from .build/<fn>/).
   work = mkdtempSync(join(tmpdir(), 'kbridge-bundles-'));
+  built = join(work, 'build');
+  await promisify(execFile)(NODE, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', built], { cwd: ROOT, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
 }, 600_000);
 
 afterAll(() => {
