@@ -37,6 +37,8 @@ class PlatformaticGroupConsumer implements GroupConsumer {
   /** Next offset to fetch per assigned partition; absent until resolved (committed offset or reset policy). */
   private readonly positions = new Map<string, bigint>();
   private readonly paused = new Set<string>();
+  /** Seeks per partition, so that a seek made inside onBatch (even to the batch's own first offset) is kept. */
+  private readonly seeks = new Map<string, number>();
   private generation = 0;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -97,7 +99,9 @@ class PlatformaticGroupConsumer implements GroupConsumer {
   }
 
   public seek(topic: string, partition: number, offset: bigint): void {
-    this.positions.set(tpKey(topic, partition), offset);
+    const key = tpKey(topic, partition);
+    this.positions.set(key, offset);
+    this.seeks.set(key, (this.seeks.get(key) ?? 0) + 1);
     this.wake?.();
   }
 
@@ -277,6 +281,7 @@ class PlatformaticGroupConsumer implements GroupConsumer {
       // Stale: a rebalance, a seek or a pause since the request went out.
       if (!this.running || generation !== this.generation || this.paused.has(key) || this.positions.get(key) !== answer.fetchOffset) continue;
       if (!answer.progressed) continue;
+      const seeksBefore = this.seeks.get(key) ?? 0;
       try {
         await this.handlers?.onBatch({ topic: answer.topic, partition: answer.partition, records: answer.records, nextOffset: answer.nextOffset });
       } catch (err) {
@@ -286,7 +291,8 @@ class PlatformaticGroupConsumer implements GroupConsumer {
         await sleep(200);
         return;
       }
-      if (this.positions.get(key) === answer.fetchOffset) this.positions.set(key, answer.nextOffset);
+      // A seek in the handler wins, also one back to where this fetch started (the batch is delivered again).
+      if (this.positions.get(key) === answer.fetchOffset && (this.seeks.get(key) ?? 0) === seeksBefore) this.positions.set(key, answer.nextOffset);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { GroupNotEmptyError, KBridgeError, ProducerFencedError, TopicMismatchError } from '../../../src/errors';
-import { KafkaClientKinds, withKafkaAdmin, type CommittedPartitionOffset, type ConsumedRecord, type FetchedBatch, type GroupConsumer, type KafkaClient, type KafkaClientKind, type OffsetRange, type TopicPartition } from '../../../src/kafka';
+import { KafkaClientKinds, withKafkaAdmin, withKafkaProducer, type CommittedPartitionOffset, type ConsumedRecord, type FetchedBatch, type GroupConsumer, type KafkaClient, type KafkaClientKind, type OffsetRange, type TopicPartition } from '../../../src/kafka';
 import { javaPartitionForKey } from '../../../src/kafka/murmur2';
 import { createTestTopic, localKafkaClient, uniqueName, waitFor } from '../../support/helpers';
 
@@ -311,6 +311,35 @@ describe.each(KafkaClientKinds)('Kafka port conformance: %s adapter', (kind) => 
       expect(group?.members).toEqual([]);
       expect((await admin.fetchCommittedOffsets(groupId, [topic])).map((o) => o.offset)).toEqual(['5', null]);
     });
+  });
+
+  it('group consumer: a seek inside onBatch back to the batch\'s first offset, then pause and resume, delivers the batch again', async () => {
+    const kafka = await kafkaFor(kind);
+    const topic = await createTestTopic(kafka, 1, `port-${kind}-reseek`);
+    await withKafkaProducer(kafka, (p) => p.send(topic, Array.from({ length: 6 }, (_, i) => ({ key: null, value: `v${i}`, partition: 0 }))));
+    const consumer = kafka.consumer({ groupId: uniqueName(`port-${kind}-reseek-g`), topics: [topic], fromBeginning: true, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 });
+    openConsumers.push(consumer);
+    let held = true;
+    let deliveries = 0;
+    const seen: bigint[] = [];
+    await consumer.start({
+      onBatch: async (batch) => {
+        deliveries++;
+        const first = batch.records[0];
+        if (held) {
+          // A wedged handler: back to the batch's start, paused until released.
+          if (first) consumer.seek(batch.topic, batch.partition, first.offset);
+          consumer.pause(batch.topic, [batch.partition]);
+          return;
+        }
+        seen.push(...batch.records.map((r) => r.offset));
+      },
+    });
+    await waitFor('the first batch held', () => deliveries > 0);
+    held = false;
+    consumer.resume(topic, [0]);
+    await waitFor('every record delivered after the resume', () => seen.length >= 6);
+    expect(seen).toEqual([0n, 1n, 2n, 3n, 4n, 5n]);
   });
 
   it('group consumer: a second member triggers a rebalance; onAssigned reports each member its new share', async () => {
