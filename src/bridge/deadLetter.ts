@@ -88,13 +88,13 @@ export function sqsDeadLetterSink(options: {
         try {
           if (body.truncated && options.s3) {
             const key = `${options.s3.prefix ?? 'kbridge-dead-letters/'}${deadLetterKey(letter)}.json`;
-            const [{ PutObjectCommand }, s3] = await Promise.all([import('@aws-sdk/client-s3'), clientOf(options.s3.client)]);
+            const [{ PutObjectCommand }, s3] = await Promise.all([import('../adapters/aws/sdk/s3'), clientOf(options.s3.client)]);
             await s3.send(
               new PutObjectCommand({ Bucket: options.s3.bucket, Key: key, Body: JSON.stringify(bridgeDeadLetterBody(letter)), ContentType: 'application/json' }),
             );
             body = { ...body, payloadS3: { bucket: options.s3.bucket, key } };
           }
-          const [{ SendMessageCommand }, sqs] = await Promise.all([import('@aws-sdk/client-sqs'), clientOf(options.sqs)]);
+          const [{ SendMessageCommand }, sqs] = await Promise.all([import('../adapters/aws/sdk/sqs'), clientOf(options.sqs)]);
           await sqs.send(new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: JSON.stringify(body) }));
         } catch (err) {
           throw new AwsServiceError(`Could not dead-letter ${deadLetterKey(letter)} to SQS ${options.queueUrl}: ${(err as Error).message}`, {

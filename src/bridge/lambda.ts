@@ -142,9 +142,9 @@ function deadLetterSink(config: BridgeConfig, aws: AwsClientConfig): DeadLetterS
     case 'sqs':
       return sqsDeadLetterSink({
         // Dead letters and the MSK broker lookup are rare paths: their SDK clients load when they run (issue 15).
-        sqs: lazyClient(async () => new (await import('@aws-sdk/client-sqs')).SQSClient(aws.client)).get,
+        sqs: lazyClient(async () => new (await import('../adapters/aws/sdk/sqs')).SQSClient(aws.client)).get,
         queueUrl: config.deadLetter.queueUrl,
-        ...(config.deadLetter.s3Bucket ? { s3: { client: lazyClient(async () => new (await import('@aws-sdk/client-s3')).S3Client(aws.s3)).get, bucket: config.deadLetter.s3Bucket } } : {}),
+        ...(config.deadLetter.s3Bucket ? { s3: { client: lazyClient(async () => new (await import('../adapters/aws/sdk/s3')).S3Client(aws.s3)).get, bucket: config.deadLetter.s3Bucket } } : {}),
       });
     default:
       return undefined;
@@ -153,7 +153,7 @@ function deadLetterSink(config: BridgeConfig, aws: AwsClientConfig): DeadLetterS
 
 /** The MSK bootstrap string matching the auth mode (GetBootstrapBrokers). */
 async function withMskBrokers(target: KafkaConnectionConfig, clusterArn: string, aws: AwsClientConfig): Promise<KafkaConnectionConfig> {
-  const { GetBootstrapBrokersCommand, KafkaClient } = await import('@aws-sdk/client-kafka');
+  const { GetBootstrapBrokersCommand, KafkaClient } = await import('../adapters/aws/sdk/kafka');
   const client = new KafkaClient(aws.client);
   try {
     const out = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
