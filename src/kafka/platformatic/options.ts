@@ -100,7 +100,7 @@ let crcLogged = false;
 /**
  * Log once per process which CRC32C implementation is active: one INFO line at a function's cold start (the
  * functions' Kafka log level is `warn`; the logger's own LOG_LEVEL then decides). A connection at `error` or
- * `nothing` (the CLI's one-shot commands) does not print it; the JavaScript fallback, a slow path, is a WARN
+ * `nothing` (the CLI's one-shot commands) does not print it; a fallback (WASM or JavaScript, slower) is a WARN
  * at any level but `nothing`.
  */
 export function logCrc32cImplementationOnce(connection: Pick<ResolvedConnection, 'logger' | 'logLevel'>): void {
