@@ -355,7 +355,7 @@ export function encodeKafkaEvent(batch: KafkaBatch): WireKafkaEvent {
     }
     seen.add(key);
     // Refused now, not when `records` is first read: an offset a JSON number cannot carry exactly.
-    for (const r of p.records) if (r.offset > MAX_SAFE_OFFSET) offsetToJsonNumber(r.offset, r.topic, r.partition);
+    for (const r of p.records) if (r.offset > MAX_SAFE_OFFSET || r.offset < 0n) offsetToJsonNumber(r.offset, r.topic, r.partition);
   }
   const event = {
     eventSource: batch.eventSource,
