@@ -42,6 +42,7 @@ import type { EsmMappingConfig } from '../src/local/esm/config';
 import { EsmEmulator } from '../src/local/esm/EsmEmulator';
 import type { LambdaHandler } from '../src/local/esm/handlerLoader';
 import { startHandlerHost } from './support/handlerHost';
+import { steadyRate } from './support/steadyRate';
 
 const { values } = parseArgs({
   options: {
@@ -144,14 +145,6 @@ const note = (name: string, r: RunResult): void => {
   say(`${name}: ${(r.ms / 1000).toFixed(2)} s (${(records / (r.ms / 1000)).toFixed(0)} records/s from start, ${r.steadyPerSecond.toFixed(0)} steady), CPU ${(r.cpuMs / 1000).toFixed(2)} s`);
 };
 
-/** Progress samples (ms since start, records copied so far) → records/s between 10 % and 90 % of `records`. */
-function steadyRate(samples: ReadonlyArray<readonly [number, number]>): number {
-  const at = (fraction: number): readonly [number, number] | undefined => samples.find(([, n]) => n >= records * fraction);
-  const from = at(0.1);
-  const to = at(0.9);
-  if (!from || !to || to[0] <= from[0]) return Number.NaN;
-  return ((to[1] - from[1]) / (to[0] - from[0])) * 1000;
-}
 
 // ---- the bridge ----------------------------------------------------------------------------------------
 
@@ -259,7 +252,7 @@ async function bridgeThroughput(client: KafkaClientKind, topic: string, handlerP
   const ms = Date.now() - started;
   const cpuMs = await bridge.cpuMs();
   await bridge.stop();
-  return { ms, steadyPerSecond: steadyRate(samples), cpuMs };
+  return { ms, steadyPerSecond: steadyRate(samples, records), cpuMs };
 }
 
 // ---- MirrorMaker 2 ---------------------------------------------------------------------------------------
@@ -353,7 +346,7 @@ async function mm2Throughput(topic: string): Promise<RunResult> {
   const ms = Date.now() - started;
   const cpuMs = mm2.cpuMs();
   await mm2.stop();
-  return { ms, steadyPerSecond: steadyRate(samples), cpuMs };
+  return { ms, steadyPerSecond: steadyRate(samples, records), cpuMs };
 }
 
 // ---- ceiling ---------------------------------------------------------------------------------------------

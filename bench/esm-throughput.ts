@@ -17,6 +17,7 @@ import { localUp } from '../src/local/clusters/clusters';
 import { resolveLocalSettings } from '../src/local/clusters/settings';
 import type { EsmMappingConfig } from '../src/local/esm/config';
 import { EsmMapping } from '../src/local/esm/EsmMapping';
+import { steadyRate } from './support/steadyRate';
 
 const { values } = parseArgs({
   options: {
@@ -68,14 +69,6 @@ interface Run {
   steadyPerSecond: number;
 }
 
-/** Records/s between the samples where 10 % and 90 % of the records had been delivered. */
-function steadyRate(samples: ReadonlyArray<readonly [number, number]>): number {
-  const at = (fraction: number): readonly [number, number] | undefined => samples.find(([, n]) => n >= records * fraction);
-  const from = at(0.1);
-  const to = at(0.9);
-  if (!from || !to || to[0] <= from[0]) return Number.NaN;
-  return ((to[1] - from[1]) / (to[0] - from[0])) * 1000;
-}
 
 async function plainConsumer(kafka: KafkaClient): Promise<Run> {
   const consumer = kafka.consumer({ groupId: `bench-plain-${suffix()}`, topics: [topic], fromBeginning: true, maxWaitTimeMs: 100 });
@@ -94,7 +87,7 @@ async function plainConsumer(kafka: KafkaClient): Promise<Run> {
   await finished;
   const ms = Date.now() - started;
   await consumer.close();
-  return { ms, steadyPerSecond: steadyRate(samples) };
+  return { ms, steadyPerSecond: steadyRate(samples, records) };
 }
 
 async function emulator(kind: KafkaClientKind, batchSize: number, pollers: number | 'per-partition'): Promise<Run> {
@@ -124,7 +117,7 @@ async function emulator(kind: KafkaClientKind, batchSize: number, pollers: numbe
   await finished;
   const ms = Date.now() - started;
   await mapping.stop(10_000);
-  return { ms, steadyPerSecond: steadyRate(samples) };
+  return { ms, steadyPerSecond: steadyRate(samples, records) };
 }
 
 function median(xs: number[]): number {
