@@ -80,6 +80,13 @@ describe('bridge through `kbridge esm run` under SIGKILL (chaos)', () => {
     const targetEnds = await partitionEnds(targetAdmin, topic);
     const seqs = await readSequences(target, targetAdmin, topic);
     log('target read back');
+    const uncommittedEnds = await partitionEnds({ fetchTopicOffsets: (t) => targetAdmin.fetchTopicOffsets(t, { readUncommitted: true }) }, topic);
+    for (const [p, n] of produced.entries()) {
+      if (seqs.get(p)?.length === n) continue;
+      // Diagnostics for a failure: an open transaction shows as a last stable offset below the high watermark.
+      console.info(`chaos: ${topic}[${p}] ${seqs.get(p)?.length} of ${n} readable; last stable offset ${targetEnds.get(p)?.high}, high watermark ${uncommittedEnds.get(p)?.high}; ${runs.map((r, i) => `incarnation ${i + 1} exit ${r.child.exitCode ?? r.child.signalCode}`).join(', ')}`);
+      if (process.env.KBRIDGE_TEST_KEEP_TOPICS) topics.length = 0;
+    }
     const report = await verifyReplication({ source, target, targetAdmin, topics: [topic], bridgeId });
     // A source consumer that stopped at a random record of each partition; one partition fully consumed.
     const group = uniqueName('chaos-app');

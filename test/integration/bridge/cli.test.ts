@@ -60,7 +60,7 @@ describe('kbridge verify / offsets translate / topics sync (CLI, real brokers)',
     expect(JSON.parse(sync.stdout).topics[0]).toMatchObject({ action: 'created', partitions: 2 });
     // Only what was set on the source topic is copied, not the source broker's defaults.
     expect(JSON.parse(sync.stdout).topics[0].configs).toEqual({ 'retention.ms': '86400000' });
-    expect(verified.code).toBe(0);
+    expect(verified.code, `kbridge verify said: ${verified.stdout}${verified.stderr}`).toBe(0);
     const report = JSON.parse(verified.stdout);
     expect(report.ok).toBe(true);
     expect(report.partitions.map((p: { sourceCount: number; targetCount: number }) => [p.sourceCount, p.targetCount])).toEqual([[15, 15], [15, 15]]);

@@ -211,6 +211,50 @@ describe.each(KafkaClientKinds)('Kafka port conformance: %s adapter', (kind) => 
     expect(values(batches.flatMap((b) => b.records))).toEqual(['committed-0', 'committed-1', 'committed-2']);
   });
 
+  it('an abort with no data of its own (a rejected write) after committed transactions hides none of them', async () => {
+    // A transaction that added the partition but wrote nothing there (the broker refused the record, or the
+    // instance died between AddPartitionsToTxn and Produce) leaves an ABORT marker alone. @platformatic/kafka
+    // 2.12.1 ended an aborted range at the producer's last marker, dropping every committed transaction between
+    // (patches/@platformatic+kafka+2.12.1.patch; the SIGKILL chaos test lost a third of a partition that way).
+    const kafka = await kafkaFor(kind);
+    const topic = await createTestTopic(kafka, 1, `port-${kind}-lone-abort`, { 'max.message.bytes': '2048' });
+    const transactionalId = uniqueName(`port-${kind}-lone-abort-tx`);
+    const tp = await kafka.transactionalProducer({ transactionalId });
+    try {
+      const aborted = await tp.begin();
+      await aborted.send(topic, [{ key: 'k', value: 'aborted', partition: 0 }]);
+      await aborted.abort();
+      for (let round = 0; round < 3; round++) {
+        const tx = await tp.begin();
+        await tx.send(topic, [{ key: 'k', value: `committed-${round}`, partition: 0 }]);
+        await tx.commit();
+      }
+      const rejected = await tp.begin();
+      await expect(rejected.send(topic, [{ key: 'k', value: 'x'.repeat(8192), partition: 0 }])).rejects.toThrow();
+      await rejected.abort();
+    } finally {
+      await tp.close();
+    }
+    // As the bridge does after a rejection: a new instance (@platformatic/kafka counts the refused batch in its
+    // sequence numbers, so the same instance would get OUT_OF_ORDER_SEQUENCE_NUMBER next).
+    const next = await kafka.transactionalProducer({ transactionalId });
+    try {
+      const tx = await next.begin();
+      await tx.send(topic, [{ key: 'k', value: 'committed-last', partition: 0 }]);
+      await tx.commit();
+    } finally {
+      await next.close();
+    }
+    const end = (await highWatermarks(kafka, topic)).get(0) as bigint;
+    const values = (records: ConsumedRecord[]): string[] => records.map((r) => r.value?.toString() ?? '');
+    const committed = ['committed-0', 'committed-1', 'committed-2', 'committed-last'];
+    expect(values(await readAll(kafka, topic, [[0, 0n, end]]))).toEqual(committed);
+    const { batches, started } = startConsumer(kafka, topic, uniqueName(`port-${kind}-lone-abort-g`));
+    await started;
+    await waitFor(`the consumer position at the end (${end})`, () => batches.some((b) => b.nextOffset === end));
+    expect(values(batches.flatMap((b) => b.records))).toEqual(committed);
+  });
+
   it('fencing: a second instance with the same transactional id fences the first, which fails with ProducerFencedError', async () => {
     const kafka = await kafkaFor(kind);
     const topic = await createTestTopic(kafka, 1, `port-${kind}-fence`);
