@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.build/', '.serverless/', 'coverage/', 'rehearsal-report/'] },
+  { ignores: ['node_modules/', 'dist/', '.build/', '.build-baseline/', '.serverless/', 'coverage/', 'rehearsal-report/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,9 +2,16 @@ import type { KafkaAdmin, KafkaClient } from '../kafka/port';
 import { DEFAULT_OFFSET_MAP_TOPIC, decodeOffsetMapEntry, type OffsetMapEntry } from './offsetMap';
 import { partitionEnds } from './read';
 
+/** How long a read waits for transactions open at its start to end (the bridge's default transaction timeout is 60 s). */
+export const OFFSET_MAP_READ_TIMEOUT_MS = 90_000;
+
 /**
  * Read every committed offset-map entry (of one bridge, if `bridgeId` is given) from the target cluster.
- * Reads the compacted topic to its current end; aborted entries (failed transactions) are never seen.
+ * Reads the compacted topic to its high watermark at the call, at read_committed: every entry committed before the
+ * call is seen, and aborted entries (failed transactions) never are. An entry committed after a transaction that is
+ * still open (another partition's batch in flight, or an instance that died mid-batch, which the coordinator
+ * aborts after the transaction timeout) lies beyond the last stable offset, so the read waits for that transaction
+ * to end, and fails after `timeoutMs` naming the partition and position where it waited.
  *
  * @example
  * ```ts
@@ -19,7 +26,8 @@ export async function readOffsetMap(
 ): Promise<OffsetMapEntry[]> {
   const topic = options.topic ?? DEFAULT_OFFSET_MAP_TOPIC;
   if ((await admin.describeTopics([topic])).length === 0) return [];
-  const ends = await partitionEnds(admin, topic);
+  // Not the last stable offset: reading to it would silently miss what was committed after an open transaction.
+  const ends = await partitionEnds(admin, topic, { readUncommitted: true });
   const ranges = new Map([...ends].map(([p, e]) => [p, { from: e.low, to: e.high }]));
   const entries: OffsetMapEntry[] = [];
   await kafka.readRanges(
@@ -30,7 +38,7 @@ export async function readOffsetMap(
       const entry = decodeOffsetMapEntry(record.value);
       if (options.bridgeId === undefined || entry.bridgeId === options.bridgeId) entries.push(entry);
     },
-    options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
+    { timeoutMs: options.timeoutMs ?? OFFSET_MAP_READ_TIMEOUT_MS },
   );
   return entries;
 }

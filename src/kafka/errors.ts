@@ -1,4 +1,4 @@
-import type { ErrorContext } from '../errors';
+import { WaitTimeoutError, type ErrorContext } from '../errors';
 
 // What every adapter's error mapping shares: the context an adapter adds, the message prefix, and the TLS
 // and authentication facts that do not depend on the client library. Each adapter maps its own library's
@@ -52,3 +52,20 @@ export function kafkaErrorWhere(context: KafkaErrorContext): string {
   return `Kafka cluster "${context.cluster}"${op}`;
 }
 
+
+/**
+ * The error of a range read that did not reach the end of every range in time (both adapters): each unfinished
+ * partition with its position, and at read_committed the usual cause.
+ *
+ * @example
+ * ```ts
+ * throw readRangesTimeoutError('target', 'orders', 60_000, [{ partition: 0, at: 12n, from: 0n, to: 40n }], true);
+ * ```
+ */
+export function readRangesTimeoutError(cluster: string, topic: string, timeoutMs: number, unfinished: ReadonlyArray<{ partition: number; at: bigint; from: bigint; to: bigint }>, readCommitted: boolean): WaitTimeoutError {
+  const list = unfinished.map((u) => `${topic}[${u.partition}] at ${u.at} of [${u.from}, ${u.to})`).join(', ');
+  return new WaitTimeoutError(
+    `Reading ranges of ${topic} on cluster "${cluster}" did not finish within ${timeoutMs} ms: ${list}. Expected every record below each range's end to be readable${readCommitted ? ' at read_committed (an open transaction holds the last stable offset back)' : ''}`,
+    { cluster, topic },
+  );
+}

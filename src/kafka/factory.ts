@@ -3,7 +3,7 @@ import { ConfigError } from '../errors';
 import { createMskIamTokenProvider, type AwsCredentialsProvider } from './iam';
 import { createJsonLineLogger, type KafkaLogLevelName, type StructuredLogger } from './logging';
 import { parseClientCertificateSecret, parseRootCaSecret, parseSaslSecret, readJsonSecret, type SecretReader } from './secrets';
-import type { KafkaAuth, KafkaConnectionConfig, KafkaConnectionInfo, SaslMechanism } from './types';
+import type { KafkaAuth, KafkaConnectionConfig, SaslMechanism } from './types';
 import { kafkaAdapters, type ResolvedConnection } from './connection';
 import type { KafkaClient, KafkaClientKind } from './port';
 import { getDefaultKafkaClient } from './select';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { WaitTimeoutError } from '../../errors';
+import { readRangesTimeoutError } from '../errors';
 import { toKafkajsKBridgeError } from './errors';
 import type { ConsumedRecord, OffsetRange, ReadRangesOptions } from '../port';
 import type { KafkaConnectionInfo } from '../types';
@@ -40,8 +40,9 @@ export async function readRanges(
   });
   const timeoutMs = options.timeoutMs ?? 60_000;
   const timer = setTimeout(() => {
-    const left = [...pending].map(([p, r]) => `${p}:[${r.from},${r.to})`).join(', ');
-    fail(new WaitTimeoutError(`Reading ${topic} on cluster "${info.cluster}" did not reach the end of ${left} within ${timeoutMs} ms`, { cluster: info.cluster, topic, ranges: left }));
+    // `from` has advanced past every delivered record: it is the read's position.
+    const unfinished = [...pending].map(([partition, r]) => ({ partition, at: r.from, from: ranges.get(partition)?.from ?? r.from, to: r.to }));
+    fail(readRangesTimeoutError(info.cluster, topic, timeoutMs, unfinished, options.readUncommitted !== true));
   }, timeoutMs);
   try {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {

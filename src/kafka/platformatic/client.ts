@@ -12,9 +12,9 @@
 import { Consumer, FindCoordinatorKeyTypes, ProduceAcks, Producer, type ClusterMetadata, type MessageToProduce } from '@platformatic/kafka';
 import { randomUUID } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
-import { KafkaRequestError, WaitTimeoutError } from '../../errors';
+import { KafkaRequestError } from '../../errors';
 import type { KafkaAdapter, ResolvedConnection } from '../connection';
-import { CLIENT_CERT_REJECTED, type KafkaErrorContext } from '../errors';
+import { CLIENT_CERT_REJECTED, readRangesTimeoutError, type KafkaErrorContext } from '../errors';
 import type {
   ConsumedRecord,
   KafkaClient,
@@ -314,8 +314,8 @@ async function readRanges(ctx: AdapterContext, topic: string, ranges: ReadonlyMa
     let metadata: ClusterMetadata = await consumer.metadata({ topics: [topic] });
     while (positions.size > 0) {
       if (Date.now() > deadline) {
-        const unfinished = [...positions].map(([p, at]) => `${topic}[${p}] at ${at} of [${ranges.get(p)?.from}, ${ranges.get(p)?.to})`);
-        throw new WaitTimeoutError(`Reading ranges of ${topic} on cluster "${ctx.connection.info.cluster}" did not finish within ${timeoutMs} ms: ${unfinished.join(', ')}. Expected every record below each range's end to be readable${readCommitted ? ' at read_committed (an open transaction holds the last stable offset back)' : ''}`, { cluster: ctx.connection.info.cluster, topic });
+        const unfinished = [...positions].map(([partition, at]) => ({ partition, at, ...(ranges.get(partition) as OffsetRange) }));
+        throw readRangesTimeoutError(ctx.connection.info.cluster, topic, timeoutMs, unfinished, readCommitted);
       }
       const pending: FetchPosition[] = [...positions].map(([partition, offset]) => ({ topic, partition, offset }));
       try {

@@ -80,7 +80,7 @@ describe('bridge through `kbridge esm run` under SIGKILL (chaos)', () => {
     const targetEnds = await partitionEnds(targetAdmin, topic);
     const seqs = await readSequences(target, targetAdmin, topic);
     log('target read back');
-    const uncommittedEnds = await partitionEnds({ fetchTopicOffsets: (t) => targetAdmin.fetchTopicOffsets(t, { readUncommitted: true }) }, topic);
+    const uncommittedEnds = await partitionEnds(targetAdmin, topic, { readUncommitted: true });
     for (const [p, n] of produced.entries()) {
       if (seqs.get(p)?.length === n) continue;
       // Diagnostics for a failure: an open transaction shows as a last stable offset below the high watermark.

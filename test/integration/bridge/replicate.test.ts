@@ -5,7 +5,7 @@ import { translateOffset } from '../../../src/bridge/offsetMap';
 import { readOffsetMap } from '../../../src/bridge/offsetMapStore';
 import { partitionEnds } from '../../../src/bridge/read';
 import { Bridge, bridgeGroupId, type BridgeSettings } from '../../../src/bridge/replicate';
-import { ProducerFencedError, TopicMismatchError } from '../../../src/errors';
+import { ProducerFencedError, TopicMismatchError, WaitTimeoutError } from '../../../src/errors';
 import type { SourceRecord } from '../../../src/event/types';
 import type { KafkaAdmin, KafkaClient } from '../../../src/kafka';
 import { uniqueName, waitFor } from '../../support/helpers';
@@ -245,6 +245,33 @@ describe('bridge replication (real brokers)', () => {
     const ends = await partitionEnds(targetAdmin, topic);
     expect([...ends.values()].every((e) => e.high === 0n)).toBe(true);
     expect(await readOffsetMap(target, targetAdmin, { bridgeId })).toEqual([]);
+  });
+
+  it('reads an offset-map entry committed after a transaction still open: waits for that one to end, or names where it waited', async () => {
+    // Prepare: a private one-partition offset map. One bridge's batch replicated; before it, another writer's
+    // transaction opened on the same partition (a batch in flight, or an instance that died mid-batch).
+    const { topic, records } = await sourceTopicWith(1, 5);
+    const offsetMapTopic = uniqueName('map');
+    await createTopic(targetAdmin, offsetMapTopic, 1, { 'cleanup.policy': 'compact' });
+    const open = await target.transactionalProducer({ transactionalId: uniqueName('open-tx') });
+    const pending = await open.begin();
+    await pending.send(offsetMapTopic, [{ key: 'in-flight', value: 'not an entry yet', partition: 0 }]);
+    const bridgeId = uniqueName('b');
+    await newBridge(bridgeId, { offsetMapTopic }).replicateBatch(batchOf(allOf(records)));
+
+    // Act
+    const timedOut = await readOffsetMap(target, targetAdmin, { bridgeId, topic: offsetMapTopic, timeoutMs: 1_500 }).catch((e: unknown) => e);
+    const reading = readOffsetMap(target, targetAdmin, { bridgeId, topic: offsetMapTopic });
+    await new Promise((r) => setTimeout(r, 500));
+    await pending.abort();
+    const entries = await reading;
+    await open.close();
+
+    // Assess: the last stable offset was held at the open transaction; the read to the high watermark waited.
+    expect(timedOut).toBeInstanceOf(WaitTimeoutError);
+    expect((timedOut as Error).message).toContain(`${offsetMapTopic}[0] at 0`);
+    expect((timedOut as Error).message).toContain('an open transaction holds the last stable offset back');
+    expect(entries.map((e) => [e.sourceTopic, e.firstSourceOffset, e.lastSourceOffset])).toEqual([[topic, 0n, 4n]]);
   });
 
   it('translates a committed source offset to the target offset of the same next record', async () => {

@@ -86,7 +86,9 @@ describe('platformaticBaseOptions', () => {
     expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
     expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDEXAMPLE\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/);
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.toString()).toMatch(/^n,,\u0001auth=Bearer [A-Za-z0-9_-]+\u0001\u0001$/);
+    // RFC 7628's client first message: fields separated by ^A (0x01).
+    const SEP = '\u0001';
+    expect(sent[0]?.toString()).toMatch(new RegExp(`^n,,${SEP}auth=Bearer [A-Za-z0-9_-]+${SEP}${SEP}$`));
   });
 });
 
