@@ -1,12 +1,18 @@
 /**
  * Delivery throughput of the ESM emulator (records/s through a no-op handler) next to a plain group consumer
- * (no-op `onBatch`) of the same Kafka client, on the same topic, for each adapter. Median of N runs each; every
+ * (no-op `onBatch`) of the same Kafka client, on the same topic, for each adapter. Two handlers: `wire` reads
+ * `event.records` (every record built in Lambda's wire shape: base64 key and value, headers as byte arrays, as any
+ * handler that reads the event pays), `decode` decodes the event as this project's functions do
+ * (`decodeKafkaEvent`: the records as the emulator fetched them, no base64 either way). Median of N runs each; every
  * run uses a fresh consumer group and is timed from start (connect + join included) to the last record delivered.
  * The ratio columns are the emulator against the plain consumer of the same adapter (target: >= 0.8), from start and
- * in steady state (records/s between 10 % and 90 % delivered: without the group join and the batching window's tail).
+ * in steady state (records/s between 10 % and 90 % delivered: without the group join and the batching window's tail),
+ * and the process's CPU per record (all threads, GC included; the steadiest figure on a noisy 2-core machine, where
+ * the broker shares the cores). Runs are interleaved: round by round, each case once per round.
  *
  *   npx tsx bench/esm-throughput.ts [--records 200000] [--partitions 8] [--size 1024] [--runs 3]
  *                                   [--clients kafkajs,platformatic] [--cases plain,esm100,esm10000,esm100-pp,esm10000-pp]
+ *                                   [--handlers wire,decode]
  *
  * Uses the local source cluster (`kbridge local up`, started or reused).
  */
@@ -17,6 +23,7 @@ import { localUp } from '../src/local/clusters/clusters';
 import { resolveLocalSettings } from '../src/local/clusters/settings';
 import type { EsmMappingConfig } from '../src/local/esm/config';
 import { EsmMapping } from '../src/local/esm/EsmMapping';
+import { decodeKafkaEvent } from '../src/event/codec';
 import { steadyRate } from './support/steadyRate';
 
 const { values } = parseArgs({
@@ -28,6 +35,8 @@ const { values } = parseArgs({
     clients: { type: 'string', default: KafkaClientKinds.join(',') },
     /** Comma-separated subset of: plain, esm100, esm10000, esm100-pp, esm10000-pp (pp = one poller per partition). */
     cases: { type: 'string', default: 'plain,esm100,esm10000,esm100-pp,esm10000-pp' },
+    /** Comma-separated subset of: wire (reads event.records), decode (decodeKafkaEvent, as the project's functions). */
+    handlers: { type: 'string', default: 'wire,decode' },
   },
 });
 const records = Number(values.records);
@@ -67,14 +76,16 @@ process.stderr.write(`produced ${records} × ${size} B to ${topic} (${partitions
 interface Run {
   ms: number;
   steadyPerSecond: number;
+  /** This process's CPU (user + system, all threads: GC included) per record, from start to the last record. */
+  cpuUsPerRecord: number;
 }
-
 
 async function plainConsumer(kafka: KafkaClient): Promise<Run> {
   const consumer = kafka.consumer({ groupId: `bench-plain-${suffix()}`, topics: [topic], fromBeginning: true, maxWaitTimeMs: 100 });
   let seen = 0;
   const samples: Array<[number, number]> = [];
   const started = Date.now();
+  const cpu = process.cpuUsage();
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => (done = r));
   await consumer.start({
@@ -86,11 +97,26 @@ async function plainConsumer(kafka: KafkaClient): Promise<Run> {
   });
   await finished;
   const ms = Date.now() - started;
+  const used = process.cpuUsage(cpu);
   await consumer.close();
-  return { ms, steadyPerSecond: steadyRate(samples, records) };
+  return { ms, steadyPerSecond: steadyRate(samples, records), cpuUsPerRecord: (used.user + used.system) / records };
 }
 
-async function emulator(kind: KafkaClientKind, batchSize: number, pollers: number | 'per-partition'): Promise<Run> {
+type HandlerKind = 'wire' | 'decode';
+const handlerKinds = values.handlers.split(',').map((h) => {
+  if (h !== 'wire' && h !== 'decode') throw new Error(`--handlers: "${h}" is not one of wire, decode`);
+  return h as HandlerKind;
+});
+
+/** Records in the event: through `event.records` (Lambda's wire shape), or decoded as the project's handlers do. */
+function countOf(event: unknown, how: HandlerKind): number {
+  let n = 0;
+  if (how === 'wire') for (const list of Object.values((event as { records: Record<string, unknown[]> }).records)) n += list.length;
+  else for (const p of decodeKafkaEvent(event).partitions) n += p.records.length;
+  return n;
+}
+
+async function emulator(kind: KafkaClientKind, batchSize: number, pollers: number | 'per-partition', how: HandlerKind): Promise<Run> {
   let seen = 0;
   const samples: Array<[number, number]> = [];
   let done: () => void = () => {};
@@ -106,18 +132,21 @@ async function emulator(kind: KafkaClientKind, batchSize: number, pollers: numbe
     kafkaDeps: { logLevel: 'error', client: kind },
     consumer: { maxWaitTimeMs: 100 },
     pollers,
+    ...(process.env.BENCH_QUEUE ? { maxQueuedPerPartition: Number(process.env.BENCH_QUEUE) } : {}),
     handler: async (event: unknown) => {
-      for (const list of Object.values((event as { records: Record<string, unknown[]> }).records)) seen += list.length;
+      seen += countOf(event, how);
       samples.push([Date.now(), seen]);
       if (seen >= records) done();
     },
   });
   const started = Date.now();
+  const cpu = process.cpuUsage();
   await mapping.start();
   await finished;
   const ms = Date.now() - started;
+  const used = process.cpuUsage(cpu);
   await mapping.stop(10_000);
-  return { ms, steadyPerSecond: steadyRate(samples, records) };
+  return { ms, steadyPerSecond: steadyRate(samples, records), cpuUsPerRecord: (used.user + used.system) / records };
 }
 
 function median(xs: number[]): number {
@@ -129,28 +158,40 @@ const wanted = new Set(values.cases.split(','));
 const rows: string[] = [];
 for (const kind of clients) {
   const kafka = await clientOf(kind);
+  const emulatorCases: Array<[string, string, number, number | 'per-partition']> = [
+    ['esm100', 'ESM emulator, batchSize 100 (Lambda default), one poller', 100, 1],
+    ['esm10000', 'ESM emulator, batchSize 10000 (Lambda max), one poller', 10_000, 1],
+    ['esm100-pp', 'ESM emulator, batchSize 100, one poller per partition', 100, 'per-partition'],
+    ['esm10000-pp', 'ESM emulator, batchSize 10000, one poller per partition', 10_000, 'per-partition'],
+  ];
   const allCases: Array<[string, string, () => Promise<Run>]> = [
     ['plain', 'plain group consumer (onBatch, no-op)', () => plainConsumer(kafka)],
-    ['esm100', 'ESM emulator, batchSize 100 (Lambda default), one poller', () => emulator(kind, 100, 1)],
-    ['esm10000', 'ESM emulator, batchSize 10000 (Lambda max), one poller', () => emulator(kind, 10_000, 1)],
-    ['esm100-pp', 'ESM emulator, batchSize 100, one poller per partition', () => emulator(kind, 100, 'per-partition')],
-    ['esm10000-pp', 'ESM emulator, batchSize 10000, one poller per partition', () => emulator(kind, 10_000, 'per-partition')],
+    ...emulatorCases.flatMap(([id, name, batchSize, pollers]) =>
+      handlerKinds.map((how): [string, string, () => Promise<Run>] => [id, `${name}, handler ${how === 'wire' ? 'reads event.records' : 'decodes the event'}`, () => emulator(kind, batchSize, pollers, how)]),
+    ),
   ];
-  let plain: { ms: number; steady: number } | undefined;
-  for (const [id, name, fn] of allCases.filter(([id]) => wanted.has(id))) {
-    const rs: Run[] = [];
-    for (let i = 0; i < runs; i++) {
-      rs.push(await fn());
-      const r = rs[rs.length - 1] as Run;
-      process.stderr.write(`${kind} ${name}: run ${i + 1} ${r.ms} ms, steady ${r.steadyPerSecond.toFixed(0)} records/s\n`);
+  // Runs interleaved (round by round, every case once per round) so that the machine's drift spreads over all cases.
+  const chosen = allCases.filter(([id]) => wanted.has(id));
+  const results = new Map<string, Run[]>(chosen.map(([, name]) => [name, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const [, name, fn] of chosen) {
+      const r = await fn();
+      results.get(name)?.push(r);
+      process.stderr.write(`${kind} ${name}: run ${i + 1} ${r.ms} ms, steady ${r.steadyPerSecond.toFixed(0)} records/s, CPU ${r.cpuUsPerRecord.toFixed(2)} µs/record\n`);
     }
+  }
+  let plain: { ms: number; steady: number; cpu: number } | undefined;
+  for (const [id, name] of chosen) {
+    const rs = results.get(name) as Run[];
     const m = median(rs.map((r) => r.ms));
     const steady = median(rs.map((r) => r.steadyPerSecond));
-    if (id === 'plain') plain = { ms: m, steady };
+    const cpu = median(rs.map((r) => r.cpuUsPerRecord));
+    if (id === 'plain') plain = { ms: m, steady, cpu };
     const ratio = plain === undefined ? '—' : `${(plain.ms / m).toFixed(2)}×`;
     const steadyRatio = plain === undefined ? '—' : `${(steady / plain.steady).toFixed(2)}×`;
+    const cpuRatio = plain === undefined ? '—' : `${(plain.cpu / cpu).toFixed(2)}×`;
     rows.push(
-      `| ${kind} | ${name} | ${(records / (m / 1000)).toFixed(0)} | ${ratio} | ${steady.toFixed(0)} | ${steadyRatio} | ${(m / 1000).toFixed(2)} | ${rs.map((r) => (r.ms / 1000).toFixed(2)).join(', ')} |`,
+      `| ${kind} | ${name} | ${(records / (m / 1000)).toFixed(0)} | ${ratio} | ${steady.toFixed(0)} | ${steadyRatio} | ${cpu.toFixed(2)} | ${cpuRatio} | ${(m / 1000).toFixed(2)} | ${rs.map((r) => (r.ms / 1000).toFixed(2)).join(', ')} |`,
     );
   }
 }
@@ -159,8 +200,8 @@ process.stdout.write(
   [
     `${records} records × ${size} B, ${partitions} partitions, Kafka ${info.kafkaVersion}, Node ${process.version}, median of ${runs}`,
     '',
-    '| client | consumer | records/s from start | vs plain consumer | steady records/s (10–90 %) | vs plain consumer | seconds (median) | seconds (all runs) |',
-    '|---|---|---:|---:|---:|---:|---:|---|',
+    '| client | consumer | records/s from start | vs plain consumer | steady records/s (10–90 %) | vs plain consumer | CPU µs per record | plain consumer\'s CPU / this | seconds (median) | seconds (all runs) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
     '',
   ].join('\n'),

@@ -136,7 +136,7 @@ function decodeBase64(at: RecordLocation | undefined, field: 'key' | 'value', ra
 }
 
 function encodeBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return Buffer.isBuffer(bytes) ? bytes.toString('base64') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
 function decodeOffset(at: RecordLocation | undefined, raw: unknown, what = 'offset'): bigint {
@@ -318,19 +318,19 @@ function offsetToJsonNumber(offset: bigint, topic: string, partition: number): n
  * ```
  */
 export function toWireRecord(record: SourceRecord): WireKafkaRecord {
-  // Property order as in AWS's samples: key and value (left out when null) before headers.
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: offsetToJsonNumber(record.offset, record.topic, record.partition),
-    timestamp: record.timestamp,
-    timestampType: record.timestampType,
-    ...(record.key === null ? {} : { key: encodeBase64(record.key) }),
-    ...(record.value === null ? {} : { value: encodeBase64(record.value) }),
-    headers: record.headers.map((h) => ({
-      [h.key]: Array.from(new Int8Array(h.value.buffer, h.value.byteOffset, h.value.byteLength)),
-    })),
-  };
+  // Property order as in AWS's samples: key and value (left out when null) before headers. One literal per case
+  // (no spread of temporary objects): this runs once per record a handler reads.
+  const { topic, partition, timestamp, timestampType, key, value } = record;
+  const offset = offsetToJsonNumber(record.offset, topic, partition);
+  const headers = record.headers.length === 0 ? [] : record.headers.map(toWireHeader);
+  if (key !== null && value !== null) return { topic, partition, offset, timestamp, timestampType, key: encodeBase64(key), value: encodeBase64(value), headers };
+  if (value !== null) return { topic, partition, offset, timestamp, timestampType, value: encodeBase64(value), headers };
+  if (key !== null) return { topic, partition, offset, timestamp, timestampType, key: encodeBase64(key), headers };
+  return { topic, partition, offset, timestamp, timestampType, headers };
+}
+
+function toWireHeader(h: RecordHeader): Record<string, number[]> {
+  return { [h.key]: Array.from(new Int8Array(h.value.buffer, h.value.byteOffset, h.value.byteLength)) };
 }
 
 /**
@@ -507,6 +507,19 @@ function topicJsonBytes(topic: string): number {
   return lastTopicBytes;
 }
 
+/** Characters of a JSON number for a non-negative safe integer (other numbers: through `String`). */
+function numberChars(n: number): number {
+  if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return String(n).length;
+  let digits = 1;
+  for (let limit = 10; n >= limit && digits < 16; limit *= 10) digits++;
+  return digits;
+}
+
+/** Characters of an offset as a JSON number (no decimal string built: this runs once per fetched record). */
+function offsetChars(offset: bigint): number {
+  return offset >= 0n && offset <= MAX_SAFE_OFFSET ? numberChars(Number(offset)) : offset.toString().length;
+}
+
 function base64Chars(n: number): number {
   return 4 * Math.ceil(n / 3);
 }
@@ -523,16 +536,18 @@ export function estimateRecordSize(record: SourceRecord): number {
   // {"topic":T,"partition":P,"offset":O,"timestamp":S,"timestampType":"X","key":"K","value":"V","headers":[H]}
   let n = '{"topic":,"partition":,"offset":,"timestamp":,"timestampType":"","headers":[]}'.length;
   n += topicJsonBytes(record.topic);
-  n += String(record.partition).length + record.offset.toString().length + String(record.timestamp).length;
+  n += numberChars(record.partition) + offsetChars(record.offset) + numberChars(record.timestamp);
   n += record.timestampType.length;
   if (record.key !== null) n += ',"key":""'.length + base64Chars(record.key.byteLength);
   if (record.value !== null) n += ',"value":""'.length + base64Chars(record.value.byteLength);
-  record.headers.forEach((h, i) => {
+  const headers = record.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i] as RecordHeader;
     n += (i > 0 ? 1 : 0) + '{:[]}'.length + jsonStringBytes(h.key);
     const bytes = h.value;
     for (let b = 0; b < bytes.length; b++) n += SIGNED_BYTE_CHARS[bytes[b] as number] as number;
     if (bytes.length > 1) n += bytes.length - 1;
-  });
+  }
   return n;
 }
 
