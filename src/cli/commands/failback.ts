@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { createS3AuditLog } from '../../adapters/aws/audit';
+import { resolveAwsClientConfig } from '../../adapters/aws/clientConfig';
 import { createJsonlAuditLog } from '../../adapters/local/audit';
 import { parseJsonVariable } from '../../config/parse';
 import { buildFailbackPlan, forwardFactsFromAudit, reportMskOnly } from '../../cutover/failback';
 import { connectionOf, CutoverSteps, parsePlan, type CutoverPlan, type CutoverStepName } from '../../cutover/plan';
 import { ConfigError, describeError } from '../../errors';
+import type { AuditRecord } from '../../ports/auditLog';
 import { createKafkaClient } from '../../kafka';
 import { createCliSecretReader } from '../connectionOptions';
 import { runPlan, type CutoverOptions } from './cutover';
@@ -13,6 +16,32 @@ interface FailbackOptions extends CutoverOptions {
   failAt?: string;
   cutoverId?: string;
   printInput?: boolean;
+  auditBucket?: string;
+  auditPrefix: string;
+}
+
+/**
+ * The forward cutover's audit records: from the deployed state machine's S3 bucket (`--audit-bucket`, its
+ * CUTOVER_AUDIT_BUCKET; AWS credentials, region and endpoint from the environment), else from the local JSON-lines
+ * file (`--audit`). Says on stderr when there are none: the reversed plan then needs every `sourceValue`.
+ */
+async function forwardAudit(opts: FailbackOptions, cutoverId: string): Promise<AuditRecord[]> {
+  let records: AuditRecord[];
+  let where: string;
+  if (opts.auditBucket !== undefined) {
+    where = `s3://${opts.auditBucket}/${opts.auditPrefix}${cutoverId}/`;
+    const audit = createS3AuditLog(resolveAwsClientConfig(process.env), { bucket: opts.auditBucket, prefix: opts.auditPrefix });
+    try {
+      records = await audit.list(cutoverId);
+    } finally {
+      audit.close();
+    }
+  } else {
+    where = opts.audit;
+    records = await createJsonlAuditLog(opts.audit).list(cutoverId);
+  }
+  if (records.length === 0) process.stderr.write(`warning: no audit records of cutover ${cutoverId} in ${where}\n`);
+  return records;
 }
 
 async function loadPlan(path: string | undefined): Promise<CutoverPlan> {
@@ -38,6 +67,8 @@ export function registerFailback(cutover: Command): void {
     .option('--fail-at <step>', `inject a failure after this failback step to rehearse its rollback (${CutoverSteps.join(', ')})`)
     .option('--cutover-id <id>', 'id of the failback run (default <cutoverId>-failback)')
     .option('--print-input', 'print the Step Functions execution input ({"plan": <reversed plan>}) and exit')
+    .option('--audit-bucket <bucket>', "read the forward cutover's audit from this S3 bucket (the deployed state machine's CUTOVER_AUDIT_BUCKET) instead of --audit")
+    .option('--audit-prefix <prefix>', 'key prefix of the audit in --audit-bucket (CUTOVER_AUDIT_PREFIX)', 'cutovers/')
     .action(async (_local: FailbackOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals<FailbackOptions>();
       try {
@@ -45,7 +76,7 @@ export function registerFailback(cutover: Command): void {
         if (opts.failAt !== undefined && !(CutoverSteps as readonly string[]).includes(opts.failAt)) {
           throw new ConfigError(`--fail-at ${opts.failAt}: expected one of ${CutoverSteps.join(', ')}`, { field: 'failAt' });
         }
-        const facts = forwardFactsFromAudit(await createJsonlAuditLog(opts.audit).list(forward.cutoverId));
+        const facts = forwardFactsFromAudit(await forwardAudit(opts, forward.cutoverId));
         const plan = parsePlan(
           buildFailbackPlan(forward, { facts, ...(opts.cutoverId ? { cutoverId: opts.cutoverId } : {}), ...(opts.failAt ? { failAt: opts.failAt as CutoverStepName } : {}) }),
           'failback plan',
