@@ -4,29 +4,11 @@ import { timelineFromAudit } from '../../../../src/local/rehearsal/cutover';
 import type { ProducerEvent } from '../../../../src/local/rehearsal/producer';
 import { cutoverWindow, evaluateRehearsal, fencedWindowMs, type CutoverOutcome, type RehearsalCounts } from '../../../../src/local/rehearsal/report';
 import type { AuditRecord } from '../../../../src/ports/auditLog';
+import { at, counts as baseCounts } from './fixtures';
 
-const counts = (over: Partial<RehearsalCounts> = {}): RehearsalCounts => ({
-  produced: 10,
-  producedOnSource: 6,
-  producedOnTarget: 4,
-  replicated: 6,
-  replicatedDuplicates: 0,
-  replicationMissing: 0,
-  consumed: 10,
-  consumedOnSource: 6,
-  consumedOnTarget: 4,
-  uniqueConsumed: 10,
-  lost: 0,
-  duplicated: 0,
-  orderViolations: 0,
-  unacknowledgedConsumed: 0,
-  foreign: 0,
-  unsent: 0,
-  reverseReplicated: 4,
-  reverseReplicatedDuplicates: 0,
-  reverseReplicationMissing: 0,
-  ...over,
-});
+// A failback run also counts what the reverse bridge copied back: the 4 target-written records, once each.
+const counts = (over: Partial<RehearsalCounts> = {}): RehearsalCounts =>
+  baseCounts({ reverseReplicated: 4, reverseReplicatedDuplicates: 0, reverseReplicationMissing: 0, ...over });
 const outcome = (direction: 'forward' | 'failback', over: Partial<CutoverOutcome> = {}): CutoverOutcome => ({
   direction,
   status: 'succeeded',
@@ -146,7 +128,6 @@ describe('evaluateRehearsal with a failback', () => {
 describe('timelineFromAudit with a step that failed before writing any record', () => {
   it('places the failed step where the rollback began, with the rollback cause', () => {
     // Prepare: preflight fails (it audits nothing before `done`), the rollback runs.
-    const at = (ms: number): string => new Date(ms).toISOString();
     const records: AuditRecord[] = [
       { cutoverId: 'c-failback', step: 'rollback', event: 'failed', at: at(1500), detail: { Error: 'KBridgeError', Cause: 'Injected failure after step preflight (plan.failAt)' } },
       { cutoverId: 'c-failback', step: 'rollback', event: 'done', at: at(1600) },

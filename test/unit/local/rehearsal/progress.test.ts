@@ -1,30 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressPrinter } from '../../../src/local/rehearsal/progress';
-import { buildPlan } from '../../../src/local/rehearsal/rehearse';
-import type { RehearsalReport } from '../../../src/local/rehearsal/report';
+import { createProgressPrinter } from '../../../../src/local/rehearsal/progress';
+import { buildPlan } from '../../../../src/local/rehearsal/rehearse';
+import type { RehearsalReport } from '../../../../src/local/rehearsal/report';
+import { counts, rehearsalReport } from './fixtures';
 
-const report = (ok: boolean): RehearsalReport => ({
-  reportVersion: 1,
-  runId: 'reh-1',
-  ok,
-  failures: ok ? [] : ['2 record(s) lost: acknowledged by the cluster but never consumed'],
-  startedAt: new Date(0).toISOString(),
-  finishedAt: new Date(60_000).toISOString(),
-  durationMs: 60_000,
-  settings: { pattern: 'stop-drain-switch', ratePerSecond: 100, durationSeconds: 30, topics: 1, partitions: 1, kafkaVersion: '3.9.2' },
-  environment: { source: 's:1', target: 't:1', topics: ['t'], consumerGroups: ['g'], bridgeId: 'b', bridgeGroups: ['bg'], configStore: 'c.json', auditLog: 'a.jsonl', controlUrl: null },
-  counts: {
-    produced: 10, producedOnSource: 6, producedOnTarget: 4, replicated: 6, replicatedDuplicates: 0, replicationMissing: 0, consumed: 10, consumedOnSource: 6,
-    consumedOnTarget: 4, uniqueConsumed: 10, lost: ok ? 0 : 2, duplicated: 0, orderViolations: 0, unacknowledgedConsumed: 0, foreign: 0, unsent: 0,
-  },
-  lostRanges: [],
-  duplicates: [],
-  availability: { writeUnavailableMs: 1200, writeGap: null, fencedMs: 1100, readUnavailableMs: 900, readGap: null, maxEndToEndMs: 2000, timeToDrainMs: 3000, catchUpMs: 200 },
-  phases: [],
-  cutover: { status: 'succeeded', startedAtMs: 5000, endedAtMs: 20_000, runner: 'test', steps: [{ step: 'preflight', startedAtMs: 5000, endedAtMs: 6000, attempts: 1, status: 'succeeded' }] },
-  producerEvents: [],
-  series: [],
-});
+const report = (ok: boolean): RehearsalReport =>
+  rehearsalReport({
+    ok,
+    failures: ok ? [] : ['2 record(s) lost: acknowledged by the cluster but never consumed'],
+    counts: counts({ lost: ok ? 0 : 2 }),
+  });
 
 describe('createProgressPrinter', () => {
   it('prints one JSON object per event and a final result line with --json', () => {

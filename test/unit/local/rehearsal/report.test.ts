@@ -1,32 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { timelineFromAudit, currentStep } from '../../../src/local/rehearsal/cutover';
-import { escapeHtml, jsonForScript, renderReportHtml } from '../../../src/local/rehearsal/html';
-import type { ProducerEvent } from '../../../src/local/rehearsal/producer';
-import { countsFrom, evaluateRehearsal, fencedWindowMs, stepDurationMs, type RehearsalCounts, type RehearsalReport } from '../../../src/local/rehearsal/report';
-import { DeliveryLedger } from '../../../src/local/rehearsal/accounting';
-import type { AuditRecord } from '../../../src/ports/auditLog';
+import { timelineFromAudit, currentStep } from '../../../../src/local/rehearsal/cutover';
+import { escapeHtml, jsonForScript, renderReportHtml } from '../../../../src/local/rehearsal/html';
+import type { ProducerEvent } from '../../../../src/local/rehearsal/producer';
+import { countsFrom, evaluateRehearsal, fencedWindowMs, stepDurationMs, type RehearsalCounts, type RehearsalReport } from '../../../../src/local/rehearsal/report';
+import { DeliveryLedger } from '../../../../src/local/rehearsal/accounting';
+import type { AuditRecord } from '../../../../src/ports/auditLog';
+import { at, counts as baseCounts, rehearsalReport } from './fixtures';
 
-const cleanCounts = (over: Partial<RehearsalCounts> = {}): RehearsalCounts => ({
-  produced: 10,
-  producedOnSource: 6,
-  producedOnTarget: 4,
-  replicated: 6,
-  replicatedDuplicates: 0,
-  replicationMissing: 0,
-  consumed: 10,
-  consumedOnSource: 5,
-  consumedOnTarget: 5,
-  uniqueConsumed: 10,
-  lost: 0,
-  duplicated: 0,
-  orderViolations: 0,
-  unacknowledgedConsumed: 0,
-  foreign: 0,
-  unsent: 0,
-  ...over,
-});
+// This file's runs split the consumed records evenly between the clusters.
+const cleanCounts = (over: Partial<RehearsalCounts> = {}): RehearsalCounts => baseCounts({ consumedOnSource: 5, consumedOnTarget: 5, ...over });
 const succeeded = { status: 'succeeded' as const, steps: [] };
-const at = (ms: number): string => new Date(ms).toISOString();
 const rec = (step: string, event: AuditRecord['event'], ms: number, detail?: unknown): AuditRecord => ({ cutoverId: 'c', step, event, at: at(ms), ...(detail ? { detail } : {}) });
 
 describe('evaluateRehearsal', () => {
@@ -145,25 +128,13 @@ describe('timelineFromAudit', () => {
 });
 
 describe('renderReportHtml', () => {
-  const report: RehearsalReport = {
-    reportVersion: 1,
-    runId: 'reh-1',
+  const report: RehearsalReport = rehearsalReport({
     ok: false,
     failures: ['1 record(s) lost: <script>alert(1)</script>'],
-    startedAt: at(0),
-    finishedAt: at(60_000),
-    durationMs: 60_000,
-    settings: { pattern: 'stop-drain-switch', ratePerSecond: 100, durationSeconds: 30, topics: 1, partitions: 1, kafkaVersion: '3.9.2' },
-    environment: { source: 's:1', target: 't:1', topics: ['t'], consumerGroups: ['g'], bridgeId: 'b', bridgeGroups: ['bg'], configStore: 'c.json', auditLog: 'a.jsonl', controlUrl: null },
     counts: cleanCounts({ lost: 1 }),
-    lostRanges: [],
-    duplicates: [],
     availability: { writeUnavailableMs: 1200, writeGap: { ms: 1200, fromMs: 10_000, toMs: 11_200 }, fencedMs: 1100, readUnavailableMs: 900, readGap: null, maxEndToEndMs: 2000, timeToDrainMs: 3000, catchUpMs: 200 },
-    phases: [],
-    cutover: { status: 'succeeded', startedAtMs: 5000, endedAtMs: 20_000, runner: 'test', steps: [{ step: 'preflight', startedAtMs: 5000, endedAtMs: 6000, attempts: 1, status: 'succeeded' }] },
-    producerEvents: [],
     series: [{ atMs: 1000, sourceGroupLag: '5', bridgeLag: '2', targetGroupLag: null, producedPerSec: 100, consumedPerSec: 95, phase: 'load', cutoverStep: null }],
-  };
+  });
 
   it('embeds the report data safely and shows the verdict, counts and failures escaped', () => {
     // Act

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DeliveryLedger, encodeSequencedValue, parseSequencedValue, type ClusterSide } from '../../../src/local/rehearsal/accounting';
+import { DeliveryLedger, encodeSequencedValue, parseSequencedValue, type ClusterSide } from '../../../../src/local/rehearsal/accounting';
 
 const produce = (ledger: DeliveryLedger, topic: string, partition: number, seqs: number[], cluster: ClusterSide = 'source', atMs = 1000): void => {
   for (const seq of seqs) ledger.produced({ topic, partition, seq, atMs: atMs + seq, cluster });
