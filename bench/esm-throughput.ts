@@ -12,7 +12,7 @@
  *
  *   npx tsx bench/esm-throughput.ts [--records 200000] [--partitions 8] [--size 1024] [--runs 3]
  *                                   [--clients kafkajs,platformatic] [--cases plain,esm100,esm10000,esm100-pp,esm10000-pp]
- *                                   [--handlers wire,decode]
+ *                                   [--handlers wire,decode] [--max-queued <records per partition>]
  *
  * Uses the local source cluster (`kbridge local up`, started or reused).
  */
@@ -37,6 +37,8 @@ const { values } = parseArgs({
     cases: { type: 'string', default: 'plain,esm100,esm10000,esm100-pp,esm10000-pp' },
     /** Comma-separated subset of: wire (reads event.records), decode (decodeKafkaEvent, as the project's functions). */
     handlers: { type: 'string', default: 'wire,decode' },
+    /** The emulator's per-partition queue before it pauses fetching (default: max(2 × batchSize, 1000) records). */
+    'max-queued': { type: 'string' },
   },
 });
 const records = Number(values.records);
@@ -132,7 +134,7 @@ async function emulator(kind: KafkaClientKind, batchSize: number, pollers: numbe
     kafkaDeps: { logLevel: 'error', client: kind },
     consumer: { maxWaitTimeMs: 100 },
     pollers,
-    ...(process.env.BENCH_QUEUE ? { maxQueuedPerPartition: Number(process.env.BENCH_QUEUE) } : {}),
+    ...(values['max-queued'] ? { maxQueuedPerPartition: Number(values['max-queued']) } : {}),
     handler: async (event: unknown) => {
       seen += countOf(event, how);
       samples.push([Date.now(), seen]);
