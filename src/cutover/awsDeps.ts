@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createS3AuditLog } from '../adapters/aws/audit';
+import { createS3AuditLog, DEFAULT_AUDIT_PREFIX } from '../adapters/aws/audit';
 import { createAwsSecretReader } from '../adapters/aws/secrets';
 import type { AwsClientConfig } from '../adapters/aws/clientConfig';
 import { createAwsConfigStore } from '../adapters/aws/configStore';
@@ -15,7 +15,7 @@ import { connectionOf, parsePlan } from './plan';
 export const CutoverLambdaEnvSchema = z
   .object({
     CUTOVER_AUDIT_BUCKET: z.string().min(3),
-    CUTOVER_AUDIT_PREFIX: z.string().default('cutovers/'),
+    CUTOVER_AUDIT_PREFIX: z.string().default(DEFAULT_AUDIT_PREFIX),
   })
   .passthrough();
 export type CutoverLambdaEnv = z.output<typeof CutoverLambdaEnvSchema> & {

@@ -9,7 +9,7 @@ import { describeEntry } from '../ports/clientConfigStore';
 import { computeReplicationLag } from '../lag/replication';
 import { KafkaLagReader } from '../lag/kafkaLagReader';
 import { runStep, type CutoverDeps, type StepContext, type StepResult } from './context';
-import { ClientConfigValueSchema, targetTopicOf, type ClientConfigValue, type CutoverPlan, type CutoverPlanInput, type CutoverStepName, type TriggerRef } from './plan';
+import { ClientConfigValueSchema, targetTopicOf, type ClientConfigValue, type CutoverPlan, type CutoverPlanInput, type CutoverStepName, type ReverseBridgePlan, type TriggerRef } from './plan';
 import { setTriggers } from './steps/stopSourceConsumers';
 
 /**
@@ -86,7 +86,7 @@ export function buildFailbackPlan(plan: CutoverPlan, options: FailbackPlanOption
     throw new ConfigError(`Plan ${plan.cutoverId} is already a failback plan; give the forward plan`, { field: 'failbackOf' });
   }
   const facts = options.facts ?? { switchedFrom: {}, createdTriggers: {} };
-  const reverseGroups = [...new Set(reverse.triggers.flatMap((t) => (t.consumerGroupId ? [t.consumerGroupId] : [])))];
+  const reverseGroups = [...reverseTriggerGroups(reverse)];
   const inverse = invertTopicRecord(Object.fromEntries(plan.topics.map((t) => [t, targetTopicOf(plan, t)])), 'bridge.topicMapping');
   const renamed = Object.entries(inverse).filter(([to, from]) => to !== from);
   const missingValues: string[] = [];
@@ -422,6 +422,11 @@ export interface MskOnlyReport {
   topics: Array<{ topic: string; groups: string[] }>;
 }
 
+/** The consumer groups of the reverse bridge's mappings (`triggers[].consumerGroupId`), each once. */
+function reverseTriggerGroups(reverse: ReverseBridgePlan | undefined): Set<string> {
+  return new Set((reverse?.triggers ?? []).flatMap((t) => (t.consumerGroupId ? [t.consumerGroupId] : [])));
+}
+
 /**
  * The consumer groups the bridges themselves use on MSK, which are no application's: the reverse bridge's trigger
  * groups (`reverseBridge.triggers[].consumerGroupId` on a forward plan, `failbackOf.reverseBridgeGroups` on a
@@ -433,7 +438,7 @@ export interface MskOnlyReport {
  * ```
  */
 export function bridgeGroupsOnMsk(plan: CutoverPlan): Set<string> {
-  return new Set([...(plan.reverseBridge?.triggers ?? []).flatMap((t) => (t.consumerGroupId ? [t.consumerGroupId] : [])), ...(plan.failbackOf?.reverseBridgeGroups ?? [])]);
+  return new Set([...reverseTriggerGroups(plan.reverseBridge), ...(plan.failbackOf?.reverseBridgeGroups ?? [])]);
 }
 
 /**

@@ -52,7 +52,6 @@ export function kafkaErrorWhere(context: KafkaErrorContext): string {
   return `Kafka cluster "${context.cluster}"${op}`;
 }
 
-
 /**
  * The error of a range read that did not reach the end of every range in time (both adapters): each unfinished
  * partition with its position, and at read_committed the usual cause.

@@ -6,6 +6,9 @@ import { lazyClient, lazyModule } from './lazy';
 
 const s3Sdk = lazyModule(() => import('./sdk/s3'));
 
+/** Key prefix of the audit in its bucket unless configured (CUTOVER_AUDIT_PREFIX). */
+export const DEFAULT_AUDIT_PREFIX = 'cutovers/';
+
 /**
  * The AWS {@link AuditLog}: one S3 object per record, `<prefix><cutoverId>/<epoch ms, 15 digits>-<seq>-<step>.json`,
  * so a listing returns them in append order and a record is never rewritten (bucket versioning / object lock
@@ -18,7 +21,7 @@ const s3Sdk = lazyModule(() => import('./sdk/s3'));
  */
 export function createS3AuditLog(config: AwsClientConfig, options: { bucket: string; prefix?: string; client?: S3Client }): AuditLog & { close(): void } {
   const client = lazyClient(async () => new (await s3Sdk()).S3Client(config.s3), options.client);
-  const prefix = options.prefix ?? 'cutovers/';
+  const prefix = options.prefix ?? DEFAULT_AUDIT_PREFIX;
   let seq = 0;
   return {
     close: () => client.destroy(),

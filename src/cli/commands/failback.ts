@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { createS3AuditLog } from '../../adapters/aws/audit';
+import { createS3AuditLog, DEFAULT_AUDIT_PREFIX } from '../../adapters/aws/audit';
 import { resolveAwsClientConfig } from '../../adapters/aws/clientConfig';
 import { createJsonlAuditLog } from '../../adapters/local/audit';
 import { parseJsonVariable } from '../../config/parse';
@@ -68,7 +68,7 @@ export function registerFailback(cutover: Command): void {
     .option('--cutover-id <id>', 'id of the failback run (default <cutoverId>-failback)')
     .option('--print-input', 'print the Step Functions execution input ({"plan": <reversed plan>}) and exit')
     .option('--audit-bucket <bucket>', "read the forward cutover's audit from this S3 bucket (the deployed state machine's CUTOVER_AUDIT_BUCKET) instead of --audit")
-    .option('--audit-prefix <prefix>', 'key prefix of the audit in --audit-bucket (CUTOVER_AUDIT_PREFIX)', 'cutovers/')
+    .option('--audit-prefix <prefix>', 'key prefix of the audit in --audit-bucket (CUTOVER_AUDIT_PREFIX)', DEFAULT_AUDIT_PREFIX)
     .action(async (_local: FailbackOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals<FailbackOptions>();
       try {

@@ -34,6 +34,14 @@ async function highWatermarks(kafka: KafkaClient, topic: string): Promise<Map<nu
   return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
 }
 
+/** The values a fresh group consumer delivers from the start of partition 0 until its position reaches `end`. */
+async function consumedValuesUpTo(kafka: KafkaClient, topic: string, groupPrefix: string, end: bigint): Promise<string[]> {
+  const { batches, started } = startConsumer(kafka, topic, uniqueName(groupPrefix));
+  await started;
+  await waitFor(`the consumer position at the end (${end})`, () => batches.some((b) => b.nextOffset === end));
+  return batches.flatMap((b) => b.records).map((r) => r.value?.toString() ?? '');
+}
+
 function startConsumer(kafka: KafkaClient, topic: string, groupId: string, handlers: { onAssigned?: (a: readonly TopicPartition[]) => void } = {}): { consumer: GroupConsumer; batches: FetchedBatch[]; assignments: TopicPartition[][]; started: Promise<void> } {
   const consumer = kafka.consumer({ groupId, topics: [topic], fromBeginning: true, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 });
   openConsumers.push(consumer);
@@ -205,10 +213,7 @@ describe.each(KafkaClientKinds)('Kafka port conformance: %s adapter', (kind) => 
     // From the middle of an aborted transaction (its first batch not in the answer) as well.
     expect(values(await readAll(kafka, topic, [[0, 5n, end]]))).toEqual(['committed-0', 'committed-1', 'committed-2']);
     expect(values(await readAll(kafka, topic, [[0, 0n, end]], true)).filter((v) => v.startsWith('aborted'))).toHaveLength(61);
-    const { batches, started } = startConsumer(kafka, topic, uniqueName(`port-${kind}-abort-g`));
-    await started;
-    await waitFor(`the consumer position at the end (${end})`, () => batches.some((b) => b.nextOffset === end));
-    expect(values(batches.flatMap((b) => b.records))).toEqual(['committed-0', 'committed-1', 'committed-2']);
+    expect(await consumedValuesUpTo(kafka, topic, `port-${kind}-abort-g`, end)).toEqual(['committed-0', 'committed-1', 'committed-2']);
   });
 
   it('an abort with no data of its own (a rejected write) after committed transactions hides none of them', async () => {
@@ -249,10 +254,7 @@ describe.each(KafkaClientKinds)('Kafka port conformance: %s adapter', (kind) => 
     const values = (records: ConsumedRecord[]): string[] => records.map((r) => r.value?.toString() ?? '');
     const committed = ['committed-0', 'committed-1', 'committed-2', 'committed-last'];
     expect(values(await readAll(kafka, topic, [[0, 0n, end]]))).toEqual(committed);
-    const { batches, started } = startConsumer(kafka, topic, uniqueName(`port-${kind}-lone-abort-g`));
-    await started;
-    await waitFor(`the consumer position at the end (${end})`, () => batches.some((b) => b.nextOffset === end));
-    expect(values(batches.flatMap((b) => b.records))).toEqual(committed);
+    expect(await consumedValuesUpTo(kafka, topic, `port-${kind}-lone-abort-g`, end)).toEqual(committed);
   });
 
   it('fencing: a second instance with the same transactional id fences the first, which fails with ProducerFencedError', async () => {
