@@ -88,7 +88,8 @@ export function createBridgeLambda(env: Record<string, string | undefined>, opti
 
   const bridgeHandler = async (event: unknown): Promise<KafkaBatchResponse> => {
     const started = Date.now();
-    const batch = decodeKafkaEvent(event);
+    // The event is this invocation's own: its base64 strings may go as soon as they are decoded (GC, memory).
+    const batch = decodeKafkaEvent(event, { release: true });
     if (!runtime) {
       runtime = start();
       runtime.catch(() => {

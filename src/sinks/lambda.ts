@@ -49,7 +49,8 @@ export function createSinkLambda<K extends SinkKind>(
     new Metrics({ serviceName, ...(env.POWERTOOLS_METRICS_NAMESPACE ? {} : { namespace: 'KafkaMskBridge' }) });
 
   const sinkHandler = async (event: unknown): Promise<KafkaBatchResponse> => {
-    const batch = decodeKafkaEvent(event);
+    // The event is this invocation's own: its base64 strings may go as soon as they are decoded (GC, memory).
+    const batch = decodeKafkaEvent(event, { release: true });
     const result = await sink.deliver(batch);
     report(result, logger, metrics);
     return buildBatchResponse(result.failures);

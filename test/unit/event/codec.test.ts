@@ -171,6 +171,39 @@ describe('decodeKafkaEvent on edge cases', () => {
   });
 });
 
+describe('decodeKafkaEvent with release (a handler that owns its event)', () => {
+  it('lets the wire records go and leaves an event that reads and decodes as before', () => {
+    // Prepare
+    const event = loadEvent('kafka-edge-cases.json');
+    const original = JSON.stringify(event);
+    const wireRecords = event.records;
+
+    // Act
+    const batch = decodeKafkaEvent(event, { release: true });
+
+    // Assess: the event no longer holds the parsed records (so their strings can die young)…
+    expect(Object.getOwnPropertyDescriptor(event, 'records')?.get).toBeTypeOf('function');
+    // …decoding it again gives the same batch (fresh arrays: editing the first does not change the second)…
+    batch.partitions.reverse();
+    expect(decodeKafkaEvent(event)).toEqual(decodeKafkaEvent(JSON.parse(original)));
+    // …and whoever reads it still gets Lambda's shape, the same records (here, byte for byte).
+    expect(JSON.stringify(event)).toBe(original);
+    expect(event.records).toEqual(wireRecords);
+  });
+
+  it('leaves a frozen event as it is', () => {
+    // Prepare
+    const event = Object.freeze(loadEvent('kafka-edge-cases.json'));
+
+    // Act
+    const batch = decodeKafkaEvent(event, { release: true });
+
+    // Assess
+    expect(Object.getOwnPropertyDescriptor(event, 'records')?.value).toBeDefined();
+    expect(decodeKafkaEvent(event)).toEqual(batch);
+  });
+});
+
 describe('decodeKafkaEvent on malformed events', () => {
   const base = (): Record<string, unknown> => loadEvent('kafka-edge-cases.json');
   const setRecordField = (event: Record<string, unknown>, key: string, index: number, field: string, value: unknown): Record<string, unknown> => {
