@@ -191,7 +191,11 @@ async function startBridge(
   if (handlerProcess) {
     const host = await startHandlerHost(env, client);
     handler = (event) => host.invoke(event);
-    cpuMs = () => host.cpuMs();
+    cpuMs = async () => {
+      const cpu = await host.cpuMs();
+      say(`  handler process CPU ${(cpu.ms / 1000).toFixed(2)} s, of which system ${(cpu.systemMs / 1000).toFixed(2)} s`);
+      return cpu.ms;
+    };
     close = () => host.close();
   } else {
     const lambda = createBridgeLambda(env, {
