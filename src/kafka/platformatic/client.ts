@@ -34,7 +34,7 @@ import { createPlatformaticGroupConsumer } from './consumer';
 import { isPlatformaticError, protocolErrorOf, toPlatformaticKBridgeError } from './errors';
 import { fetchFrom, type FetchPosition } from './fetcher';
 import { adapterLogger, DEFAULT_RETRIES, logCrc32cImplementationOnce, observeConnections, platformaticBaseOptions, retryDelayFor } from './options';
-import { byLeader, findCoordinator, groupByTopic, sendTo, sleep, tpKey } from './raw';
+import { byLeader, findCoordinator, groupByTopic, sendTo, sleep } from './raw';
 import { assignPartitions, toLibraryMessage } from './records';
 
 export { platformaticCrc32cImplementation } from './options';
@@ -99,14 +99,17 @@ function producerRetries(connection: ResolvedConnection): number {
   return Math.max(2, connection.retries ?? DEFAULT_RETRIES * 2);
 }
 
-/** Where each partition's records of one send went: `baseOffset` from the answer, `count` from what we sent. */
+/**
+ * Where each partition's records of one send (all to one topic) went: `baseOffset` from the answer, `count` from
+ * what we sent.
+ */
 function partitionWrites(messages: readonly MessageToProduce[], offsets: ReadonlyArray<{ topic: string; partition: number; offset: bigint }> | undefined): PartitionWrite[] {
-  const counts = new Map<string, number>();
+  const counts: number[] = [];
   for (const m of messages) {
-    const key = tpKey(m.topic, m.partition as number);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const partition = m.partition as number;
+    counts[partition] = (counts[partition] ?? 0) + 1;
   }
-  return (offsets ?? []).map(({ topic, partition, offset }) => ({ topic, partition, baseOffset: offset, count: counts.get(tpKey(topic, partition)) ?? 0 }));
+  return (offsets ?? []).map(({ topic, partition, offset }) => ({ topic, partition, baseOffset: offset, count: counts[partition] ?? 0 }));
 }
 
 /** The records in the library's shape, each on its partition (the topic's partition count from cached metadata). */
