@@ -130,3 +130,45 @@ describe('@platformatic/kafka uncompressed record batches (patched: written into
     expect(fallback.buffer.equals(referenceBatch(other(), options))).toBe(true);
   });
 });
+
+describe('@platformatic/kafka record reader (patched: each record from one Buffer)', () => {
+  it('is the patched version', async () => {
+    expect(await readFile(join(root, 'dist/protocol/records.js'), 'utf8')).toContain('readPlainVarInt64');
+  });
+
+  it('reads every field back, whichever socket chunks the answer came in', () => {
+    fc.assert(
+      fc.property(fc.array(messageArb, { minLength: 1, maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 40 }), (spec, cuts) => {
+        const { messages, options } = build(spec, {});
+        const batch = createRecordsBatch(messages(), options).buffer;
+        // The answer as the connection hands it over: chunks of the sizes drawn (records and fields cut anywhere).
+        const chunks: Buffer[] = [];
+        for (let at = 0, i = 0; at < batch.length; i++) {
+          const size = cuts[i % cuts.length] as number;
+          chunks.push(batch.subarray(at, at + size));
+          at += size;
+        }
+        const chunked = Writer.create();
+        for (const chunk of chunks) chunked.append(chunk);
+        for (const reader of [Reader.from(batch), new Reader(chunked.dynamicBuffer)]) {
+          const read = readRecordsBatch(reader);
+          const expected = messages();
+          expect(read.records).toHaveLength(expected.length);
+          read.records.forEach((r, i) => {
+            const m = expected[i] as MessageRecord;
+            // The record's length as the library's own (unpatched) varint reader reads it from the record alone.
+            const written = createRecord(m, i, expected[0]?.timestamp as bigint).buffer;
+            expect(r.length).toBe(Reader.from(written).readVarInt());
+            expect(r.attributes).toBe(0);
+            expect(r.offsetDelta).toBe(i);
+            expect(r.timestampDelta).toBe((m.timestamp as bigint) - (expected[0]?.timestamp as bigint));
+            expect(r.key === null ? null : Buffer.from(r.key)).toEqual(m.key ?? null);
+            expect(r.value === null ? null : Buffer.from(r.value)).toEqual(m.value ?? null);
+            expect(r.headers.map(([k, v]) => [Buffer.from(k as Buffer), Buffer.from(v as Buffer)])).toEqual([...(m.headers ?? new Map())]);
+          });
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
