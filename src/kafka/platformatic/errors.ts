@@ -95,11 +95,14 @@ export function toPlatformaticKBridgeError(err: unknown, context: KafkaErrorCont
   const scrub = (text: string): string => redact.filter((s) => s.length >= 3).reduce((t, s) => t.split(s).join('[redacted]'), text);
   const chain = chainOf(err);
   const protocol = bestProtocolError(chain);
-
-  if (protocol && FENCED.has(protocol.apiId as string)) {
+  // Fencing anywhere in the chain is the outcome: the library's retries gather every answer, and Kafka 4.x answers
+  // CONCURRENT_TRANSACTIONS to a fenced instance while the new one's commit markers are written, PRODUCER_FENCED
+  // after. Read as the first (retriable) answer, the bridge would retry with a fresh producer and fence the new one.
+  const fenced = chain.find((e) => e.apiId !== undefined && FENCED.has(e.apiId));
+  if (fenced) {
     return new ProducerFencedError(
-      `${where(context)}: the transactional producer was fenced (${protocol.apiId}): another instance with the same transactional id took over; this instance must stop and not retry the batch`,
-      { ...base, type: 'PRODUCER_FENCED', code: protocol.apiCode, brokerError: protocol.apiId },
+      `${where(context)}: the transactional producer was fenced (${fenced.apiId}): another instance with the same transactional id took over; this instance must stop and not retry the batch`,
+      { ...base, type: 'PRODUCER_FENCED', code: fenced.apiCode, brokerError: fenced.apiId },
     );
   }
   const auth = chain.find((e) => e.code === 'PLT_KFK_AUTHENTICATION' || (e.apiId !== undefined && AUTH_PROTOCOL.has(e.apiId)));

@@ -123,6 +123,23 @@ describe('toPlatformaticKBridgeError', () => {
     }
   });
 
+  it('maps a retry chain that ends fenced to ProducerFencedError, not to its first (retriable) answer', () => {
+    // Kafka 4.1 answers CONCURRENT_TRANSACTIONS (51) to a fenced instance while the new one's markers are written,
+    // then PRODUCER_FENCED (90): the library's retries gather both.
+    const chain = new MultipleErrors('addPartitionsToTransaction failed 2 times.', [
+      new ResponseError(24, 5, { '/results/0': [51, null] }, {}),
+      new ResponseError(24, 5, { '/results/0': [90, null] }, {}),
+    ]);
+
+    // Act
+    const error = toPlatformaticKBridgeError(chain, context);
+
+    // Assess
+    expect(error).toBeInstanceOf(ProducerFencedError);
+    expect(error.retriable).toBe(false);
+    expect(error.context).toMatchObject({ type: 'PRODUCER_FENCED', code: 90 });
+  });
+
   it('maps a protocol error to KafkaRequestError with its name, number and retriability', () => {
     // Act
     const tooLarge = toPlatformaticKBridgeError(new ResponseError(0, 11, { '/responses/0/partitions/0': [10, 'too big'] }, {}), context);
