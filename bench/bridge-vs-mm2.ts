@@ -508,7 +508,7 @@ for (const [name, rs] of results) {
 if (ceilings.length > 0) lines.push(`| ceiling (ProducerPerformance, acks all) | ${perSecond(median(ceilings)).toFixed(0)} | ${ratio(perSecond(median(ceilings)), mm2E2e)} | | | | | ${ceilings.map((t) => (t / 1000).toFixed(2)).join(', ')} |`);
 lines.push(
   '',
-  'CPU: "bridge (client)" is the process CPU while at least one handler invocation is in flight, with the emulator fetching in the same process meanwhile (an upper bound); "handler in its own process" is the handler process\'s CPU while invocations are in flight: the handler\'s own time, what Lambda bills (the emulator, AWS\'s poller in a deployment, runs in the parent). MM2 is the JVM process (utime + stime, startup included).',
+  'CPU: "bridge (client)" is the process CPU while at least one handler invocation is in flight, with the emulator fetching in the same process meanwhile (an upper bound); "handler in its own process" is the CPU of a process that takes one invocation at a time, as a Lambda instance does, while an invocation is in flight (the event\'s JSON parse included): the handler\'s own time, what Lambda bills (the emulator, AWS\'s poller in a deployment, runs in the parent). MM2 is the JVM process (utime + stime, startup included).',
 );
 if (latencies.length > 0) {
   lines.push('', `end-to-end latency at ${rate} records/s for ${latencySeconds} s (median over ${runs} runs of each percentile):`, '', '| system | p50 ms | p99 ms | runs (p50/p99) |', '|---|---:|---:|---|');
