@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRecord, createRecordsBatch, createRecordsBatchAsync, crc32c, readRecordsBatch, Reader, Writer, type MessageRecord } from '@platformatic/kafka';
+import { createRecord, createRecordsBatch, createRecordsBatchAsync, crc32c, readRecordsBatch, readRecordsBatches, Reader, Writer, type MessageRecord } from '@platformatic/kafka';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -170,5 +170,32 @@ describe('@platformatic/kafka record reader (patched: each record from one Buffe
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('reads records in order across batches and chunks, and again after the answer buffer changed', () => {
+    const { messages, options } = build(
+      Array.from({ length: 30 }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`${i}:${'v'.repeat(i * 7)}`), headers: new Map([[Buffer.from('h'), Buffer.from(`${i}`)]]), delta: i })),
+      {},
+    );
+    const one = createRecordsBatch(messages(), options).buffer;
+    const answer = Buffer.concat([one, one, one]);
+    const chunked = Writer.create();
+    for (let at = 0; at < answer.length; at += 97) chunked.append(answer.subarray(at, at + 97));
+    const dynamic = chunked.dynamicBuffer;
+    const values = (reader: Reader): string[] => readRecordsBatches(reader).flatMap((b) => b.records.map((r) => Buffer.from(r.value as Buffer).toString()));
+    const expected = messages().map((m) => (m.value as Buffer).toString());
+    expect(values(new Reader(dynamic))).toEqual([...expected, ...expected, ...expected]);
+    // The chunk remembered from a read must not outlive a change of the buffer: read the first batch, drop 50 bytes
+    // from the front (every chunk now starts 50 bytes earlier) and append 50, then read the second batch where it now is.
+    const again = Writer.create();
+    for (let at = 0; at < answer.length; at += 97) again.append(answer.subarray(at, at + 97));
+    const changed = again.dynamicBuffer;
+    const first = new Reader(changed);
+    readRecordsBatch(first);
+    changed.consume(50);
+    changed.append(Buffer.alloc(50));
+    const second = new Reader(changed);
+    second.position = one.length - 50;
+    expect(readRecordsBatch(second).records.map((r) => Buffer.from(r.value as Buffer).toString())).toEqual(expected);
   });
 });
