@@ -39,7 +39,23 @@ const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
  * afterwards; a handler that edits the event it was given and decodes it again gets the records as delivered.
  * Identity, not a marker field: JSON from outside can never be in it.
  */
-const builtHere = new WeakMap<object, KafkaBatch>();
+const builtHere = hiddenSlot<KafkaBatch>('kbridge.builtBatch');
+
+/**
+ * A value kept on an object under a symbol of this module: an own property, not enumerable (JSON.stringify,
+ * structuredClone, spread and Object.keys never see it), found only on that very object, not through its prototype.
+ * Not a WeakMap: V8's young-generation GC keeps every value of a WeakMap whose table is old until the next full GC,
+ * so each event's batch, all its records, survived and was promoted to the old generation; in the ESM emulator that
+ * was most of its CPU (the GC's, on its helper threads; BENCHMARKS.md).
+ */
+function hiddenSlot<T>(name: string): { get(o: object): T | undefined; set(o: object, value: T): boolean; delete(o: object): void } {
+  const key = Symbol(name);
+  return {
+    get: (o) => (Object.hasOwn(o, key) ? ((o as Record<symbol, unknown>)[key] as T) : undefined),
+    set: (o, value) => Reflect.defineProperty(o, key, { value, writable: true, enumerable: false, configurable: true }),
+    delete: (o) => void Reflect.deleteProperty(o, key),
+  };
+}
 
 /** A failed record as the handler reports it: which partition, and the first offset to redeliver. */
 export interface BatchItemFailure {
@@ -324,24 +340,42 @@ function releaseWireRecords(event: Record<string, unknown>, batch: KafkaBatch): 
 /**
  * Make `event.records` a property built from `batch` when first read (then a plain data property like any other).
  * False when the event does not allow it (frozen, or `records` not configurable).
+ *
+ * Every event shares one getter and one setter, which find the batch in `lazyBatches`: accessors made of closures
+ * per event gave each event a hidden class of its own, which V8 keeps until a full GC, and with it the batch.
  */
 function defineLazyRecords(event: object, batch: KafkaBatch): boolean {
-  const materialize = (): Record<string, WireKafkaRecord[]> => {
-    const records: Record<string, WireKafkaRecord[]> = {};
-    for (const p of batch.partitions) records[partitionKey(p.topic, p.partition)] = p.records.map(toWireRecord);
-    return records;
-  };
-  const settle = (value: unknown): void => void Object.defineProperty(event, 'records', { value, writable: true, enumerable: true, configurable: true });
-  return Reflect.defineProperty(event, 'records', {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const records = materialize();
-      settle(records);
-      return records;
-    },
-    set: settle,
-  });
+  if (!Reflect.defineProperty(event, 'records', { enumerable: true, configurable: true, get: getLazyRecords, set: setLazyRecords })) return false;
+  lazyBatches.set(event, batch);
+  return true;
+}
+
+const lazyBatches = hiddenSlot<KafkaBatch>('kbridge.lazyRecords');
+
+/** The event (or the object up its prototype chain) whose `records` this accessor is. */
+function lazyHolder(receiver: object): { holder: object; batch: KafkaBatch | undefined } {
+  for (let o: object | null = receiver; o !== null; o = Reflect.getPrototypeOf(o)) {
+    const batch = lazyBatches.get(o);
+    if (batch !== undefined) return { holder: o, batch };
+  }
+  return { holder: receiver, batch: undefined };
+}
+
+function getLazyRecords(this: object): Record<string, WireKafkaRecord[]> {
+  const { holder, batch } = lazyHolder(this);
+  const records: Record<string, WireKafkaRecord[]> = {};
+  for (const p of batch?.partitions ?? []) records[partitionKey(p.topic, p.partition)] = p.records.map(toWireRecord);
+  settleLazyRecords(holder, records);
+  return records;
+}
+
+function setLazyRecords(this: object, value: unknown): void {
+  settleLazyRecords(lazyHolder(this).holder, value);
+}
+
+function settleLazyRecords(holder: object, value: unknown): void {
+  Object.defineProperty(holder, 'records', { value, writable: true, enumerable: true, configurable: true });
+  lazyBatches.delete(holder);
 }
 
 function offsetToJsonNumber(offset: bigint, topic: string, partition: number): number {

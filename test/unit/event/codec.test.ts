@@ -341,6 +341,27 @@ describe('encodeKafkaEvent', () => {
     );
   });
 
+  it('gives every event the same accessor and keeps its batch where no reader of the event sees it', () => {
+    // Prepare
+    const batch = decodeKafkaEvent(loadEvent('kafka-edge-cases.json'));
+    const [a, b] = [encodeKafkaEvent(batch), encodeKafkaEvent(batch)];
+    const derived = Object.create(b) as typeof b;
+
+    // Act
+    const [getA, getB] = [a, b].map((e) => Object.getOwnPropertyDescriptor(e, 'records')?.get);
+    const viaPrototype = derived.records;
+
+    // Assess: one getter for all (closures per event gave each event a hidden class that V8 keeps with its batch)
+    expect(getA).toBeTypeOf('function');
+    expect(getA).toBe(getB);
+    expect(Object.getOwnPropertyNames(a).sort()).toEqual(['bootstrapServers', 'eventSource', 'records']);
+    expect(decodeKafkaEvent(a)).toEqual(batch);
+    // Read through an object inheriting from the event, records are built on the event itself, as a data property.
+    expect(viaPrototype).toBe(b.records);
+    expect(Object.getOwnPropertyDescriptor(b, 'records')?.value).toBe(viaPrototype);
+    expect(Object.getOwnPropertyDescriptor(a, 'records')?.get).toBe(getA);
+  });
+
   it('is inverted by decodeKafkaEvent for arbitrary batches, also through JSON', () => {
     fc.assert(
       fc.property(batchArb, (batch) => {
