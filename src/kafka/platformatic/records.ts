@@ -9,6 +9,11 @@ const CONTROL = 0x20;
 /** Control record type in the key: 0 ABORT, 1 COMMIT. */
 const ABORT_MARKER = 0;
 const EMPTY = Buffer.alloc(0);
+/**
+ * The headers of every record that has none: one frozen array instead of one per record (a consumer may hold
+ * thousands of records, as the emulator's queues do). Nothing in the project adds headers to a consumed record.
+ */
+const NO_HEADERS = Object.freeze([]) as unknown as KafkaHeader[];
 
 /**
  * Put every message without a partition on one: Java's default partitioning for keyed records (as kafkajs), and
@@ -121,7 +126,7 @@ export function decodePartition(
     for (const record of batch.records) {
       const offset = batch.firstOffset + BigInt(record.offsetDelta);
       if (offset < fetchOffset) continue;
-      const headers: KafkaHeader[] = new Array(record.headers.length);
+      const headers: KafkaHeader[] = record.headers.length === 0 ? NO_HEADERS : new Array(record.headers.length);
       for (let i = 0; i < record.headers.length; i++) {
         const [k, v] = record.headers[i] as [Buffer | null, Buffer | null];
         headers[i] = { key: k === null ? '' : k.toString('utf8'), value: v ?? EMPTY };

@@ -11,8 +11,12 @@ export interface PartitionState {
   readonly topic: string;
   readonly partition: number;
   /** Records fetched, not yet delivered successfully, in offset order. */
-  queue: QueuedRecord[];
-  /** Sum of `size` over `queue`, kept as records come and go (a batch decision never rescans the queue). */
+  queue: SourceRecord[];
+  /** Bytes each record of `queue` adds to the event JSON (same index). */
+  sizes: number[];
+  /** When each record of `queue` was fetched (epoch ms, same index; 0 for a record given back after a failure). */
+  arrivals: number[];
+  /** Sum of `sizes`, kept as records come and go (a batch decision never rescans the queue). */
   queuedBytes: number;
   /** Exclusive upper bound of what the fetcher handed over (records, filtered records, control records). */
   fetchedUpTo: bigint | undefined;
@@ -26,17 +30,11 @@ export interface PartitionState {
   failures: number;
 }
 
-export interface QueuedRecord {
-  record: SourceRecord;
-  /** Bytes this record adds to the event JSON. */
-  size: number;
-  /** When it was fetched (epoch ms), for the batching window. */
-  arrivedAt: number;
-}
-
 /** A fresh state for a newly assigned partition. */
 export function newPartitionState(topic: string, partition: number): PartitionState {
-  return { key: partitionKey(topic, partition), topic, partition, queue: [], queuedBytes: 0, fetchedUpTo: undefined, committed: undefined, inFlight: false, notBefore: 0, failures: 0 };
+  // Parallel arrays rather than an object per record: a queue holds thousands of records, long enough for the GC
+  // to copy them, and a number in an array is no object of its own.
+  return { key: partitionKey(topic, partition), topic, partition, queue: [], sizes: [], arrivals: [], queuedBytes: 0, fetchedUpTo: undefined, committed: undefined, inFlight: false, notBefore: 0, failures: 0 };
 }
 
 /**
@@ -62,7 +60,9 @@ export function enqueueFetched(
     if (state.fetchedUpTo !== undefined && record.offset < state.fetchedUpTo) continue;
     if (!keep(record)) continue;
     const size = estimateRecordSize(record);
-    state.queue.push({ record, size, arrivedAt: now });
+    state.queue.push(record);
+    state.sizes.push(size);
+    state.arrivals.push(now);
     state.queuedBytes += size;
     added++;
   }
@@ -112,7 +112,7 @@ export function planBatch(states: readonly PartitionState[], limits: BatchLimits
     eligible.push(s);
     queued += s.queue.length;
     queuedBytes += s.queuedBytes;
-    oldest = Math.min(oldest, (s.queue[0] as QueuedRecord).arrivedAt);
+    oldest = Math.min(oldest, s.arrivals[0] as number);
   }
   if (eligible.length === 0) return { kind: 'wait', untilMs: nextWake };
   const windowEnds = oldest + limits.batchingWindowMs;
@@ -125,20 +125,25 @@ export function planBatch(states: readonly PartitionState[], limits: BatchLimits
   const n = eligible.length;
   for (let i = 0; i < n && count < limits.batchSize; i++) {
     const s = eligible[(startIndex + i) % n] as PartitionState;
-    const take: SourceRecord[] = [];
+    let taken = 0;
+    let takenBytes = 0;
     let entryBytes = estimatePartitionEntryOverhead(s.topic, s.partition, 1, parts.length === 0);
-    for (const q of s.queue) {
+    for (let q = 0; q < s.queue.length; q++) {
       if (count >= limits.batchSize) break;
-      const add = q.size + (take.length > 0 ? 1 : 0) + (take.length === 0 ? entryBytes : 0);
+      const size = s.sizes[q] as number;
+      const add = size + (taken > 0 ? 1 : 0) + (taken === 0 ? entryBytes : 0);
       if (bytes + add > limits.maxPayloadBytes && count > 0) break;
       bytes += add;
       entryBytes = 0;
-      take.push(q.record);
+      takenBytes += size;
+      taken++;
       count++;
     }
-    if (take.length === 0) break;
-    for (let t = 0; t < take.length; t++) s.queuedBytes -= (s.queue[t] as QueuedRecord).size;
-    s.queue.splice(0, take.length);
+    if (taken === 0) break;
+    const take = s.queue.splice(0, taken);
+    s.sizes.splice(0, taken);
+    s.arrivals.splice(0, taken);
+    s.queuedBytes -= takenBytes;
     s.inFlight = true;
     parts.push({ state: s, records: take });
     if (bytes >= limits.maxPayloadBytes) break;
@@ -196,9 +201,11 @@ export function settleBatch(
         state.failures = 0;
         state.notBefore = 0;
       } else {
-        const back = failed.map((record) => ({ record, size: estimateRecordSize(record), arrivedAt: 0 }));
-        state.queue = back.concat(state.queue);
-        for (const q of back) state.queuedBytes += q.size;
+        const sizes = failed.map((record) => estimateRecordSize(record));
+        state.queue = failed.concat(state.queue);
+        state.sizes = sizes.concat(state.sizes);
+        state.arrivals = failed.map(() => 0).concat(state.arrivals);
+        for (const size of sizes) state.queuedBytes += size;
         requeued = failed.length;
         state.notBefore = options.now + options.backoffMs(state.failures);
       }
@@ -218,7 +225,7 @@ export function settleBatch(
 export function commitFrontier(state: PartitionState): bigint | undefined {
   if (state.inFlight) return undefined;
   const head = state.queue[0];
-  const frontier = head !== undefined ? head.record.offset : state.fetchedUpTo;
+  const frontier = head !== undefined ? head.offset : state.fetchedUpTo;
   if (frontier === undefined) return undefined;
   if (state.committed !== undefined && frontier <= state.committed) return undefined;
   return frontier;

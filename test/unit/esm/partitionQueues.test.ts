@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { estimateRecordSize } from '../../../src/event/codec';
 import type { SourceRecord } from '../../../src/event/types';
 import { commitFrontier, enqueueFetched, newPartitionState, planBatch, settleBatch, type BatchLimits } from '../../../src/local/esm/partitionQueues';
 
@@ -24,7 +25,7 @@ describe('enqueueFetched', () => {
 
     // Assess
     expect(added).toBe(1);
-    expect(s.queue.map((q) => q.record.offset)).toEqual([0n, 1n, 2n]);
+    expect(s.queue.map((r) => r.offset)).toEqual([0n, 1n, 2n]);
     expect(s.fetchedUpTo).toBe(5n);
   });
 });
@@ -60,7 +61,7 @@ describe('planBatch', () => {
       ['orders-1', [0n, 1n]],
       ['orders-0', [5n, 6n]],
     ]);
-    expect(p0.queue.map((q) => q.record.offset)).toEqual([7n]);
+    expect(p0.queue.map((r) => r.offset)).toEqual([7n]);
     expect(p0.inFlight && p1.inFlight).toBe(true);
     expect(planBatch([p0, p1], limits({ batchSize: 4, batchingWindowMs: 0 }), 0)).toEqual({ kind: 'wait', untilMs: undefined });
   });
@@ -136,7 +137,7 @@ describe('settleBatch', () => {
     // Assess
     expect(settled?.commit).toBeUndefined();
     expect(settled?.requeued).toBe(2);
-    expect(s.queue.map((q) => q.record.offset)).toEqual([0n, 1n]);
+    expect(s.queue.map((r) => r.offset)).toEqual([0n, 1n]);
     expect(s.notBefore).toBe(1100);
   });
 
@@ -156,7 +157,7 @@ describe('settleBatch', () => {
       ['orders-0', 12n],
       ['orders-1', 1n],
     ]);
-    expect(p0.queue.map((q) => q.record.offset)).toEqual([12n, 13n]);
+    expect(p0.queue.map((r) => r.offset)).toEqual([12n, 13n]);
     expect(p0.failures).toBe(1);
   });
 
@@ -197,23 +198,27 @@ describe('commitFrontier', () => {
 });
 
 describe('queued bytes', () => {
-  it('tracks the sum of queued record sizes through enqueue, take and redelivery', () => {
+  it("tracks each queued record's size and arrival, and their sum, through enqueue, take and redelivery", () => {
     // Prepare
     const s = newPartitionState('orders', 0);
-    const sum = (): number => s.queue.reduce((n, q) => n + q.size, 0);
-    enqueueFetched(s, [rec(0, 0, 10), rec(0, 1, 100), rec(0, 2, 1000)], 2n, keepAll, 0);
-    const afterEnqueue = [s.queuedBytes, sum()];
+    const sum = (): number => s.sizes.reduce((n, size) => n + size, 0);
+    const snapshot = (): { bytes: number; sum: number; sizes: number[]; arrivals: number[] } => ({ bytes: s.queuedBytes, sum: sum(), sizes: [...s.sizes], arrivals: [...s.arrivals] });
+    const records = [rec(0, 0, 10), rec(0, 1, 100), rec(0, 2, 1000)];
+    const size = records.map((r) => estimateRecordSize(r)) as [number, number, number];
+    enqueueFetched(s, records, 2n, keepAll, 5);
+    const afterEnqueue = snapshot();
 
     // Act
-    const plan = planBatch([s], limits({ batchSize: 2 }), 0);
-    const afterTake = [s.queuedBytes, sum()];
+    const plan = planBatch([s], limits({ batchSize: 2 }), 5);
+    const afterTake = snapshot();
     settleBatch(plan.kind === 'batch' ? plan.parts : [], { kind: 'partial', failedFrom: new Map([['orders-0', 1n]]) }, retry);
-    const afterRequeue = [s.queuedBytes, sum()];
+    const afterRequeue = snapshot();
 
     // Assess
-    expect(afterEnqueue[0]).toBe(afterEnqueue[1]);
-    expect(afterTake[0]).toBe(afterTake[1]);
-    expect(afterRequeue[0]).toBe(afterRequeue[1]);
-    expect(s.queue.map((q) => q.record.offset)).toEqual([1n, 2n]);
+    expect(afterEnqueue).toEqual({ bytes: size[0] + size[1] + size[2], sum: size[0] + size[1] + size[2], sizes: size, arrivals: [5, 5, 5] });
+    expect(afterTake).toEqual({ bytes: size[2], sum: size[2], sizes: [size[2]], arrivals: [5] });
+    // The record given back goes first, with no arrival time (its batching window is over).
+    expect(afterRequeue).toEqual({ bytes: size[1] + size[2], sum: size[1] + size[2], sizes: [size[1], size[2]], arrivals: [0, 5] });
+    expect(s.queue.map((r) => r.offset)).toEqual([1n, 2n]);
   });
 });
