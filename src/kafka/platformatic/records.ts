@@ -9,6 +9,7 @@ const CONTROL = 0x20;
 /** Control record type in the key: 0 ABORT, 1 COMMIT. */
 const ABORT_MARKER = 0;
 const EMPTY = Buffer.alloc(0);
+const MAX_SAFE_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 /**
  * The headers of every record that has none: one frozen array instead of one per record (a consumer may hold
  * thousands of records, as the emulator's queues do). Nothing in the project adds headers to a consumed record.
@@ -123,8 +124,10 @@ export function decodePartition(
     const timestampType = logAppend ? 'LOG_APPEND_TIME' : 'CREATE_TIME';
     const firstTimestamp = Number(batch.firstTimestamp);
     const maxTimestamp = Number(batch.maxTimestamp);
+    // One BigInt per record rather than two (the delta's and the sum's) while the batch's offsets are exact Numbers.
+    const safeBase = lastOffset <= MAX_SAFE_OFFSET ? Number(batch.firstOffset) : undefined;
     for (const record of batch.records) {
-      const offset = batch.firstOffset + BigInt(record.offsetDelta);
+      const offset = safeBase !== undefined ? BigInt(safeBase + record.offsetDelta) : batch.firstOffset + BigInt(record.offsetDelta);
       if (offset < fetchOffset) continue;
       const headers: KafkaHeader[] = record.headers.length === 0 ? NO_HEADERS : new Array(record.headers.length);
       for (let i = 0; i < record.headers.length; i++) {

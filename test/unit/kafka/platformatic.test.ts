@@ -270,6 +270,25 @@ describe('records', () => {
     return { ...batch(offset, producerId, 0x30, ['']), records: [{ ...record(0, ''), key }] } as RecordsBatch;
   };
 
+  it('gives exact offsets on both sides of 2^53 and up to the largest Kafka offset, without headers shared or mutable', () => {
+    // Prepare: batches that end below, at and above Number.MAX_SAFE_INTEGER, and one at the very end of int64.
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    const firsts = [safe - 3n, safe - 2n, safe - 1n, 2n ** 63n - 3n];
+
+    // Act
+    const decoded = firsts.map((first) => decodePartition('t', 0, [batch(first, -1n, 0, ['x', 'y', 'z'])], [], first, false));
+
+    // Assess
+    decoded.forEach((d, i) => {
+      const first = firsts[i] as bigint;
+      expect(d.records.map((r) => r.offset)).toEqual([first, first + 1n, first + 2n]);
+      expect(d.nextOffset).toBe(first + 3n);
+    });
+    const headers = decoded[0]?.records[0]?.headers as unknown[];
+    expect(headers).toEqual([]);
+    expect(() => headers.push({})).toThrow(TypeError);
+  });
+
   it('drops aborted batches at read_committed even when the ABORT marker comes in a later fetch, and moves the position over them', () => {
     // Prepare: producer 7 aborted from offset 0; this answer holds its data but not its marker.
     const batches = [batch(0n, 7n, 0x10, ['a0', 'a1']), batch(2n, 8n, 0x10, ['c0']), batch(3n, 7n, 0x10, ['a2'])];
