@@ -339,12 +339,14 @@ function releaseWireRecords(event: Record<string, unknown>, batch: KafkaBatch): 
 
 /**
  * Make `event.records` a property built from `batch` when first read (then a plain data property like any other).
- * False when the event does not allow it (frozen, or `records` not configurable).
+ * False when the event does not allow it (not extensible, or `records` not configurable).
  *
  * Every event shares one getter and one setter, which find the batch in `lazyBatches`: accessors made of closures
  * per event gave each event a hidden class of its own, which V8 keeps until a full GC, and with it the batch.
  */
 function defineLazyRecords(event: object, batch: KafkaBatch): boolean {
+  // The batch goes in a property of the event's own: an event that takes none keeps its records as they are.
+  if (!Object.isExtensible(event)) return false;
   if (!Reflect.defineProperty(event, 'records', { enumerable: true, configurable: true, get: getLazyRecords, set: setLazyRecords })) return false;
   lazyBatches.set(event, batch);
   return true;

@@ -191,15 +191,20 @@ describe('decodeKafkaEvent with release (a handler that owns its event)', () => 
     expect(event.records).toEqual(wireRecords);
   });
 
-  it('leaves a frozen event as it is', () => {
+  it.each([
+    ['frozen', Object.freeze],
+    ['not extensible', Object.preventExtensions],
+  ])('leaves a %s event as it is', (_, lock) => {
     // Prepare
-    const event = Object.freeze(loadEvent('kafka-edge-cases.json'));
+    const event = lock(loadEvent('kafka-edge-cases.json'));
+    const original = JSON.stringify(event);
 
     // Act
     const batch = decodeKafkaEvent(event, { release: true });
 
     // Assess
     expect(Object.getOwnPropertyDescriptor(event, 'records')?.value).toBeDefined();
+    expect(JSON.stringify(event)).toBe(original);
     expect(decodeKafkaEvent(event)).toEqual(batch);
   });
 });
