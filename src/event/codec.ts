@@ -367,17 +367,19 @@ function getLazyRecords(this: object): Record<string, WireKafkaRecord[]> {
   const { holder, batch } = lazyHolder(this);
   const records: Record<string, WireKafkaRecord[]> = {};
   for (const p of batch?.partitions ?? []) records[partitionKey(p.topic, p.partition)] = p.records.map(toWireRecord);
-  settleLazyRecords(holder, records);
+  // Kept as a data property when the event allows it; an event frozen since is read again from its batch next time.
+  if (settleLazyRecords(holder, records)) lazyBatches.delete(holder);
   return records;
 }
 
 function setLazyRecords(this: object, value: unknown): void {
-  settleLazyRecords(lazyHolder(this).holder, value);
+  const { holder } = lazyHolder(this);
+  if (!settleLazyRecords(holder, value)) throw new TypeError('Cannot assign to read only property \'records\' of object');
+  lazyBatches.delete(holder);
 }
 
-function settleLazyRecords(holder: object, value: unknown): void {
-  Object.defineProperty(holder, 'records', { value, writable: true, enumerable: true, configurable: true });
-  lazyBatches.delete(holder);
+function settleLazyRecords(holder: object, value: unknown): boolean {
+  return Reflect.defineProperty(holder, 'records', { value, writable: true, enumerable: true, configurable: true });
 }
 
 function offsetToJsonNumber(offset: bigint, topic: string, partition: number): number {

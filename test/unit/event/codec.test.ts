@@ -367,6 +367,25 @@ describe('encodeKafkaEvent', () => {
     expect(Object.getOwnPropertyDescriptor(a, 'records')?.get).toBe(getA);
   });
 
+  it('reads the same from an event frozen before its records were first read, and refuses to replace them', () => {
+    // Prepare
+    const batch = decodeKafkaEvent(loadEvent('kafka-edge-cases.json'));
+    const expected = JSON.stringify(encodeKafkaEvent(batch));
+    const event = Object.freeze(encodeKafkaEvent(batch));
+
+    // Act
+    const first = JSON.stringify(event);
+    const second = JSON.stringify(event);
+
+    // Assess
+    expect(first).toBe(expected);
+    expect(second).toBe(expected);
+    expect(decodeKafkaEvent(event)).toEqual(batch);
+    expect(() => {
+      (event as { records: unknown }).records = {};
+    }).toThrow(TypeError);
+  });
+
   it('is inverted by decodeKafkaEvent for arbitrary batches, also through JSON', () => {
     fc.assert(
       fc.property(batchArb, (batch) => {
