@@ -48,12 +48,11 @@ const builtHere = hiddenSlot<KafkaBatch>('kbridge.builtBatch');
  * until a full GC and was promoted to the old generation; in the ESM emulator that GC was most of its CPU, and 100
  * record events in a loop promoted 539 MB per 1.6M records against 5.3 MB with this slot (BENCHMARKS.md).
  */
-function hiddenSlot<T>(name: string): { get(o: object): T | undefined; set(o: object, value: T): boolean; delete(o: object): void } {
+function hiddenSlot<T>(name: string): { get(o: object): T | undefined; set(o: object, value: T): boolean } {
   const key = Symbol(name);
   return {
     get: (o) => (Object.hasOwn(o, key) ? ((o as Record<symbol, unknown>)[key] as T) : undefined),
     set: (o, value) => Reflect.defineProperty(o, key, { value, writable: true, enumerable: false, configurable: true }),
-    delete: (o) => void Reflect.deleteProperty(o, key),
   };
 }
 
@@ -333,31 +332,29 @@ function copyBatch(batch: KafkaBatch): KafkaBatch {
 }
 
 function releaseWireRecords(event: Record<string, unknown>, batch: KafkaBatch): void {
-  const kept = copyBatch(batch);
-  if (defineLazyRecords(event, kept)) builtHere.set(event, kept);
+  defineLazyRecords(event, copyBatch(batch));
 }
 
 /**
  * Make `event.records` a property built from `batch` when first read (then a plain data property like any other).
  * False when the event does not allow it (not extensible, or `records` not configurable).
  *
- * Every event shares one getter and one setter, which find the batch in `lazyBatches`: accessors made of closures
- * per event gave each event a hidden class of its own, which V8 keeps until a full GC, and with it the batch.
+ * The event is remembered with `batch` in `builtHere`, where every event's shared getter and setter find it:
+ * accessors made of closures per event gave each event a hidden class of its own, which V8 keeps until a full GC,
+ * and with it the batch.
  */
 function defineLazyRecords(event: object, batch: KafkaBatch): boolean {
   // The batch goes in a property of the event's own: an event that takes none keeps its records as they are.
   if (!Object.isExtensible(event)) return false;
   if (!Reflect.defineProperty(event, 'records', { enumerable: true, configurable: true, get: getLazyRecords, set: setLazyRecords })) return false;
-  lazyBatches.set(event, batch);
+  builtHere.set(event, batch);
   return true;
 }
-
-const lazyBatches = hiddenSlot<KafkaBatch>('kbridge.lazyRecords');
 
 /** The event (or the object up its prototype chain) whose `records` this accessor is. */
 function lazyHolder(receiver: object): { holder: object; batch: KafkaBatch | undefined } {
   for (let o: object | null = receiver; o !== null; o = Reflect.getPrototypeOf(o)) {
-    const batch = lazyBatches.get(o);
+    const batch = builtHere.get(o);
     if (batch !== undefined) return { holder: o, batch };
   }
   return { holder: receiver, batch: undefined };
@@ -368,14 +365,12 @@ function getLazyRecords(this: object): Record<string, WireKafkaRecord[]> {
   const records: Record<string, WireKafkaRecord[]> = {};
   for (const p of batch?.partitions ?? []) records[partitionKey(p.topic, p.partition)] = p.records.map(toWireRecord);
   // Kept as a data property when the event allows it; an event frozen since is read again from its batch next time.
-  if (settleLazyRecords(holder, records)) lazyBatches.delete(holder);
+  settleLazyRecords(holder, records);
   return records;
 }
 
 function setLazyRecords(this: object, value: unknown): void {
-  const { holder } = lazyHolder(this);
-  if (!settleLazyRecords(holder, value)) throw new TypeError('Cannot assign to read only property \'records\' of object');
-  lazyBatches.delete(holder);
+  if (!settleLazyRecords(lazyHolder(this).holder, value)) throw new TypeError('Cannot assign to read only property \'records\' of object');
 }
 
 function settleLazyRecords(holder: object, value: unknown): boolean {
@@ -452,7 +447,6 @@ export function encodeKafkaEvent(batch: KafkaBatch): WireKafkaEvent {
   // (~2.5 µs and 1.4 KB of garbage per 1 KiB record); any other reader, JSON.stringify or structuredClone gets
   // exactly Lambda's shape.
   defineLazyRecords(event, batch);
-  builtHere.set(event, batch);
   return event;
 }
 
