@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createKafkaClient, withKafkaAdmin, type KafkaClientKind } from '../../../src/kafka';
-import { brokerJvmOptions } from '../../../src/local/clusters/brokerConfig';
+import { brokerJvmOptions, newKafkaClusterId } from '../../../src/local/clusters/brokerConfig';
 import { kafkaClasspath, lastLines, loggingConfig, loggingSystemProperties, runCommand, runKafkaTool } from '../../../src/local/clusters/kafkaDist';
 import { resolveLocalSettings } from '../../../src/local/clusters/settings';
 import { waitFor } from '../../support/helpers';
@@ -109,7 +109,7 @@ export async function startTlsBroker(kafkaVersion: string, probeClient: KafkaCli
   await writeFile(propertiesFile, properties);
   await writeFile(logConfigFile, loggingConfig(kafkaVersion, 'WARN', 'stdout'));
 
-  const format = await runKafkaTool(settings.cacheDir, kafkaVersion, 'kafka.tools.StorageTool', ['format', '-t', randomBytes(16).toString('base64url'), '-c', propertiesFile, '--add-scram', `SCRAM-SHA-256=[name=${scram256.username},password=${scram256.password}]`]);
+  const format = await runKafkaTool(settings.cacheDir, kafkaVersion, 'kafka.tools.StorageTool', ['format', '-t', newKafkaClusterId(), '-c', propertiesFile, '--add-scram', `SCRAM-SHA-256=[name=${scram256.username},password=${scram256.password}]`]);
   if (format.code !== 0) throw new Error(`formatting the TLS broker failed: ${lastLines(format.output, 10)}`);
 
   let output = '';
