@@ -574,10 +574,19 @@ function topicJsonBytes(topic: string): number {
 /** Characters of a JSON number for a non-negative safe integer (other numbers: through `String`). */
 function numberChars(n: number): number {
   if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return String(n).length;
-  let digits = 1;
-  for (let limit = 10; n >= limit && digits < 16; limit *= 10) digits++;
-  return digits;
+  // The fewest digits d with n < 10^d, by bisection (4 comparisons; this runs for every record's timestamp).
+  let low = 1;
+  let high = 16;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (n >= (POWERS_OF_TEN[mid] as number)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
+
+/** 10^0 .. 10^16 (all exact doubles). */
+const POWERS_OF_TEN = Array.from({ length: 17 }, (_, d) => 10 ** d);
 
 /** Characters of an offset as a JSON number (no decimal string built: this runs once per fetched record). */
 function offsetChars(offset: bigint): number {

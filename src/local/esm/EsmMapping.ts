@@ -12,6 +12,7 @@ import {
   commitFrontier,
   enqueueFetched,
   newPartitionState,
+  partitionsToResume,
   planBatch,
   settleBatch,
   type InvocationOutcome,
@@ -452,14 +453,14 @@ export class EsmMapping {
     if (commits.length > 0) void this.commit(commits);
   }
 
-  /** Resume fetching a paused partition once its queue has drained to half the pause threshold. */
-  private resumeDrained(states: readonly PartitionState[]): void {
+  /** Resume fetching paused partitions that drained ({@link partitionsToResume}: together, in one fetch). */
+  private resumeDrained(planned: readonly PartitionState[]): void {
+    if (this.pausedKeys.size === 0) return;
     const limit = this.options.maxQueuedPerPartition ?? Math.max(2 * this.config.batchSize, 1000);
-    for (const state of states) {
-      if (this.pausedKeys.has(state.key) && state.queue.length < limit / 2 && this.partitions.get(state.key) === state) {
-        this.pausedKeys.delete(state.key);
-        this.consumer?.resume(state.topic, [state.partition]);
-      }
+    const paused = [...this.pausedKeys].flatMap((key) => this.partitions.get(key) ?? []);
+    for (const state of partitionsToResume(planned, paused, limit)) {
+      this.pausedKeys.delete(state.key);
+      this.consumer?.resume(state.topic, [state.partition]);
     }
   }
 

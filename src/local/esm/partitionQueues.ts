@@ -6,18 +6,98 @@ import type { SourceRecord } from '../../event/types';
  * records fetched but not yet committed, the commit frontier, and retry bookkeeping. Pure (no I/O),
  * so batching and settling rules are unit-tested without a broker.
  */
+/**
+ * A partition's records fetched and not yet delivered, in offset order, with the bytes each adds to the event JSON and
+ * when it was fetched. Parallel arrays rather than an object per record: a queue holds thousands of records, long
+ * enough for the GC to copy them, and a number in an array is no object of its own. Records are taken from a moving
+ * head rather than spliced off the front: a splice moves every record behind it, and batches of 100 taken from a
+ * queue of 1,000 or more moved ten times the records they took (measured: 5 µs per batch, 6 % of the emulator's CPU).
+ */
+export class RecordQueue {
+  private records: Array<SourceRecord | undefined> = [];
+  private sizeOf: number[] = [];
+  private arrivalOf: number[] = [];
+  private head = 0;
+  /** Sum of the queued records' sizes, kept as records come and go (a batch decision never rescans the queue). */
+  public bytes = 0;
+
+  /** Records queued. */
+  public get length(): number {
+    return this.records.length - this.head;
+  }
+
+  /** The `i`-th queued record (0 = the oldest), or `undefined`. */
+  public at(i: number): SourceRecord | undefined {
+    return this.records[this.head + i];
+  }
+
+  /** The bytes the `i`-th queued record adds to the event JSON. */
+  public sizeAt(i: number): number {
+    return this.sizeOf[this.head + i] as number;
+  }
+
+  /** When the `i`-th queued record was fetched (epoch ms; 0 for a record given back after a failure). */
+  public arrivalAt(i: number): number {
+    return this.arrivalOf[this.head + i] as number;
+  }
+
+  public push(record: SourceRecord, size: number, arrival: number): void {
+    this.records.push(record);
+    this.sizeOf.push(size);
+    this.arrivalOf.push(arrival);
+    this.bytes += size;
+  }
+
+  /** Take the `n` oldest records. */
+  public take(n: number, bytes: number): SourceRecord[] {
+    const start = this.head;
+    const end = start + n;
+    const taken = this.records.slice(start, end) as SourceRecord[];
+    // Taken records leave the array too (the GC would copy them while they wait for the next compaction).
+    for (let i = start; i < end; i++) this.records[i] = undefined;
+    this.head = end;
+    this.bytes -= bytes;
+    if (this.head === this.records.length) this.clear();
+    else if (this.head >= 1024 && this.head * 2 >= this.records.length) this.compact();
+    return taken;
+  }
+
+  /** Give records back at the front (a failed batch), with no arrival time: their batching window is over. */
+  public unshift(records: readonly SourceRecord[], sizes: readonly number[]): void {
+    this.compact();
+    this.records = (records as Array<SourceRecord | undefined>).concat(this.records);
+    this.sizeOf = sizes.concat(this.sizeOf);
+    this.arrivalOf = records.map(() => 0).concat(this.arrivalOf);
+    for (const size of sizes) this.bytes += size;
+  }
+
+  /** The queued records, sizes and arrival times, oldest first (copies: for tests and diagnostics). */
+  public snapshot(): { records: SourceRecord[]; sizes: number[]; arrivals: number[] } {
+    return { records: this.records.slice(this.head) as SourceRecord[], sizes: this.sizeOf.slice(this.head), arrivals: this.arrivalOf.slice(this.head) };
+  }
+
+  private clear(): void {
+    this.records = [];
+    this.sizeOf = [];
+    this.arrivalOf = [];
+    this.head = 0;
+  }
+
+  private compact(): void {
+    if (this.head === 0) return;
+    this.records = this.records.slice(this.head);
+    this.sizeOf = this.sizeOf.slice(this.head);
+    this.arrivalOf = this.arrivalOf.slice(this.head);
+    this.head = 0;
+  }
+}
+
 export interface PartitionState {
   readonly key: string;
   readonly topic: string;
   readonly partition: number;
   /** Records fetched, not yet delivered successfully, in offset order. */
-  queue: SourceRecord[];
-  /** Bytes each record of `queue` adds to the event JSON (same index). */
-  sizes: number[];
-  /** When each record of `queue` was fetched (epoch ms, same index; 0 for a record given back after a failure). */
-  arrivals: number[];
-  /** Sum of `sizes`, kept as records come and go (a batch decision never rescans the queue). */
-  queuedBytes: number;
+  readonly queue: RecordQueue;
   /** Exclusive upper bound of what the fetcher handed over (records, filtered records, control records). */
   fetchedUpTo: bigint | undefined;
   /** Last offset committed by us in this assignment. */
@@ -32,9 +112,7 @@ export interface PartitionState {
 
 /** A fresh state for a newly assigned partition. */
 export function newPartitionState(topic: string, partition: number): PartitionState {
-  // Parallel arrays rather than an object per record: a queue holds thousands of records, long enough for the GC
-  // to copy them, and a number in an array is no object of its own.
-  return { key: partitionKey(topic, partition), topic, partition, queue: [], sizes: [], arrivals: [], queuedBytes: 0, fetchedUpTo: undefined, committed: undefined, inFlight: false, notBefore: 0, failures: 0 };
+  return { key: partitionKey(topic, partition), topic, partition, queue: new RecordQueue(), fetchedUpTo: undefined, committed: undefined, inFlight: false, notBefore: 0, failures: 0 };
 }
 
 /**
@@ -59,15 +137,28 @@ export function enqueueFetched(
   for (const record of records) {
     if (state.fetchedUpTo !== undefined && record.offset < state.fetchedUpTo) continue;
     if (!keep(record)) continue;
-    const size = estimateRecordSize(record);
-    state.queue.push(record);
-    state.sizes.push(size);
-    state.arrivals.push(now);
-    state.queuedBytes += size;
+    state.queue.push(record, estimateRecordSize(record), now);
     added++;
   }
   if (state.fetchedUpTo === undefined || lastOffset + 1n > state.fetchedUpTo) state.fetchedUpTo = lastOffset + 1n;
   return added;
+}
+
+/**
+ * Which paused partitions to resume fetching after `planned` were taken for a batch: none until one of them has drained
+ * below half of `limit` (the pause threshold), then every paused partition below `limit`. Partitions drain at about
+ * the same pace, and one fetch for all of them brings twice the records of two fetches for half of them each, for
+ * about the same round trip (measured: resuming one partition at a time made the consumer send twice the fetches,
+ * each with half the partitions, and the emulator wait for them).
+ *
+ * @example
+ * ```ts
+ * for (const state of partitionsToResume(plan.parts.map((p) => p.state), pausedStates, 1000)) consumer.resume(state.topic, [state.partition]);
+ * ```
+ */
+export function partitionsToResume(planned: readonly PartitionState[], paused: readonly PartitionState[], limit: number): PartitionState[] {
+  if (!planned.some((s) => s.queue.length < limit / 2 && paused.includes(s))) return [];
+  return paused.filter((s) => s.queue.length < limit);
 }
 
 export interface BatchLimits {
@@ -111,8 +202,8 @@ export function planBatch(states: readonly PartitionState[], limits: BatchLimits
     }
     eligible.push(s);
     queued += s.queue.length;
-    queuedBytes += s.queuedBytes;
-    oldest = Math.min(oldest, s.arrivals[0] as number);
+    queuedBytes += s.queue.bytes;
+    oldest = Math.min(oldest, s.queue.arrivalAt(0));
   }
   if (eligible.length === 0) return { kind: 'wait', untilMs: nextWake };
   const windowEnds = oldest + limits.batchingWindowMs;
@@ -128,9 +219,10 @@ export function planBatch(states: readonly PartitionState[], limits: BatchLimits
     let taken = 0;
     let takenBytes = 0;
     let entryBytes = estimatePartitionEntryOverhead(s.topic, s.partition, 1, parts.length === 0);
-    for (let q = 0; q < s.queue.length; q++) {
+    const length = s.queue.length;
+    for (let q = 0; q < length; q++) {
       if (count >= limits.batchSize) break;
-      const size = s.sizes[q] as number;
+      const size = s.queue.sizeAt(q);
       const add = size + (taken > 0 ? 1 : 0) + (taken === 0 ? entryBytes : 0);
       if (bytes + add > limits.maxPayloadBytes && count > 0) break;
       bytes += add;
@@ -140,10 +232,7 @@ export function planBatch(states: readonly PartitionState[], limits: BatchLimits
       count++;
     }
     if (taken === 0) break;
-    const take = s.queue.splice(0, taken);
-    s.sizes.splice(0, taken);
-    s.arrivals.splice(0, taken);
-    s.queuedBytes -= takenBytes;
+    const take = s.queue.take(taken, takenBytes);
     s.inFlight = true;
     parts.push({ state: s, records: take });
     if (bytes >= limits.maxPayloadBytes) break;
@@ -201,11 +290,7 @@ export function settleBatch(
         state.failures = 0;
         state.notBefore = 0;
       } else {
-        const sizes = failed.map((record) => estimateRecordSize(record));
-        state.queue = failed.concat(state.queue);
-        state.sizes = sizes.concat(state.sizes);
-        state.arrivals = failed.map(() => 0).concat(state.arrivals);
-        for (const size of sizes) state.queuedBytes += size;
+        state.queue.unshift(failed, failed.map((record) => estimateRecordSize(record)));
         requeued = failed.length;
         state.notBefore = options.now + options.backoffMs(state.failures);
       }
@@ -224,7 +309,7 @@ export function settleBatch(
  */
 export function commitFrontier(state: PartitionState): bigint | undefined {
   if (state.inFlight) return undefined;
-  const head = state.queue[0];
+  const head = state.queue.at(0);
   const frontier = head !== undefined ? head.offset : state.fetchedUpTo;
   if (frontier === undefined) return undefined;
   if (state.committed !== undefined && frontier <= state.committed) return undefined;

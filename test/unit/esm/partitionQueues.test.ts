@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimateRecordSize } from '../../../src/event/codec';
 import type { SourceRecord } from '../../../src/event/types';
-import { commitFrontier, enqueueFetched, newPartitionState, planBatch, settleBatch, type BatchLimits } from '../../../src/local/esm/partitionQueues';
+import { commitFrontier, enqueueFetched, newPartitionState, partitionsToResume, planBatch, RecordQueue, settleBatch, type BatchLimits, type PartitionState } from '../../../src/local/esm/partitionQueues';
 
 function rec(partition: number, offset: number, valueBytes = 10): SourceRecord {
   return { topic: 'orders', partition, offset: BigInt(offset), timestamp: 1_700_000_000_000, timestampType: 'CREATE_TIME', key: null, value: new Uint8Array(valueBytes), headers: [] };
@@ -25,7 +25,7 @@ describe('enqueueFetched', () => {
 
     // Assess
     expect(added).toBe(1);
-    expect(s.queue.map((r) => r.offset)).toEqual([0n, 1n, 2n]);
+    expect(s.queue.snapshot().records.map((r) => r.offset)).toEqual([0n, 1n, 2n]);
     expect(s.fetchedUpTo).toBe(5n);
   });
 });
@@ -61,7 +61,7 @@ describe('planBatch', () => {
       ['orders-1', [0n, 1n]],
       ['orders-0', [5n, 6n]],
     ]);
-    expect(p0.queue.map((r) => r.offset)).toEqual([7n]);
+    expect(p0.queue.snapshot().records.map((r) => r.offset)).toEqual([7n]);
     expect(p0.inFlight && p1.inFlight).toBe(true);
     expect(planBatch([p0, p1], limits({ batchSize: 4, batchingWindowMs: 0 }), 0)).toEqual({ kind: 'wait', untilMs: undefined });
   });
@@ -137,7 +137,7 @@ describe('settleBatch', () => {
     // Assess
     expect(settled?.commit).toBeUndefined();
     expect(settled?.requeued).toBe(2);
-    expect(s.queue.map((r) => r.offset)).toEqual([0n, 1n]);
+    expect(s.queue.snapshot().records.map((r) => r.offset)).toEqual([0n, 1n]);
     expect(s.notBefore).toBe(1100);
   });
 
@@ -157,7 +157,7 @@ describe('settleBatch', () => {
       ['orders-0', 12n],
       ['orders-1', 1n],
     ]);
-    expect(p0.queue.map((r) => r.offset)).toEqual([12n, 13n]);
+    expect(p0.queue.snapshot().records.map((r) => r.offset)).toEqual([12n, 13n]);
     expect(p0.failures).toBe(1);
   });
 
@@ -201,8 +201,10 @@ describe('queued bytes', () => {
   it("tracks each queued record's size and arrival, and their sum, through enqueue, take and redelivery", () => {
     // Prepare
     const s = newPartitionState('orders', 0);
-    const sum = (): number => s.sizes.reduce((n, size) => n + size, 0);
-    const snapshot = (): { bytes: number; sum: number; sizes: number[]; arrivals: number[] } => ({ bytes: s.queuedBytes, sum: sum(), sizes: [...s.sizes], arrivals: [...s.arrivals] });
+    const snapshot = (): { bytes: number; sum: number; sizes: number[]; arrivals: number[] } => {
+      const { sizes, arrivals } = s.queue.snapshot();
+      return { bytes: s.queue.bytes, sum: sizes.reduce((n, size) => n + size, 0), sizes, arrivals };
+    };
     const records = [rec(0, 0, 10), rec(0, 1, 100), rec(0, 2, 1000)];
     const size = records.map((r) => estimateRecordSize(r)) as [number, number, number];
     enqueueFetched(s, records, 2n, keepAll, 5);
@@ -219,6 +221,75 @@ describe('queued bytes', () => {
     expect(afterTake).toEqual({ bytes: size[2], sum: size[2], sizes: [size[2]], arrivals: [5] });
     // The record given back goes first, with no arrival time (its batching window is over).
     expect(afterRequeue).toEqual({ bytes: size[1] + size[2], sum: size[1] + size[2], sizes: [size[1], size[2]], arrivals: [0, 5] });
-    expect(s.queue.map((r) => r.offset)).toEqual([1n, 2n]);
+    expect(s.queue.snapshot().records.map((r) => r.offset)).toEqual([1n, 2n]);
+  });
+});
+
+describe('RecordQueue', () => {
+  it('keeps order, sizes, arrivals and bytes through takes past its compaction, and records given back go first', () => {
+    // Prepare
+    const q = new RecordQueue();
+    for (let i = 0; i < 3000; i++) q.push(rec(0, i), i + 1, 10_000 + i);
+    const taken: bigint[] = [];
+
+    // Act
+    for (let n = 0; n < 25; n++) {
+      const bytes = Array.from({ length: 100 }, (_, i) => q.sizeAt(i)).reduce((a, b) => a + b, 0);
+      taken.push(...q.take(100, bytes).map((r) => r.offset));
+    }
+    const afterTakes = { length: q.length, first: q.at(0)?.offset, size: q.sizeAt(0), arrival: q.arrivalAt(0), bytes: q.bytes };
+    q.unshift([rec(0, 2498), rec(0, 2499)], [2499, 2500]);
+    const given = q.snapshot();
+
+    // Assess
+    expect(taken).toEqual(Array.from({ length: 2500 }, (_, i) => BigInt(i)));
+    // Sizes 2501..3000 are left.
+    expect(afterTakes).toEqual({ length: 500, first: 2500n, size: 2501, arrival: 12_500, bytes: ((2501 + 3000) * 500) / 2 });
+    expect(given.records.map((r) => r.offset)).toEqual(Array.from({ length: 502 }, (_, i) => BigInt(2498 + i)));
+    expect(given.sizes.slice(0, 3)).toEqual([2499, 2500, 2501]);
+    expect(given.arrivals.slice(0, 3)).toEqual([0, 0, 12_500]);
+    expect(q.bytes).toBe(((2499 + 3000) * 502) / 2);
+  });
+
+  it('is empty, with nothing held, once everything is taken, and fills again from there', () => {
+    // Prepare
+    const q = new RecordQueue();
+    q.push(rec(0, 0), 5, 1);
+    q.push(rec(0, 1), 6, 1);
+
+    // Act
+    const taken = q.take(2, 11);
+    q.push(rec(0, 2), 7, 2);
+
+    // Assess
+    expect(taken.map((r) => r.offset)).toEqual([0n, 1n]);
+    expect(q.snapshot()).toEqual({ records: [rec(0, 2)], sizes: [7], arrivals: [2] });
+    expect(q.bytes).toBe(7);
+  });
+});
+
+describe('partitionsToResume', () => {
+  function queued(partition: number, count: number): PartitionState {
+    const s = newPartitionState('orders', partition);
+    enqueueFetched(s, Array.from({ length: count }, (_, i) => rec(partition, i)), BigInt(count - 1), keepAll, 0);
+    return s;
+  }
+
+  it('resumes nothing until a paused partition of the batch drained below half the limit, then every paused one below the limit', () => {
+    // Prepare
+    const p0 = queued(0, 49);
+    const p1 = queued(1, 99);
+    const p2 = queued(2, 100);
+    const p3 = queued(3, 50);
+
+    // Act
+    const notYet = partitionsToResume([p3], [p0, p1, p2, p3], 100);
+    const notPaused = partitionsToResume([p0], [p1, p2, p3], 100);
+    const now = partitionsToResume([p0, p3], [p0, p1, p2, p3], 100);
+
+    // Assess
+    expect(notYet).toEqual([]);
+    expect(notPaused).toEqual([]);
+    expect(now.map((s) => s.key)).toEqual(['orders-0', 'orders-1', 'orders-3']);
   });
 });

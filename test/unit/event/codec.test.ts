@@ -545,6 +545,15 @@ describe('event size estimation', () => {
       for (const r of p.records) expect(estimateRecordSize(r)).toBe(Buffer.byteLength(JSON.stringify(toWireRecord(r))));
     }
   });
+
+  it('counts the digits of offsets, timestamps and partitions on both sides of every power of ten', () => {
+    // Prepare
+    const edges = [0, 9, Number.MAX_SAFE_INTEGER, ...Array.from({ length: 16 }, (_, d) => [10 ** d - 1, 10 ** d, 10 ** d + 1]).flat()].filter((n) => n <= Number.MAX_SAFE_INTEGER);
+    const records: SourceRecord[] = edges.map((n) => ({ topic: 't', partition: Math.min(n, 2 ** 31 - 1), offset: BigInt(n), timestamp: n, timestampType: 'CREATE_TIME', key: null, value: null, headers: [] }));
+
+    // Act / Assess
+    for (const r of records) expect(estimateRecordSize(r)).toBe(Buffer.byteLength(JSON.stringify(toWireRecord(r))));
+  });
 });
 
 describe('partial batch responses', () => {
