@@ -14,10 +14,12 @@ import {
   newPartitionState,
   partitionsToResume,
   planBatch,
+  queueFullness,
   settleBatch,
   type InvocationOutcome,
   type PartitionState,
   type PlannedPart,
+  type QueueLimit,
 } from './partitionQueues';
 
 /** Lambda's `State` of an event source mapping, restricted to what the emulator goes through. */
@@ -59,7 +61,10 @@ export interface EsmRuntimeOptions {
   consumer?: { sessionTimeoutMs?: number; heartbeatIntervalMs?: number; rebalanceTimeoutMs?: number; maxWaitTimeMs?: number };
   /** Backoff between retries of a failed batch: `initialMs * 2^(n-1)`, at most `maxMs`. Default 1 s .. 30 s. */
   retryBackoff?: { initialMs: number; maxMs: number };
-  /** Pause fetching a partition when this many records wait in its queue. Default max(2 × batchSize, 1000). */
+  /**
+   * Pause fetching a partition when this many records wait in its queue. Default max(2 × batchSize, 1000). It also
+   * pauses at two full payloads (12 MB of event), which two batches can never exceed.
+   */
   maxQueuedPerPartition?: number;
   onInvocation?: (report: InvocationReport) => void;
   /** Give up waiting for the first group join after this long. Default 60 s. */
@@ -99,6 +104,9 @@ interface Lane {
   inFlight: Promise<void> | undefined;
   done: Promise<void>;
   wake: (() => void) | undefined;
+  /** This lane's partitions, as of `partitionsVersion` (recomputed only when the assignment changed). */
+  states: PartitionState[];
+  partitionsVersion: number;
 }
 
 type CommitEntry = { state: PartitionState; commit: bigint };
@@ -143,6 +151,8 @@ export class EsmMapping {
   private kafka: KafkaClient | undefined;
   private consumer: GroupConsumer | undefined;
   private partitions = new Map<string, PartitionState>();
+  /** Bumped whenever `partitions` changes. */
+  private partitionsVersion = 0;
   private pausedKeys = new Set<string>();
   private stateValue: MappingState = MappingStates.Disabled;
   private running = false;
@@ -270,6 +280,7 @@ export class EsmMapping {
     });
     this.consumer = consumer;
     this.partitions = new Map();
+    this.partitionsVersion++;
     this.pausedKeys = new Set();
     this.lanes = new Map();
     this.polls = 0;
@@ -319,6 +330,7 @@ export class EsmMapping {
     this.consumer = undefined;
     this.kafka = undefined;
     this.partitions = new Map();
+    this.partitionsVersion++;
     this.joined = undefined;
     if (consumer) await consumer.close();
   }
@@ -345,6 +357,7 @@ export class EsmMapping {
     for (const key of [...this.partitions.keys()]) {
       if (!assigned.has(key)) {
         this.partitions.delete(key);
+        this.partitionsVersion++;
         this.pausedKeys.delete(key);
       }
     }
@@ -358,6 +371,7 @@ export class EsmMapping {
     if (!state) {
       state = newPartitionState(topic, partition);
       this.partitions.set(key, state);
+      this.partitionsVersion++;
     }
     return state;
   }
@@ -372,7 +386,7 @@ export class EsmMapping {
     const id = this.laneIdOf(state);
     let lane = this.lanes.get(id);
     if (!lane && this.running) {
-      const created: Lane = { id, turn: 0, inFlight: undefined, done: Promise.resolve(), wake: undefined };
+      const created: Lane = { id, turn: 0, inFlight: undefined, done: Promise.resolve(), wake: undefined, states: [], partitionsVersion: -1 };
       this.lanes.set(id, created);
       created.done = this.dispatchLoop(created);
       lane = created;
@@ -394,8 +408,7 @@ export class EsmMapping {
     const state = this.stateFor(batch.topic, batch.partition);
     // A ConsumedRecord is a SourceRecord (Buffers are Uint8Arrays): queued as fetched, no copy.
     enqueueFetched(state, batch.records, batch.nextOffset - 1n, this.filter, Date.now());
-    const limit = this.options.maxQueuedPerPartition ?? Math.max(2 * this.config.batchSize, 1000);
-    if (state.queue.length >= limit && !this.pausedKeys.has(state.key)) {
+    if (!this.pausedKeys.has(state.key) && queueFullness(state, this.queueLimit()) >= 1) {
       this.pausedKeys.add(state.key);
       this.consumer?.pause(state.topic, [state.partition]);
     }
@@ -412,7 +425,7 @@ export class EsmMapping {
     };
     while (this.running) {
       try {
-        const states = [...this.partitions.values()].filter((s) => this.laneIdOf(s) === lane.id);
+        const states = this.statesOf(lane);
         this.commitIdlePartitions(states);
         const plan = planBatch(states, limits, Date.now(), lane.turn++);
         if (plan.kind === 'wait') {
@@ -429,6 +442,14 @@ export class EsmMapping {
         lane.inFlight = undefined;
       }
     }
+  }
+
+  private statesOf(lane: Lane): PartitionState[] {
+    if (lane.partitionsVersion !== this.partitionsVersion) {
+      lane.states = [...this.partitions.values()].filter((s) => this.laneIdOf(s) === lane.id);
+      lane.partitionsVersion = this.partitionsVersion;
+    }
+    return lane.states;
   }
 
   private sleep(lane: Lane, ms: number): Promise<void> {
@@ -453,12 +474,15 @@ export class EsmMapping {
     if (commits.length > 0) void this.commit(commits);
   }
 
+  private queueLimit(): QueueLimit {
+    return { records: this.options.maxQueuedPerPartition ?? Math.max(2 * this.config.batchSize, 1000), bytes: 2 * LAMBDA_PAYLOAD_LIMIT_BYTES };
+  }
+
   /** Resume fetching paused partitions that drained ({@link partitionsToResume}: together, in one fetch). */
   private resumeDrained(planned: readonly PartitionState[]): void {
     if (this.pausedKeys.size === 0) return;
-    const limit = this.options.maxQueuedPerPartition ?? Math.max(2 * this.config.batchSize, 1000);
     const paused = [...this.pausedKeys].flatMap((key) => this.partitions.get(key) ?? []);
-    for (const state of partitionsToResume(planned, paused, limit)) {
+    for (const state of partitionsToResume(planned, paused, this.queueLimit())) {
       this.pausedKeys.delete(state.key);
       this.consumer?.resume(state.topic, [state.partition]);
     }
@@ -681,9 +705,12 @@ export function callHandler(handler: LambdaHandler, event: unknown, context: unk
  * process: two mappings with conflicting variables invoked at the same time would see each other's
  * values, so the emulator documents it rather than pretending isolation.
  */
-async function withEnvironment<T>(environment: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+function withEnvironment<T>(environment: Record<string, string>, fn: () => Promise<T>): Promise<T> {
   const keys = Object.keys(environment);
-  if (keys.length === 0) return fn();
+  return keys.length === 0 ? fn() : withVariables(environment, keys, fn);
+}
+
+async function withVariables<T>(environment: Record<string, string>, keys: readonly string[], fn: () => Promise<T>): Promise<T> {
   const saved = keys.map((k) => [k, process.env[k]] as const);
   Object.assign(process.env, environment);
   try {

@@ -144,21 +144,33 @@ export function enqueueFetched(
   return added;
 }
 
+/** When a partition's queue is full: fetching it pauses at either bound, as Lambda's poller buffers only so much. */
+export interface QueueLimit {
+  records: number;
+  /** Bytes of event JSON (`RecordQueue.bytes`): two full payloads by default, whatever the batch size. */
+  bytes: number;
+}
+
+/** How full a queue is against its limit: 1 or more is full (fetching it pauses). */
+export function queueFullness(state: PartitionState, limit: QueueLimit): number {
+  return Math.max(state.queue.length / limit.records, state.queue.bytes / limit.bytes);
+}
+
 /**
  * Which paused partitions to resume fetching after `planned` were taken for a batch: none until one of them has drained
- * below half of `limit` (the pause threshold), then every paused partition below `limit`. Partitions drain at about
- * the same pace, and one fetch for all of them brings twice the records of two fetches for half of them each, for
- * about the same round trip (measured: resuming one partition at a time made the consumer send twice the fetches,
- * each with half the partitions, and the emulator wait for them).
+ * below half its limit, then every paused partition below its limit. Partitions drain at about the same pace, and one
+ * fetch for all of them brings twice the records of two fetches for half of them each, for about the same round trip
+ * (measured: resuming one partition at a time made the consumer send twice the fetches, each with half the
+ * partitions, and the emulator wait for them).
  *
  * @example
  * ```ts
- * for (const state of partitionsToResume(plan.parts.map((p) => p.state), pausedStates, 1000)) consumer.resume(state.topic, [state.partition]);
+ * for (const state of partitionsToResume(plan.parts.map((p) => p.state), pausedStates, limit)) consumer.resume(state.topic, [state.partition]);
  * ```
  */
-export function partitionsToResume(planned: readonly PartitionState[], paused: readonly PartitionState[], limit: number): PartitionState[] {
-  if (!planned.some((s) => s.queue.length < limit / 2 && paused.includes(s))) return [];
-  return paused.filter((s) => s.queue.length < limit);
+export function partitionsToResume(planned: readonly PartitionState[], paused: readonly PartitionState[], limit: QueueLimit): PartitionState[] {
+  if (!planned.some((s) => queueFullness(s, limit) < 0.5 && paused.includes(s))) return [];
+  return paused.filter((s) => queueFullness(s, limit) < 1);
 }
 
 export interface BatchLimits {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimateRecordSize } from '../../../src/event/codec';
 import type { SourceRecord } from '../../../src/event/types';
-import { commitFrontier, enqueueFetched, newPartitionState, partitionsToResume, planBatch, RecordQueue, settleBatch, type BatchLimits, type PartitionState } from '../../../src/local/esm/partitionQueues';
+import { commitFrontier, enqueueFetched, newPartitionState, partitionsToResume, planBatch, queueFullness, RecordQueue, settleBatch, type BatchLimits, type PartitionState } from '../../../src/local/esm/partitionQueues';
 
 function rec(partition: number, offset: number, valueBytes = 10): SourceRecord {
   return { topic: 'orders', partition, offset: BigInt(offset), timestamp: 1_700_000_000_000, timestampType: 'CREATE_TIME', key: null, value: new Uint8Array(valueBytes), headers: [] };
@@ -283,13 +283,33 @@ describe('partitionsToResume', () => {
     const p3 = queued(3, 50);
 
     // Act
-    const notYet = partitionsToResume([p3], [p0, p1, p2, p3], 100);
-    const notPaused = partitionsToResume([p0], [p1, p2, p3], 100);
-    const now = partitionsToResume([p0, p3], [p0, p1, p2, p3], 100);
+    const limit = { records: 100, bytes: 1e9 };
+    const notYet = partitionsToResume([p3], [p0, p1, p2, p3], limit);
+    const notPaused = partitionsToResume([p0], [p1, p2, p3], limit);
+    const now = partitionsToResume([p0, p3], [p0, p1, p2, p3], limit);
 
     // Assess
     expect(notYet).toEqual([]);
     expect(notPaused).toEqual([]);
     expect(now.map((s) => s.key)).toEqual(['orders-0', 'orders-1', 'orders-3']);
+  });
+
+  it('counts bytes as well as records: a queue is full at either bound', () => {
+    // Prepare
+    const p0 = queued(0, 10);
+    const p1 = queued(1, 10);
+    const bytes = p0.queue.bytes;
+
+    // Act
+    const byRecords = queueFullness(p0, { records: 10, bytes: 100 * bytes });
+    const byBytes = queueFullness(p0, { records: 1000, bytes });
+    const resumed = partitionsToResume([p0], [p0, p1], { records: 1000, bytes: 2 * bytes + 1 });
+    const notResumed = partitionsToResume([p0], [p0, p1], { records: 1000, bytes: 2 * bytes });
+
+    // Assess
+    expect(byRecords).toBe(1);
+    expect(byBytes).toBe(1);
+    expect(resumed.map((s) => s.key)).toEqual(['orders-0', 'orders-1']);
+    expect(notResumed).toEqual([]);
   });
 });
