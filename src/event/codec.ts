@@ -423,17 +423,20 @@ function toWireHeader(h: RecordHeader): Record<string, number[]> {
  * ```
  */
 export function encodeKafkaEvent(batch: KafkaBatch): WireKafkaEvent {
-  const seen = new Set<string>();
+  // (An event of one partition, the common case, needs no set.)
+  const seen = batch.partitions.length > 1 ? new Set<string>() : undefined;
   for (const p of batch.partitions) {
-    const key = partitionKey(p.topic, p.partition);
-    if (seen.has(key)) {
-      throw new EventDecodeError(`partition ${key} appears twice in the batch; expected one entry per topic-partition`, {
-        field: 'partitions',
-        topic: p.topic,
-        partition: p.partition,
-      });
+    if (seen !== undefined) {
+      const key = partitionKey(p.topic, p.partition);
+      if (seen.has(key)) {
+        throw new EventDecodeError(`partition ${key} appears twice in the batch; expected one entry per topic-partition`, {
+          field: 'partitions',
+          topic: p.topic,
+          partition: p.partition,
+        });
+      }
+      seen.add(key);
     }
-    seen.add(key);
     // Refused now, not when `records` is first read: an offset a JSON number cannot carry exactly.
     for (const r of p.records) if (r.offset > MAX_SAFE_OFFSET || r.offset < 0n) offsetToJsonNumber(r.offset, r.topic, r.partition);
   }

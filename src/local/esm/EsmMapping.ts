@@ -144,7 +144,8 @@ export class EsmMapping {
   public readonly config: EsmMappingConfig;
   private readonly options: EsmRuntimeOptions;
   private readonly logger: StructuredLogger;
-  private readonly filter: (record: SourceRecord) => boolean;
+  /** The filter criteria; `undefined` when the mapping has none (every record is delivered). */
+  private readonly filter: ((record: SourceRecord) => boolean) | undefined;
   private readonly logStreamName = newLogStreamName();
   private handler: LambdaHandler | undefined;
   private failureSender: FailureSender | undefined;
@@ -153,7 +154,9 @@ export class EsmMapping {
   private partitions = new Map<string, PartitionState>();
   /** Bumped whenever `partitions` changes. */
   private partitionsVersion = 0;
-  private pausedKeys = new Set<string>();
+  /** Partitions whose fetching is paused because their queue is full. */
+  private paused = new Set<PartitionState>();
+  private readonly queueLimit: QueueLimit;
   private stateValue: MappingState = MappingStates.Disabled;
   private running = false;
   private lanes = new Map<string, Lane>();
@@ -173,8 +176,9 @@ export class EsmMapping {
     this.config = config;
     this.options = options;
     this.logger = options.logger ?? createJsonLineLogger({ component: 'esm' });
-    this.filter = config.filterPatterns.length > 0 ? compileFilterCriteria(config.filterPatterns) : () => true;
+    this.filter = config.filterPatterns.length > 0 ? compileFilterCriteria(config.filterPatterns) : undefined;
     if (options.handler) this.handler = options.handler;
+    this.queueLimit = { records: options.maxQueuedPerPartition ?? Math.max(2 * config.batchSize, 1000), bytes: 2 * LAMBDA_PAYLOAD_LIMIT_BYTES };
   }
 
   public get id(): string {
@@ -281,7 +285,7 @@ export class EsmMapping {
     this.consumer = consumer;
     this.partitions = new Map();
     this.partitionsVersion++;
-    this.pausedKeys = new Set();
+    this.paused = new Set();
     this.lanes = new Map();
     this.polls = 0;
     const joined = new Promise<void>((resolve, reject) => (this.joined = { resolve, reject }));
@@ -354,11 +358,11 @@ export class EsmMapping {
   private onGroupJoin(assignment: readonly TopicPartition[]): void {
     const assigned = new Set(assignment.filter((tp) => tp.topic === this.config.topic).map((tp) => `${tp.topic}-${tp.partition}`));
     // Revoked partitions belong to another member now: their queued records are its to deliver.
+    for (const state of [...this.paused]) if (!assigned.has(state.key)) this.paused.delete(state);
     for (const key of [...this.partitions.keys()]) {
       if (!assigned.has(key)) {
         this.partitions.delete(key);
         this.partitionsVersion++;
-        this.pausedKeys.delete(key);
       }
     }
     this.logger.info('Mapping joined its consumer group', { mapping: this.config.id, group: this.config.consumerGroupId, partitions: [...assigned] });
@@ -408,8 +412,8 @@ export class EsmMapping {
     const state = this.stateFor(batch.topic, batch.partition);
     // A ConsumedRecord is a SourceRecord (Buffers are Uint8Arrays): queued as fetched, no copy.
     enqueueFetched(state, batch.records, batch.nextOffset - 1n, this.filter, Date.now());
-    if (!this.pausedKeys.has(state.key) && queueFullness(state, this.queueLimit()) >= 1) {
-      this.pausedKeys.add(state.key);
+    if (!this.paused.has(state) && queueFullness(state, this.queueLimit) >= 1) {
+      this.paused.add(state);
       this.consumer?.pause(state.topic, [state.partition]);
     }
     this.laneFor(state)?.wake?.();
@@ -474,16 +478,11 @@ export class EsmMapping {
     if (commits.length > 0) void this.commit(commits);
   }
 
-  private queueLimit(): QueueLimit {
-    return { records: this.options.maxQueuedPerPartition ?? Math.max(2 * this.config.batchSize, 1000), bytes: 2 * LAMBDA_PAYLOAD_LIMIT_BYTES };
-  }
-
   /** Resume fetching paused partitions that drained ({@link partitionsToResume}: together, in one fetch). */
   private resumeDrained(planned: readonly PartitionState[]): void {
-    if (this.pausedKeys.size === 0) return;
-    const paused = [...this.pausedKeys].flatMap((key) => this.partitions.get(key) ?? []);
-    for (const state of partitionsToResume(planned, paused, this.queueLimit())) {
-      this.pausedKeys.delete(state.key);
+    if (this.paused.size === 0) return;
+    for (const state of partitionsToResume(planned, this.paused, this.queueLimit)) {
+      this.paused.delete(state);
       this.consumer?.resume(state.topic, [state.partition]);
     }
   }
@@ -551,11 +550,15 @@ export class EsmMapping {
       startedAt,
       logStreamName: this.logStreamName,
     });
-    const recordCount = parts.reduce((n, p) => n + p.records.length, 0);
+    let recordCount = 0;
+    const partitionsReport: Record<string, number> = {};
+    for (const p of parts) {
+      recordCount += p.records.length;
+      partitionsReport[p.state.key] = p.records.length;
+    }
     const result = await withEnvironment(config.environment, () => callHandler(handler, event, context, config.timeoutSeconds));
     const durationMs = Date.now() - startedAt;
     this.invocations++;
-    const partitionsReport = Object.fromEntries(parts.map((p) => [p.state.key, p.records.length]));
     if (this.abandonInFlight) {
       this.report({ mapping: config.id, functionName: config.functionName, awsRequestId: context.awsRequestId, partitions: partitionsReport, records: recordCount, bytes, durationMs, outcome: 'abandoned', committed: {}, discarded: 0 });
       return;
@@ -592,9 +595,10 @@ export class EsmMapping {
       backoffMs: (n) => Math.min(backoff.initialMs * 2 ** (n - 1), backoff.maxMs),
       now: Date.now(),
     });
-    const discardedParts = settled.filter((s) => s.discarded.length > 0).map((s) => ({ topic: s.state.topic, partition: s.state.partition, records: s.discarded }));
-    const discarded = discardedParts.reduce((n, p) => n + p.records.length, 0);
+    let discarded = 0;
+    for (const s of settled) discarded += s.discarded.length;
     if (discarded > 0) {
+      const discardedParts = settled.filter((s) => s.discarded.length > 0).map((s) => ({ topic: s.state.topic, partition: s.state.partition, records: s.discarded }));
       await this.sendToFailureDestination(discardedParts, context.awsRequestId, error ?? new Error('partial batch failure'), label === 'partial-failure', maximumRetryAttempts + 1);
     }
     if (label === 'success' || label === 'partial-failure') this.recordsDelivered += recordCount;
@@ -670,34 +674,44 @@ type HandlerResult = { ok: true; value: unknown } | { ok: false; error: unknown;
  * but its result is ignored and the batch counts as failed.
  */
 export function callHandler(handler: LambdaHandler, event: unknown, context: unknown, timeoutSeconds: number): Promise<HandlerResult> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (result: HandlerResult): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(result);
-    };
-    const timer = setTimeout(
-      () => finish({ ok: false, error: new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`), timedOut: true }),
-      timeoutSeconds * 1000,
-    );
+  return new Promise((resolve) => new HandlerCall(resolve).run(handler, event, context, timeoutSeconds));
+}
+
+/**
+ * One invocation's outcome: the first of its returned promise, its callback, a throw or the timeout wins. A class, so
+ * that an invocation creates only the callbacks the handler and the timer need (this runs for every batch).
+ */
+class HandlerCall {
+  private settled = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  public constructor(private readonly resolve: (result: HandlerResult) => void) {}
+
+  public run(handler: LambdaHandler, event: unknown, context: unknown, timeoutSeconds: number): void {
+    this.timer = setTimeout(() => this.finish({ ok: false, error: new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`), timedOut: true }), timeoutSeconds * 1000);
     try {
-      const callback = (err?: unknown, value?: unknown): void =>
-        err !== undefined && err !== null ? finish({ ok: false, error: err, timedOut: false }) : finish({ ok: true, value });
-      const returned = handler(event, context, callback);
+      const returned = handler(event, context, (err?: unknown, value?: unknown) =>
+        err !== undefined && err !== null ? this.finish({ ok: false, error: err, timedOut: false }) : this.finish({ ok: true, value }),
+      );
       if (returned !== null && typeof returned === 'object' && typeof (returned as Promise<unknown>).then === 'function') {
         (returned as Promise<unknown>).then(
-          (value) => finish({ ok: true, value }),
-          (error: unknown) => finish({ ok: false, error, timedOut: false }),
+          (value) => this.finish({ ok: true, value }),
+          (error: unknown) => this.finish({ ok: false, error, timedOut: false }),
         );
       } else if (handler.length < 3) {
-        finish({ ok: true, value: returned });
+        this.finish({ ok: true, value: returned });
       }
     } catch (error) {
-      finish({ ok: false, error, timedOut: false });
+      this.finish({ ok: false, error, timedOut: false });
     }
-  });
+  }
+
+  private finish(result: HandlerResult): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.resolve(result);
+  }
 }
 
 /**

@@ -44,10 +44,6 @@ const LOCAL_ACCOUNT = '000000000000';
 export function createLambdaContext(options: LambdaContextOptions): EmulatedLambdaContext {
   const now = options.now ?? Date.now;
   const deadline = options.startedAt + options.timeoutSeconds * 1000;
-  const legacy = (): void => {
-    // context.done/succeed/fail are deprecated and unsupported on nodejs≥18 runtimes.
-    throw new Error('context.done/succeed/fail are not supported by the Node.js 18+ Lambda runtimes; return a value or use the callback');
-  };
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: options.functionName,
@@ -62,6 +58,11 @@ export function createLambdaContext(options: LambdaContextOptions): EmulatedLamb
     fail: legacy,
     succeed: legacy,
   };
+}
+
+/** context.done/succeed/fail are deprecated and unsupported on nodejs≥18 runtimes. */
+function legacy(): void {
+  throw new Error('context.done/succeed/fail are not supported by the Node.js 18+ Lambda runtimes; return a value or use the callback');
 }
 
 /** A log stream name in Lambda's format: `YYYY/MM/DD/[$LATEST]<32 hex>`. */

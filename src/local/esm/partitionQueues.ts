@@ -118,7 +118,7 @@ export function newPartitionState(topic: string, partition: number): PartitionSt
 /**
  * Add fetched records to a partition's queue. Records below the fetch frontier are duplicates of what
  * is already queued or done (a consumer refetches from the committed offset after a rebalance) and are dropped;
- * `keep` says whether a record is delivered (filter criteria) — dropped ones still advance the frontier,
+ * `keep` says whether a record is delivered (filter criteria; `undefined`: all are) — dropped ones still advance the frontier,
  * so they are committed as Lambda commits filtered-out records.
  *
  * @example
@@ -130,13 +130,13 @@ export function enqueueFetched(
   state: PartitionState,
   records: readonly SourceRecord[],
   lastOffset: bigint,
-  keep: (record: SourceRecord) => boolean,
+  keep: ((record: SourceRecord) => boolean) | undefined,
   now: number,
 ): number {
   let added = 0;
   for (const record of records) {
     if (state.fetchedUpTo !== undefined && record.offset < state.fetchedUpTo) continue;
-    if (!keep(record)) continue;
+    if (keep !== undefined && !keep(record)) continue;
     state.queue.push(record, estimateRecordSize(record), now);
     added++;
   }
@@ -165,12 +165,12 @@ export function queueFullness(state: PartitionState, limit: QueueLimit): number 
  *
  * @example
  * ```ts
- * for (const state of partitionsToResume(plan.parts.map((p) => p.state), pausedStates, limit)) consumer.resume(state.topic, [state.partition]);
+ * for (const state of partitionsToResume(plan.parts.map((p) => p.state), paused, limit)) consumer.resume(state.topic, [state.partition]);
  * ```
  */
-export function partitionsToResume(planned: readonly PartitionState[], paused: readonly PartitionState[], limit: QueueLimit): PartitionState[] {
-  if (!planned.some((s) => queueFullness(s, limit) < 0.5 && paused.includes(s))) return [];
-  return paused.filter((s) => queueFullness(s, limit) < 1);
+export function partitionsToResume(planned: readonly PartitionState[], paused: ReadonlySet<PartitionState>, limit: QueueLimit): PartitionState[] {
+  if (!planned.some((s) => paused.has(s) && queueFullness(s, limit) < 0.5)) return [];
+  return [...paused].filter((s) => queueFullness(s, limit) < 1);
 }
 
 export interface BatchLimits {

@@ -18,7 +18,7 @@ describe('enqueueFetched', () => {
   it('drops records below the fetch frontier and filtered records, but advances the frontier', () => {
     // Prepare
     const s = newPartitionState('orders', 0);
-    enqueueFetched(s, [rec(0, 0), rec(0, 1)], 1n, keepAll, 0);
+    enqueueFetched(s, [rec(0, 0), rec(0, 1)], 1n, undefined, 0);
 
     // Act
     const added = enqueueFetched(s, [rec(0, 0), rec(0, 1), rec(0, 2), rec(0, 3)], 4n, (r) => r.offset !== 3n, 0);
@@ -284,9 +284,9 @@ describe('partitionsToResume', () => {
 
     // Act
     const limit = { records: 100, bytes: 1e9 };
-    const notYet = partitionsToResume([p3], [p0, p1, p2, p3], limit);
-    const notPaused = partitionsToResume([p0], [p1, p2, p3], limit);
-    const now = partitionsToResume([p0, p3], [p0, p1, p2, p3], limit);
+    const notYet = partitionsToResume([p3], new Set([p0, p1, p2, p3]), limit);
+    const notPaused = partitionsToResume([p0], new Set([p1, p2, p3]), limit);
+    const now = partitionsToResume([p0, p3], new Set([p0, p1, p2, p3]), limit);
 
     // Assess
     expect(notYet).toEqual([]);
@@ -303,8 +303,8 @@ describe('partitionsToResume', () => {
     // Act
     const byRecords = queueFullness(p0, { records: 10, bytes: 100 * bytes });
     const byBytes = queueFullness(p0, { records: 1000, bytes });
-    const resumed = partitionsToResume([p0], [p0, p1], { records: 1000, bytes: 2 * bytes + 1 });
-    const notResumed = partitionsToResume([p0], [p0, p1], { records: 1000, bytes: 2 * bytes });
+    const resumed = partitionsToResume([p0], new Set([p0, p1]), { records: 1000, bytes: 2 * bytes + 1 });
+    const notResumed = partitionsToResume([p0], new Set([p0, p1]), { records: 1000, bytes: 2 * bytes });
 
     // Assess
     expect(byRecords).toBe(1);
