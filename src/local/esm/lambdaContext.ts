@@ -53,11 +53,16 @@ export function createLambdaContext(options: LambdaContextOptions): EmulatedLamb
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${options.functionName}`,
     logStreamName: options.logStreamName,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - now()),
+    getRemainingTimeInMillis: countdown(deadline, now),
     done: legacy,
     fail: legacy,
     succeed: legacy,
   };
+}
+
+/** A function of its own so that the countdown is an anonymous arrow: tsx (keepNames) wraps a named one on every call. */
+function countdown(deadline: number, now: () => number): () => number {
+  return () => Math.max(0, deadline - now());
 }
 
 /** context.done/succeed/fail are deprecated and unsupported on nodejs≥18 runtimes. */
