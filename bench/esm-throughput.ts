@@ -8,7 +8,7 @@
  * The ratio columns are the emulator against the plain consumer of the same adapter (target: >= 0.8), from start and
  * in steady state (records/s between 10 % and 90 % delivered: without the group join and the batching window's tail),
  * and the process's CPU per record (all threads, GC included; the steadiest figure on a noisy 2-core machine, where
- * the broker shares the cores). Runs are interleaved: round by round, each case once per round, each after a full GC.
+ * the broker shares the cores). Runs are interleaved: round by round, each case once per round.
  *
  *   npx tsx bench/esm-throughput.ts [--records 200000] [--partitions 8] [--size 1024] [--runs 3]
  *                                   [--clients kafkajs,platformatic] [--cases plain,esm100,esm10000,esm100-pp,esm10000-pp]
@@ -18,8 +18,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createKafkaClient, KafkaClientKinds, withKafkaAdmin, withKafkaProducer, type KafkaClient, type KafkaClientKind, type StructuredLogger } from '../src/kafka';
 import { localUp } from '../src/local/clusters/clusters';
 import { resolveLocalSettings } from '../src/local/clusters/settings';
@@ -52,11 +50,6 @@ const clients = values.clients.split(',').map((c) => {
   return c as KafkaClientKind;
 });
 const quiet: StructuredLogger = { error: (m, ...e) => process.stderr.write(`${m} ${JSON.stringify(e)}\n`), warn: () => {}, info: () => {}, debug: () => {} };
-
-// A full GC before every run, so that no case pays for the garbage the case before it left in the old generation
-// (runs of all cases share this process; without it, a case after one that promoted 300 MB ran up to 15 % slower).
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
 
 const { info } = await localUp(resolveLocalSettings(process.env));
 const bootstrapServers = info.source.bootstrapServers.split(',');
@@ -184,7 +177,6 @@ for (const kind of clients) {
   const results = new Map<string, Run[]>(chosen.map(([, name]) => [name, []]));
   for (let i = 0; i < runs; i++) {
     for (const [, name, fn] of chosen) {
-      collectGarbage();
       const r = await fn();
       results.get(name)?.push(r);
       process.stderr.write(`${kind} ${name}: run ${i + 1} ${r.ms} ms, steady ${r.steadyPerSecond.toFixed(0)} records/s, CPU ${r.cpuUsPerRecord.toFixed(2)} µs/record\n`);
