@@ -362,6 +362,31 @@ describe.each(KafkaClientKinds)('Kafka port conformance: %s adapter', (kind) => 
     });
   });
 
+  it('group consumer: a commit does not wait for the long poll of the fetch in progress (an idle topic)', async () => {
+    const kafka = await kafkaFor(kind);
+    const topic = await createTestTopic(kafka, 2, `port-${kind}-commit`);
+    const groupId = uniqueName(`port-${kind}-commit-g`);
+    // Every fetch of the idle topic waits the whole 2.5 s on the broker: a commit sent behind one would too.
+    const consumer = kafka.consumer({ groupId, topics: [topic], fromBeginning: true, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 500, maxWaitTimeMs: 2_500 });
+    openConsumers.push(consumer);
+    let fetches = 0;
+    let assigned = false;
+    await consumer.start({ onAssigned: () => void (assigned = true), onBatch: () => undefined, onFetch: () => void fetches++ });
+    await waitFor('the join', () => assigned);
+    // The first fetch has answered (positions resolved), so the next one is long-polling now.
+    await waitFor('a first fetch', () => fetches > 0, { timeoutMs: 15_000 });
+
+    const started = Date.now();
+    for (let i = 1; i <= 3; i++) await consumer.commit([{ topic, partition: i % 2, offset: String(i) }]);
+    const elapsedMs = Date.now() - started;
+
+    expect(elapsedMs).toBeLessThan(1_500);
+    await withKafkaAdmin(kafka, async (admin) => {
+      expect((await admin.fetchCommittedOffsets(groupId, [topic])).map((o) => o.offset)).toEqual(['2', '3']);
+    });
+    await consumer.close();
+  });
+
   it('group consumer: a seek inside onBatch back to the batch\'s first offset, then pause and resume, delivers the batch again', async () => {
     const kafka = await kafkaFor(kind);
     const topic = await createTestTopic(kafka, 1, `port-${kind}-reseek`);
