@@ -546,13 +546,29 @@ describe('event size estimation', () => {
     }
   });
 
-  it('counts the digits of offsets, timestamps and partitions on both sides of every power of ten', () => {
-    // Prepare
+  it('counts the digits of offsets, timestamps and partitions on both sides of every power of ten, in any order', () => {
+    // Prepare: ascending, descending and shuffled (the estimate remembers the last record's digit range)
     const edges = [0, 9, Number.MAX_SAFE_INTEGER, ...Array.from({ length: 16 }, (_, d) => [10 ** d - 1, 10 ** d, 10 ** d + 1]).flat()].filter((n) => n <= Number.MAX_SAFE_INTEGER);
     const records: SourceRecord[] = edges.map((n) => ({ topic: 't', partition: Math.min(n, 2 ** 31 - 1), offset: BigInt(n), timestamp: n, timestampType: 'CREATE_TIME', key: null, value: null, headers: [] }));
+    const ascending = [...records].sort((a, b) => a.timestamp - b.timestamp);
+    const orders = [ascending, [...ascending].reverse(), ascending.map((_, i) => ascending[(i * 7) % ascending.length] as SourceRecord)];
 
     // Act / Assess
-    for (const r of records) expect(estimateRecordSize(r)).toBe(Buffer.byteLength(JSON.stringify(toWireRecord(r))));
+    for (const order of orders) {
+      for (const r of order) expect(estimateRecordSize(r)).toBe(Buffer.byteLength(JSON.stringify(toWireRecord(r))));
+    }
+  });
+
+  it('counts an offset and a timestamp of the same digits as the record before them, whatever their fields', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.bigInt({ min: 0n, max: BigInt(Number.MAX_SAFE_INTEGER) }), fc.integer({ min: 0, max: 2 ** 45 })), { minLength: 1, maxLength: 40 }), (pairs) => {
+        for (const [offset, timestamp] of pairs) {
+          const r: SourceRecord = { topic: 't', partition: 0, offset, timestamp, timestampType: 'CREATE_TIME', key: null, value: null, headers: [] };
+          expect(estimateRecordSize(r)).toBe(Buffer.byteLength(JSON.stringify(toWireRecord(r))));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
