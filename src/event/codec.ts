@@ -591,36 +591,9 @@ function numberChars(n: number): number {
 /** 10^0 .. 10^16 (all exact doubles). */
 const POWERS_OF_TEN = Array.from({ length: 17 }, (_, d) => 10 ** d);
 
-// Consecutive records' offsets and timestamps nearly always have as many digits as the previous record's: the last
-// range of each (low inclusive, high exclusive, both powers of ten) answers without a conversion or a bisection.
-let offsetLow = 0n;
-let offsetHigh = 0n;
-let offsetDigits = 0;
-let timestampLow = 0;
-let timestampHigh = 0;
-let timestampDigits = 0;
-
 /** Characters of an offset as a JSON number (no decimal string built: this runs once per fetched record). */
 function offsetChars(offset: bigint): number {
-  if (offset >= offsetLow && offset < offsetHigh) return offsetDigits;
-  if (offset < 0n) return offset.toString().length;
-  const digits = offset <= MAX_SAFE_OFFSET ? numberChars(Number(offset)) : offset.toString().length;
-  offsetLow = digits === 1 ? 0n : 10n ** BigInt(digits - 1);
-  offsetHigh = 10n ** BigInt(digits);
-  offsetDigits = digits;
-  return digits;
-}
-
-/** {@link numberChars} of a record's timestamp, through the last range seen. */
-function timestampChars(n: number): number {
-  if (n >= timestampLow && n < timestampHigh && Number.isInteger(n)) return timestampDigits;
-  const digits = numberChars(n);
-  if (n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n)) {
-    timestampLow = digits === 1 ? 0 : (POWERS_OF_TEN[digits - 1] as number);
-    timestampHigh = Math.min(POWERS_OF_TEN[digits] as number, Number.MAX_SAFE_INTEGER + 1);
-    timestampDigits = digits;
-  }
-  return digits;
+  return offset >= 0n && offset <= MAX_SAFE_OFFSET ? numberChars(Number(offset)) : offset.toString().length;
 }
 
 function base64Chars(n: number): number {
@@ -639,7 +612,7 @@ export function estimateRecordSize(record: SourceRecord): number {
   // {"topic":T,"partition":P,"offset":O,"timestamp":S,"timestampType":"X","key":"K","value":"V","headers":[H]}
   let n = '{"topic":,"partition":,"offset":,"timestamp":,"timestampType":"","headers":[]}'.length;
   n += topicJsonBytes(record.topic);
-  n += numberChars(record.partition) + offsetChars(record.offset) + timestampChars(record.timestamp);
+  n += numberChars(record.partition) + offsetChars(record.offset) + numberChars(record.timestamp);
   n += record.timestampType.length;
   if (record.key !== null) n += ',"key":""'.length + base64Chars(record.key.byteLength);
   if (record.value !== null) n += ',"value":""'.length + base64Chars(record.value.byteLength);

@@ -17,7 +17,7 @@ import type { AdapterContext } from './client';
 import { protocolErrorOf } from './errors';
 import { fetchFrom } from './fetcher';
 import { observeConnections, platformaticBaseOptions } from './options';
-import { byLeader, findCoordinator, groupByTopic, responseOf, sendTo, sleep, tpKey } from './raw';
+import { byLeader, findCoordinator, groupByTopic, offsetCommitTopics, responseOf, sendTo, sleep, tpKey } from './raw';
 
 const LATEST = ListOffsetTimestamps.LATEST;
 const EARLIEST = ListOffsetTimestamps.EARLIEST;
@@ -354,7 +354,7 @@ class PlatformaticAdmin implements KafkaAdmin {
       if (options.dryRun === true || wanted.length === 0) return { groupId, state, committed: [] };
       await options.beforeCommit?.();
       return onCoordinator(async (coordinator, last) => {
-        const request = wanted.map((t) => ({ name: t.topic, partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, committedOffset: BigInt(p.offset), committedLeaderEpoch: -1, committedMetadata: null })) }));
+        const request = offsetCommitTopics(wanted.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset }))));
         let answer: { topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }> };
         try {
           answer = await sendTo(this.admin, coordinator, 'OffsetCommit', groupId, -1, '', null, request);

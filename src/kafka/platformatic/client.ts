@@ -34,7 +34,7 @@ import { createPlatformaticGroupConsumer } from './consumer';
 import { isPlatformaticError, protocolErrorOf, toPlatformaticKBridgeError } from './errors';
 import { fetchFrom, type FetchPosition } from './fetcher';
 import { adapterLogger, DEFAULT_RETRIES, logCrc32cImplementationOnce, observeConnections, platformaticBaseOptions, retryDelayFor } from './options';
-import { byLeader, findCoordinator, groupByTopic, sendTo, sleep } from './raw';
+import { byLeader, findCoordinator, offsetCommitTopics, sendTo, sleep } from './raw';
 import { assignPartitions, toLibraryMessage } from './records';
 
 export { platformaticCrc32cImplementation } from './options';
@@ -278,10 +278,7 @@ function wrapTransaction(ctx: AdapterContext, producer: Producer, transaction: T
  * consumed through this client (the bridge's checkpoint groups). Retries while the coordinator moves or loads.
  */
 async function txnOffsetCommit(producer: Producer, transactionalId: string, groupId: string, offsets: readonly TransactionOffset[], coordinators: Map<string, number>): Promise<void> {
-  const topics = groupByTopic(offsets).map(([name, list]) => ({
-    name,
-    partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1, committedMetadata: o.metadata ?? null })),
-  }));
+  const topics = offsetCommitTopics(offsets);
   for (let attempt = 1; ; attempt++) {
     try {
       let coordinator = coordinators.get(groupId);

@@ -5,7 +5,7 @@ import type { AdapterContext } from './client';
 import { protocolErrorOf } from './errors';
 import { fetchFrom, type FetchPosition } from './fetcher';
 import { observeConnections, platformaticBaseOptions } from './options';
-import { byLeader, findCoordinator, groupByTopic, sendTo, sleep, tpKey } from './raw';
+import { byLeader, findCoordinator, groupByTopic, offsetCommitTopics, sendTo, sleep, tpKey } from './raw';
 
 const PARTITION_FETCH_BYTES = 1024 * 1024;
 /** Broker answers after which the member is out of the group until the library's heartbeat rejoins it. */
@@ -111,9 +111,10 @@ class PlatformaticGroupConsumer implements GroupConsumer {
   public async commit(offsets: ReadonlyArray<TopicPartition & { offset: string }>): Promise<void> {
     const consumer = this.consumer;
     if (consumer === undefined || offsets.length === 0) return;
-    const list = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 }));
     try {
-      if (!(await this.commitAside(consumer, list))) await consumer.commit({ offsets: list });
+      if (!(await this.commitAside(consumer, offsets))) {
+        await consumer.commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) });
+      }
     } catch (err) {
       throw this.ctx.fail(err, `commit offsets of group ${this.options.groupId}`, { group: this.options.groupId });
     }
@@ -137,20 +138,16 @@ class PlatformaticGroupConsumer implements GroupConsumer {
    * where kafkajs took 1–6 ms). False when it could not (not a member yet, a rebalance, a coordinator that moved, a
    * broken connection): then the library's own commit does it, which finds the coordinator and rejoins as needed.
    */
-  private async commitAside(consumer: Consumer, offsets: ReadonlyArray<{ topic: string; partition: number; offset: bigint; leaderEpoch: number }>): Promise<boolean> {
+  private async commitAside(consumer: Consumer, offsets: ReadonlyArray<TopicPartition & { offset: string }>): Promise<boolean> {
     const { memberId, generationId } = consumer;
     if (memberId === null || memberId === '' || generationId < 0) return false;
-    const topics = groupByTopic(offsets).map(([name, list]) => ({
-      name,
-      partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, committedMetadata: null })),
-    }));
     try {
       if (this.committer === undefined) {
         this.committer = new Admin(platformaticBaseOptions(this.ctx.connection));
         observeConnections(this.committer, this.ctx.log);
       }
       this.coordinator ??= await findCoordinator(this.committer, this.options.groupId);
-      await sendTo(this.committer, this.coordinator, 'OffsetCommit', this.options.groupId, generationId, memberId, null, topics);
+      await sendTo(this.committer, this.coordinator, 'OffsetCommit', this.options.groupId, generationId, memberId, null, offsetCommitTopics(offsets));
       return true;
     } catch (err) {
       this.coordinator = undefined;

@@ -65,6 +65,21 @@ export function groupByTopic<T extends { topic: string }>(items: readonly T[]): 
   return [...out];
 }
 
+/**
+ * The `topics` of an OffsetCommit or TxnOffsetCommit request: offsets grouped by topic, leader epoch unknown (-1).
+ *
+ * @example
+ * ```ts
+ * await sendTo(client, coordinator, 'OffsetCommit', groupId, -1, '', null, offsetCommitTopics([{ topic: 'orders', partition: 0, offset: '42' }]));
+ * ```
+ */
+export function offsetCommitTopics(offsets: ReadonlyArray<{ topic: string; partition: number; offset: string | bigint; metadata?: string | null }>) {
+  return groupByTopic(offsets).map(([name, list]) => ({
+    name,
+    partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1, committedMetadata: o.metadata ?? null })),
+  }));
+}
+
 export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
