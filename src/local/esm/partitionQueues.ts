@@ -134,8 +134,13 @@ export function enqueueFetched(
   now: number,
 ): number {
   let added = 0;
-  for (const record of records) {
-    if (state.fetchedUpTo !== undefined && record.offset < state.fetchedUpTo) continue;
+  // Records come in offset order: those below the frontier are a prefix (usually empty), found without a BigInt
+  // comparison for every record.
+  let i = 0;
+  const frontier = state.fetchedUpTo;
+  if (frontier !== undefined) while (i < records.length && (records[i] as SourceRecord).offset < frontier) i++;
+  for (; i < records.length; i++) {
+    const record = records[i] as SourceRecord;
     if (keep !== undefined && !keep(record)) continue;
     state.queue.push(record, estimateRecordSize(record), now);
     added++;

@@ -474,6 +474,18 @@ describe('encodeKafkaEvent', () => {
     expect(err.context.rangeError).toBe(true);
   });
 
+  it('refuses an unsafe offset at the end of a partition of many records, and a negative one at its start', () => {
+    // Prepare: records in offset order, as a KafkaBatch holds them
+    const record = (offset: bigint): SourceRecord => ({ topic: 'orders', partition: 2, offset, timestamp: 0, timestampType: 'CREATE_TIME', key: null, value: null, headers: [] });
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    const batch = (offsets: bigint[]): KafkaBatch => ({ eventSource: 'SelfManagedKafka', bootstrapServers: ['b:9092'], partitions: [{ topic: 'orders', partition: 2, records: offsets.map(record) }] });
+
+    // Act / Assess
+    expect(() => encodeKafkaEvent(batch([safe - 2n, safe - 1n, safe]))).not.toThrow();
+    expect(decodeError(() => encodeKafkaEvent(batch([safe - 1n, safe, safe + 1n]))).message).toContain('9007199254740992');
+    expect(decodeError(() => encodeKafkaEvent(batch([-1n, 0n, 1n]))).message).toContain('orders-2');
+  });
+
   it('refuses two entries for the same topic-partition', () => {
     // Prepare
     const batch = decodeKafkaEvent(loadEvent('kafka-msk.json'));
@@ -556,6 +568,17 @@ describe('event size estimation', () => {
     // Act / Assess
     for (const order of orders) {
       for (const r of order) expect(estimateRecordSize(r)).toBe(Buffer.byteLength(JSON.stringify(toWireRecord(r))));
+    }
+  });
+
+  it('counts an offset past 2^53 - 1 by its decimal digits too', () => {
+    // Prepare: the estimate checks the range on a Number; a BigInt above 2^53 - 1 must not pass for a safe one
+    const base: SourceRecord = { topic: 't', partition: 0, offset: 0n, timestamp: 0, timestampType: 'CREATE_TIME', key: null, value: null, headers: [] };
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+
+    // Act / Assess
+    for (const offset of [safe - 1n, safe, safe + 1n, safe + 2n, 10n ** 16n - 1n, 10n ** 16n, 2n ** 63n - 1n]) {
+      expect(estimateRecordSize({ ...base, offset }) - estimateRecordSize(base)).toBe(offset.toString().length - 1);
     }
   });
 
