@@ -1,4 +1,4 @@
-import type { KafkaClient } from '../../../src/kafka';
+import type { GroupConsumer, KafkaClient } from '../../../src/kafka';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../support/helpers';
 import { committedOffsets, createTopic, mappingConfig, offsetsByPartition, produce, recordCount, recorder, sourceBootstrap, sourceKafka, startMapping } from './support';
@@ -82,6 +82,34 @@ describe('ESM emulator delivery', () => {
     expect(Math.max(...rec.reports.map((r) => r.records))).toBe(10);
     expect(rec.reports.every((r) => r.outcome === 'success')).toBe(true);
     expect(committed).toEqual({ 0: '25', 1: '25' });
+  });
+
+  it('merges the commits of back-to-back invocations into OffsetCommits at least 50 ms apart, each report with its own offset', async () => {
+    // Prepare: 30 invocations of 2 records, 5 ms each; a commit's round trip is shorter, so unspaced each went alone
+    const topic = await createTopic(kafka, 1, 'esm-commit-spacing');
+    await produce(kafka, topic, Array.from({ length: 60 }, (_, i) => ({ partition: 0, value: `v${i}` })));
+    const rec = recorder(() => new Promise((r) => setTimeout(r, 5)));
+    const config = mappingConfig(topic, { batchSize: 2 });
+    const mapping = await startMapping(config, rec.options(), cleanup);
+    // A peek at the mapping's group consumer (private): the OffsetCommits it sends.
+    const consumer = (mapping as unknown as { consumer: GroupConsumer }).consumer;
+    const commit = consumer.commit.bind(consumer);
+    const sent: number[] = [];
+    consumer.commit = (offsets) => {
+      sent.push(Date.now());
+      return commit(offsets);
+    };
+
+    // Act
+    await waitFor('30 reports', () => rec.reports.length >= 30);
+
+    // Assess
+    expect(offsetsByPartition(rec.deliveries)[`${topic}-0`]).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(rec.reports.map((r) => r.committed[`${topic}-0`])).toEqual(Array.from({ length: 30 }, (_, i) => String(2 * i + 2)));
+    expect(sent.length).toBeGreaterThan(1);
+    expect(sent.length).toBeLessThan(15);
+    for (let i = 1; i < sent.length; i++) expect((sent[i] as number) - (sent[i - 1] as number)).toBeGreaterThanOrEqual(45);
+    expect(await committedOffsets(kafka, config.consumerGroupId, topic)).toEqual({ 0: '60' });
   });
 
   it('retries the whole batch after a thrown error and commits only after the handler succeeds', async () => {
