@@ -515,8 +515,8 @@ export class EsmMapping {
     while (this.commitQueue.size > 0) {
       // Without spacing, invocations that follow each other closely (batches of 100 at a million records/s) sent an
       // OffsetCommit per round trip, 250 a second, and the broker appended each to __consumer_offsets: 0.23 ms of its
-      // CPU each, on the cores the consumer and the function share locally, for offsets the next commit replaces. A
-      // stop does not wait for the spacing.
+      // CPU each, on the cores the consumer and the function share locally, for offsets the next commit replaces. Once
+      // the mapping is stopping, its last commits are not spaced.
       const wait = this.lastCommitAt + COMMIT_SPACING_MS - Date.now();
       if (wait > 0 && this.running) await new Promise((resolve) => setTimeout(resolve, wait));
       this.lastCommitAt = Date.now();

@@ -116,7 +116,7 @@ export function newPartitionState(topic: string, partition: number): PartitionSt
 }
 
 /**
- * Add fetched records to a partition's queue. Records below the fetch frontier are duplicates of what
+ * Add fetched records (in offset order, as fetched) to a partition's queue. Records below the fetch frontier are duplicates of what
  * is already queued or done (a consumer refetches from the committed offset after a rebalance) and are dropped;
  * `keep` says whether a record is delivered (filter criteria; `undefined`: all are) — dropped ones still advance the frontier,
  * so they are committed as Lambda commits filtered-out records.
